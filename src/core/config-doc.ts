@@ -1,0 +1,122 @@
+// The config document: everything byok keeps per user, sealed as one authenticated unit by
+// src/store. Pure types, defaults and validation; no I/O.
+
+export const PLANS = ['free', 'pro', 'scale', 'scale-plus', 'enterprise', 'byoc'] as const;
+export type Plan = (typeof PLANS)[number];
+
+export const POLICY_MODES = ['allow', 'warn', 'strict'] as const;
+export type PolicyMode = (typeof POLICY_MODES)[number];
+
+export const GEOGRAPHIES = ['global', 'us', 'eu', 'apac'] as const;
+export type Geography = (typeof GEOGRAPHIES)[number];
+
+/** A credential set as stored (encrypted at rest with the rest of the document). */
+export interface StoredCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Present for ASIA (temporary) keys only. */
+  sessionToken?: string;
+  /** ISO 8601; required for ASIA keys. */
+  expiresAt?: string;
+  /** Where the key came from: typed in, imported from a profile, created by `byok iam`. */
+  source: 'stdin' | 'prompt' | 'environment' | 'profile' | 'iam';
+  storedAt: string;
+  /** The IAM user the key belongs to, when byok created it. */
+  iamUserName?: string;
+}
+
+/** STS GetSessionToken result cached for an AKIA key (issue 5). */
+export interface CachedSession {
+  forAccessKeyId: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiresAt: string;
+  obtainedAt: string;
+}
+
+export interface ConnectionTestRecord {
+  at: string;
+  ok: boolean;
+  summary: string;
+}
+
+export interface Workspace {
+  name: string;
+  plan: Plan;
+  owner: string;
+  members: string[];
+  createdAt: string;
+  /** BYOK can be switched off without deleting credentials ("BYOK is enabled" in Troubleshooting). */
+  byokEnabled: boolean;
+  geography?: Geography;
+  region?: string;
+  policy: PolicyMode;
+  /** Enterprise admin lock: policy pinned at strict, members cannot change it. */
+  policyLocked: boolean;
+  /** Set by a `warn` fallback; cleared by `byok policy confirm`. */
+  confirmationRequired?: { since: string; reason: string };
+  credentials?: StoredCredentials;
+  session?: CachedSession;
+  lastConnectionTest?: ConnectionTestRecord;
+}
+
+/** Platform-managed Bedrock credentials for self-hosted deployments (DESIGN §4.3). */
+export interface PlatformConfig {
+  credentials: StoredCredentials;
+  /** Regions the platform serves; a fallback goes only to the original call's region. */
+  regions: string[];
+}
+
+export interface ConfigDoc {
+  version: 1;
+  currentWorkspace?: string;
+  workspaces: Record<string, Workspace>;
+  platform?: PlatformConfig;
+  /** Head of the audit log hash chain, so truncating the log's tail is detected. */
+  audit?: { count: number; head: string };
+}
+
+export function emptyConfig(): ConfigDoc {
+  return { version: 1, workspaces: {} };
+}
+
+const WORKSPACE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** Workspace names are lower-case so they are safe in file names, tags and audit lines. */
+export function validateWorkspaceName(raw: string): { ok: true; value: string } | { ok: false; reason: string } {
+  const name = raw.trim();
+  if (name.length === 0) return { ok: false, reason: 'the workspace name is empty' };
+  if (!WORKSPACE_NAME.test(name)) {
+    return {
+      ok: false,
+      reason:
+        'a workspace name is 1-63 characters of lower-case letters, digits, ".", "_" or "-", starting with a letter or digit',
+    };
+  }
+  return { ok: true, value: name };
+}
+
+export function isPlan(v: string): v is Plan {
+  return (PLANS as readonly string[]).includes(v);
+}
+export function isPolicyMode(v: string): v is PolicyMode {
+  return (POLICY_MODES as readonly string[]).includes(v);
+}
+export function isGeography(v: string): v is Geography {
+  return (GEOGRAPHIES as readonly string[]).includes(v);
+}
+
+/**
+ * Structural check of a decrypted document. Decryption already proved integrity; this guards
+ * against a document written by a newer byok or a bug, so a bad shape is refused, never "fixed".
+ */
+export function checkConfigShape(value: unknown): { ok: true; value: ConfigDoc } | { ok: false; reason: string } {
+  if (typeof value !== 'object' || value === null) return { ok: false, reason: 'the document is not an object' };
+  const doc = value as Partial<ConfigDoc>;
+  if (doc.version !== 1) return { ok: false, reason: `unsupported config version ${String(doc.version)}` };
+  if (typeof doc.workspaces !== 'object' || doc.workspaces === null) {
+    return { ok: false, reason: 'the document has no workspaces map' };
+  }
+  return { ok: true, value: doc as ConfigDoc };
+}

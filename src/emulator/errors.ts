@@ -1,0 +1,91 @@
+// The one table of AWS errors the emulator can return: code, HTTP status and message, each taken
+// from ../shared/reference/aws.md (section noted per group). No code, status or message here is
+// invented; where the reference marks a status UNCONFIRMED the observed value is used and noted.
+
+export interface AwsErrorSpec {
+  status: number;
+  message: string;
+  /** 'Sender' or 'Receiver' in query-protocol XML error bodies. */
+  fault: 'client' | 'server';
+}
+
+export const AWS_ERRORS = {
+  // §5.1 Bedrock runtime (REST-JSON)
+  AccessDeniedException: { status: 403, fault: 'client', message: 'The request is denied because you do not have sufficient permissions.' },
+  ValidationException: { status: 400, fault: 'client', message: 'The input fails to satisfy the constraints specified by Amazon Bedrock.' },
+  ThrottlingException: { status: 429, fault: 'client', message: 'Too many requests, please wait before trying again.' },
+  ServiceUnavailableException: { status: 503, fault: 'server', message: "The service isn't currently available." },
+  InternalServerException: { status: 500, fault: 'server', message: 'An internal server error occurred.' },
+  ModelTimeoutException: { status: 408, fault: 'client', message: 'The request took too long to process. Processing time exceeded the model timeout length.' },
+  ModelErrorException: { status: 424, fault: 'client', message: 'The request failed due to an error while processing the model.' },
+  ModelNotReadyException: { status: 429, fault: 'client', message: 'The model specified in the request is not ready to serve inference requests. The AWS SDK will automatically retry the operation up to 5 times.' },
+  ServiceQuotaExceededException: { status: 400, fault: 'client', message: 'Your request exceeds the service quota for your account. You can resubmit your request later.' },
+  ResourceNotFoundException: { status: 404, fault: 'client', message: 'The specified resource ARN was not found.' },
+  ModelStreamErrorException: { status: 424, fault: 'client', message: 'An error occurred while streaming the response. Retry your request.' },
+  ConflictException: { status: 400, fault: 'client', message: 'The request conflicts with the current state of the resource.' },
+  // §5.2 Authentication layer (JSON services). InvalidSignatureException status is UNCONFIRMED; 403 observed.
+  UnrecognizedClientException: { status: 403, fault: 'client', message: 'The security token included in the request is invalid.' },
+  InvalidSignatureException: { status: 403, fault: 'client', message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' },
+  ExpiredTokenException: { status: 403, fault: 'client', message: 'The security token included in the request is expired' },
+  IncompleteSignature: { status: 403, fault: 'client', message: 'The request signature does not conform to AWS standards.' },
+  // §5.2 / §5.3 query protocol (IAM, STS). ExpiredToken status UNCONFIRMED in AWS docs; 403 observed.
+  InvalidClientTokenId: { status: 403, fault: 'client', message: 'The security token included in the request is invalid.' },
+  SignatureDoesNotMatch: { status: 403, fault: 'client', message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' },
+  ExpiredToken: { status: 403, fault: 'client', message: 'The security token included in the request is expired' },
+  RequestExpired: { status: 400, fault: 'client', message: 'Request has expired.' },
+  AccessDenied: { status: 403, fault: 'client', message: 'You do not have permission to perform this action.' },
+  NotAuthorized: { status: 400, fault: 'client', message: 'You do not have permission to perform this action.' },
+  // §7 IAM
+  EntityAlreadyExists: { status: 409, fault: 'client', message: 'The request was rejected because it attempted to create a resource that already exists.' },
+  NoSuchEntity: { status: 404, fault: 'client', message: 'The request was rejected because it referenced a resource entity that does not exist.' },
+  LimitExceeded: { status: 409, fault: 'client', message: 'The request was rejected because it attempted to create resources beyond the current AWS account limits.' },
+  MalformedPolicyDocument: { status: 400, fault: 'client', message: 'The request was rejected because the policy document was malformed.' },
+  InvalidInput: { status: 400, fault: 'client', message: 'The request was rejected because an invalid or out-of-range value was supplied for an input parameter.' },
+  ConcurrentModification: { status: 409, fault: 'client', message: 'The request was rejected because multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.' },
+  DeleteConflict: { status: 409, fault: 'client', message: 'The request was rejected because it attempted to delete a resource that has attached subordinate entities.' },
+  ServiceFailure: { status: 500, fault: 'server', message: 'The request processing has failed because of an unknown error, exception or failure.' },
+  Throttling: { status: 400, fault: 'client', message: 'Rate exceeded' },
+} as const satisfies Record<string, AwsErrorSpec>;
+
+export type AwsErrorCode = keyof typeof AWS_ERRORS;
+
+/** Messages AWS uses for specific cases, quoted in the reference (section in the key's comment). */
+export const AWS_MESSAGES = {
+  /** §7: CreateAccessKey beyond 2 keys. */
+  accessKeysPerUser: 'Cannot exceed quota for AccessKeysPerUser: 2',
+  /** §5.3 / §6: GetSessionToken called with session credentials. */
+  sessionTokenWithSession: 'Cannot call GetSessionToken with session credentials',
+  /** §2.3: bare model ID without a profile (U+2019 apostrophe is AWS's). */
+  onDemandNotSupported: (modelId: string) =>
+    `Invocation of model ID ${modelId} with on-demand throughput isn\u2019t supported. Retry your request with the ID or ARN of an inference profile that contains this model.`,
+  /** §5.1: use-case form (FTU) missing. */
+  ftuFormNotFilled: 'Model use case details have not been submitted for this account',
+  /** §3.4: first-use Marketplace permissions missing. */
+  marketplaceDenied:
+    'Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock User Guide for more information. If you recently fixed this issue, try again after 15 minutes.',
+  /** §5.1 */
+  tooManyTokens: 'Too many tokens, please wait before trying again.',
+} as const;
+
+export class AwsError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly fault: 'client' | 'server';
+
+  constructor(code: AwsErrorCode, message?: string, status?: number) {
+    const spec: AwsErrorSpec = AWS_ERRORS[code];
+    super(message ?? spec.message);
+    this.name = code;
+    this.code = code;
+    this.status = status ?? spec.status;
+    this.fault = spec.fault;
+  }
+}
+
+export function awsError(code: AwsErrorCode, message?: string): AwsError {
+  return new AwsError(code, message);
+}
+
+export function isAwsErrorCode(code: string): code is AwsErrorCode {
+  return Object.prototype.hasOwnProperty.call(AWS_ERRORS, code);
+}
