@@ -1,0 +1,51 @@
+// byok audit list|verify
+import type { Command } from 'commander';
+import { EXIT } from '../../core/errors.js';
+import { readAuditLog, verifyAuditLog } from '../../store/audit-log.js';
+import type { Context } from '../context.js';
+import { emit, mark, type Output } from '../output.js';
+import type { ExitSink } from '../program.js';
+import { intParser } from './shared.js';
+
+export async function runAuditList(o: { limit?: number; type?: string; all?: boolean }, ctx: Context): Promise<Output> {
+  const store = ctx.store();
+  const { doc } = await store.read();
+  const wsName = o.all ? undefined : (ctx.flags.workspace ?? doc.currentWorkspace);
+  let entries = await readAuditLog(store.auditPath);
+  if (wsName !== undefined) entries = entries.filter((e) => e.event.workspace === wsName || e.event.workspace === null);
+  if (o.type !== undefined) entries = entries.filter((e) => e.event.type === o.type);
+  if (o.limit !== undefined) entries = entries.slice(-o.limit);
+  return {
+    json: { workspace: wsName ?? null, events: entries.map((e) => ({ seq: e.seq, at: e.at, hash: e.hash, ...e.event })) },
+    lines: entries.map((e) => {
+      const d = Object.entries(e.event.details).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+      return `${String(e.seq).padStart(5)} ${e.at} ${e.event.type.padEnd(22)} ${e.event.workspace ?? '-'} by ${e.event.user}  ${d}`;
+    }),
+    status: entries.length === 0 ? ['No audit events yet.'] : [],
+  };
+}
+
+export async function runAuditVerify(ctx: Context): Promise<Output> {
+  const store = ctx.store();
+  const { doc } = await store.read();
+  const r = await verifyAuditLog(store.auditPath, doc.audit);
+  return {
+    json: { ok: r.ok, count: r.count, problems: r.problems, path: store.auditPath },
+    status: r.ok
+      ? [mark.ok(ctx, `Audit log intact: ${r.count} events, hash chain and sealed head agree.`)]
+      : [mark.fail(ctx, `Audit log FAILED verification (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}):`), ...r.problems.map((p) => `  line ${p.line}: ${p.problem}`)],
+    exitCode: r.ok ? EXIT.ok : EXIT.checkFailed,
+  };
+}
+
+export function registerAudit(program: Command, ctx: Context, sink: ExitSink): void {
+  const cmd = program.command('audit').description('the append-only audit log (fallbacks, policy and credential changes)');
+  cmd
+    .command('list')
+    .description('list audit events for the workspace (or --all)')
+    .option('--limit <n>', 'only the last N events', intParser('--limit', 1, 1_000_000))
+    .option('--type <type>', 'only events of this type, e.g. fallback, policy-changed')
+    .option('--all', 'events of every workspace')
+    .action(async (o: { limit?: number; type?: string; all?: boolean }) => sink.set(emit(ctx, await runAuditList(o, ctx))));
+  cmd.command('verify').description('check the hash chain: detects an edited, removed, reordered or truncated log (exit 1 if not intact)').action(async () => sink.set(emit(ctx, await runAuditVerify(ctx))));
+}

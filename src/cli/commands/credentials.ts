@@ -1,0 +1,225 @@
+// byok credentials set|show|remove. Secrets arrive on stdin, from a prompt, or from the standard
+// AWS environment variables — never as a flag value (argv is visible to every user, DESIGN §2).
+import type { Command } from 'commander';
+import type { StoredCredentials } from '../../core/config-doc.js';
+import { UsageError } from '../../core/errors.js';
+import { expiryStatus, mask, parseAccessKeyId, parseSecretAccessKey, validateCredentials, type CredentialProblem, type ValidCredentials } from '../../core/credentials.js';
+import type { Context } from '../context.js';
+import { readAllStdin } from '../io.js';
+import { emit, mark, table, type Output } from '../output.js';
+import type { ExitSink } from '../program.js';
+import { isoNow, pickWorkspace, requireAccess, requireOwner } from './shared.js';
+import { isValidRegionName } from '../../core/geography.js';
+
+export interface CredentialsSetOptions {
+  accessKeyId?: string;
+  secretAccessKeyStdin?: boolean;
+  sessionTokenStdin?: boolean;
+  expiresAt?: string;
+  fromEnv?: boolean;
+  platform?: boolean;
+  regions?: string;
+}
+
+function problemToError(p: CredentialProblem): UsageError {
+  return new UsageError(`invalid-${p.field}`, p.message, p.hint);
+}
+
+/** Gathers the three values from stdin, the environment or prompts, in that order of flags. */
+async function gatherCredentials(o: CredentialsSetOptions, ctx: Context): Promise<{ input: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiresAt?: string }; source: StoredCredentials['source'] }> {
+  if (o.fromEnv) {
+    if (o.secretAccessKeyStdin || o.sessionTokenStdin) throw new UsageError('conflicting-flags', '--from-env cannot be combined with --secret-access-key-stdin or --session-token-stdin.', 'Use one source for the secret.');
+    const id = ctx.env.AWS_ACCESS_KEY_ID;
+    const secret = ctx.env.AWS_SECRET_ACCESS_KEY;
+    if (!id || !secret) throw new UsageError('missing-env-credentials', '--from-env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.', 'Export both (and AWS_SESSION_TOKEN with AWS_CREDENTIAL_EXPIRATION for ASIA keys), or use --secret-access-key-stdin.');
+    return {
+      input: { accessKeyId: o.accessKeyId ?? id, secretAccessKey: secret, sessionToken: ctx.env.AWS_SESSION_TOKEN || undefined, expiresAt: o.expiresAt ?? (ctx.env.AWS_CREDENTIAL_EXPIRATION || undefined) },
+      source: 'environment',
+    };
+  }
+  let accessKeyId = o.accessKeyId;
+  const prompter = await ctx.prompter();
+  if (accessKeyId === undefined) {
+    accessKeyId = await prompter.input('AWS access key ID (AKIA… or ASIA…):', {
+      flag: '--access-key-id ID (or --from-env)',
+      validate: (v) => {
+        const r = parseAccessKeyId(v);
+        return r.ok ? true : r.error.message;
+      },
+    });
+  }
+  const id = parseAccessKeyId(accessKeyId);
+  if (!id.ok) throw problemToError(id.error);
+  if (o.sessionTokenStdin && !o.secretAccessKeyStdin) {
+    throw new UsageError('session-token-stdin-needs-secret', '--session-token-stdin reads the line after the secret, so it needs --secret-access-key-stdin too.', 'Send "SECRET\\nTOKEN" on stdin with both flags.');
+  }
+  let secretAccessKey: string;
+  let sessionToken: string | undefined;
+  let source: StoredCredentials['source'] = 'prompt';
+  if (o.secretAccessKeyStdin) {
+    if (ctx.io.stdinIsTTY && ctx.canPrompt()) {
+      secretAccessKey = await prompter.password('AWS secret access key:', { flag: '--secret-access-key-stdin' });
+      if (o.sessionTokenStdin) sessionToken = await prompter.password('AWS session token:', { flag: '--session-token-stdin' });
+    } else {
+      const text = await readAllStdin(ctx.io.stdin);
+      const lines = text.split(/\r?\n/).filter((l, i, all) => !(i === all.length - 1 && l === ''));
+      secretAccessKey = lines[0] ?? '';
+      if (o.sessionTokenStdin) {
+        sessionToken = lines[1];
+        if (sessionToken === undefined || sessionToken.trim() === '') {
+          throw new UsageError('missing-session-token', 'No session token on stdin: --session-token-stdin expects it on the line after the secret access key.', 'Send "SECRET\\nTOKEN" on stdin.');
+        }
+      } else if (lines.length > 1 && lines.slice(1).some((l) => l.trim() !== '')) {
+        throw new UsageError('unexpected-stdin', 'stdin has more than one line, but only --secret-access-key-stdin was given.', 'For an ASIA key add --session-token-stdin (the token goes on the second line) and --expires-at.');
+      }
+      source = 'stdin';
+    }
+  } else {
+    secretAccessKey = await prompter.password('AWS secret access key:', {
+      flag: '--secret-access-key-stdin (the secret on stdin) or --from-env',
+      validate: (v) => {
+        const r = parseSecretAccessKey(v);
+        return r.ok ? true : r.error.message;
+      },
+    });
+    if (id.value.kind === 'temporary') {
+      sessionToken = await prompter.password('AWS session token (ASIA keys need one):', { flag: '--session-token-stdin' });
+    }
+  }
+  let expiresAt = o.expiresAt;
+  if (id.value.kind === 'temporary' && expiresAt === undefined) {
+    expiresAt = await prompter.input('Session expiry (ISO 8601, e.g. 2026-11-25T18:00:00Z):', { flag: '--expires-at ISO8601' });
+  }
+  return { input: { accessKeyId: id.value.id, secretAccessKey, sessionToken, expiresAt }, source };
+}
+
+export function credentialsJson(c: StoredCredentials | undefined, now: Date) {
+  if (!c) return { configured: false as const };
+  return {
+    configured: true as const,
+    accessKeyId: mask(c.accessKeyId),
+    kind: c.accessKeyId.startsWith('ASIA') ? 'temporary' : 'long-term',
+    source: c.source,
+    storedAt: c.storedAt,
+    session_token_expires_at: c.expiresAt ?? null,
+    expiry: expiryStatus(c.expiresAt, now),
+    iamUserName: c.iamUserName ?? null,
+  };
+}
+
+function toStored(v: ValidCredentials, source: StoredCredentials['source'], at: string): StoredCredentials {
+  const s: StoredCredentials = { accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey, source, storedAt: at };
+  if (v.sessionToken !== undefined) s.sessionToken = v.sessionToken;
+  if (v.expiresAt !== undefined) s.expiresAt = v.expiresAt;
+  return s;
+}
+
+function parseRegions(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') {
+    throw new UsageError('missing-regions', 'Platform credentials need the regions the platform serves.', 'Pass --regions eu-west-1,us-east-1 (a fallback only ever goes to the original call\'s region).');
+  }
+  const regions = raw.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  for (const r of regions) {
+    if (!isValidRegionName(r)) throw new UsageError('invalid-region', `"${r.slice(0, 32)}" is not an AWS region name.`, 'Use names like eu-west-1 or us-east-1.');
+  }
+  return [...new Set(regions)];
+}
+
+export async function runCredentialsSet(o: CredentialsSetOptions, ctx: Context): Promise<Output> {
+  // Validate what we can before reading secrets, and check the workspace before touching stdin.
+  const regions = o.platform ? parseRegions(o.regions) : undefined;
+  if (!o.platform) {
+    const { doc } = await ctx.store().read();
+    requireOwner(ctx, pickWorkspace(ctx, doc), 'change BYOK credentials');
+  }
+  const { input, source } = await gatherCredentials(o, ctx);
+  const valid = validateCredentials(input, ctx.now());
+  if (!valid.ok) throw problemToError(valid.error);
+  const stored = toStored(valid.value, source, ctx.now().toISOString());
+  const { result } = await ctx.store().update((doc, tx) => {
+    if (o.platform) {
+      doc.platform = { credentials: stored, regions: regions! };
+      tx.audit({ type: 'platform-credentials-set', user: ctx.user, workspace: null, details: { accessKeyId: mask(stored.accessKeyId), regions: regions!.join(',') } });
+      return null;
+    }
+    const ws = pickWorkspace(ctx, doc);
+    requireOwner(ctx, ws, 'change BYOK credentials');
+    ws.credentials = stored;
+    delete ws.session;
+    delete ws.lastConnectionTest;
+    tx.audit({ type: 'credentials-set', user: ctx.user, workspace: ws.name, details: { accessKeyId: mask(stored.accessKeyId), kind: valid.value.kind, source, expiresAt: stored.expiresAt ?? null } });
+    return ws.name;
+  });
+  const j = credentialsJson(stored, ctx.now());
+  const where = result === null ? 'platform credentials' : `workspace ${result}`;
+  const status = [mark.ok(ctx, `Stored ${valid.value.kind} credentials ${mask(stored.accessKeyId)} for ${where} (encrypted).`)];
+  if (valid.value.kind === 'temporary') status.push(`  Temporary credentials cannot be refreshed; they expire at ${stored.expiresAt}. Reconfigure before then.`);
+  else status.push('  Long-term key: byok will use short-lived STS sessions from it and refresh them automatically.');
+  if (result !== null) status.push('  Next: byok test-connection');
+  return { json: { workspace: result, platform: result === null, regions: regions ?? null, ...j }, status };
+}
+
+export async function runCredentialsShow(o: { platform?: boolean }, ctx: Context): Promise<Output> {
+  const { doc } = await ctx.store().read();
+  const now = ctx.now();
+  if (o.platform) {
+    const j = credentialsJson(doc.platform?.credentials, now);
+    return { json: { platform: true, regions: doc.platform?.regions ?? [], ...j }, lines: doc.platform ? table([['access key', mask(doc.platform.credentials.accessKeyId)], ['regions', doc.platform.regions.join(', ')]]) : ['No platform credentials configured.'] };
+  }
+  const ws = pickWorkspace(ctx, doc);
+  const role = requireAccess(ctx, ws);
+  const j = credentialsJson(ws.credentials, now);
+  const inheritedFrom = role === 'member' ? ws.owner : null;
+  const lines = ws.credentials
+    ? table([
+        ['workspace', ws.name],
+        ['access key', mask(ws.credentials.accessKeyId)],
+        ['kind', j.configured ? j.kind : ''],
+        ['source', ws.credentials.source],
+        ['stored', ws.credentials.storedAt],
+        ['session_token_expires_at', ws.credentials.expiresAt ?? '(none: long-term key, sessions refresh automatically)'],
+        ...(inheritedFrom ? ([['inherited from', `${inheritedFrom} (workspace owner)`]] as [string, string][]) : []),
+      ])
+    : [`No BYOK credentials in workspace ${ws.name}.${role === 'owner' ? ' Set them: byok credentials set --access-key-id ID --secret-access-key-stdin' : ` The owner (${ws.owner}) has not configured BYOK yet.`}`];
+  return { json: { workspace: ws.name, inheritedFrom, ...j }, lines };
+}
+
+export async function runCredentialsRemove(o: { platform?: boolean }, ctx: Context): Promise<Output> {
+  const { result } = await ctx.store().update((doc, tx) => {
+    if (o.platform) {
+      const had = doc.platform !== undefined;
+      delete doc.platform;
+      if (had) tx.audit({ type: 'platform-credentials-removed', user: ctx.user, workspace: null, details: {} });
+      return { workspace: null, removed: had };
+    }
+    const ws = pickWorkspace(ctx, doc);
+    requireOwner(ctx, ws, 'remove BYOK credentials');
+    const had = ws.credentials !== undefined;
+    if (had) tx.audit({ type: 'credentials-removed', user: ctx.user, workspace: ws.name, details: { accessKeyId: mask(ws.credentials!.accessKeyId) } });
+    delete ws.credentials;
+    delete ws.session;
+    delete ws.lastConnectionTest;
+    return { workspace: ws.name, removed: had };
+  });
+  return {
+    json: result,
+    status: [result.removed ? mark.ok(ctx, `Removed credentials from ${result.workspace ?? 'the platform configuration'}. The IAM key itself still exists in AWS; delete or deactivate it there.`) : mark.warn(ctx, 'No credentials were stored; nothing changed.')],
+  };
+}
+
+export function registerCredentials(program: Command, ctx: Context, sink: ExitSink): void {
+  const cmd = program.command('credentials').description('store, show and remove the BYOK AWS credentials (encrypted)');
+  cmd
+    .command('set')
+    .description('store credentials for the workspace (owner only); the secret comes from stdin, a prompt or the environment')
+    .option('--access-key-id <id>', 'AKIA… (long-term) or ASIA… (temporary) access key ID')
+    .option('--secret-access-key-stdin', 'read the secret access key from stdin (first line)')
+    .option('--session-token-stdin', 'read the session token from stdin (second line); ASIA keys only')
+    .option('--expires-at <iso8601>', 'expiry of an ASIA key, e.g. 2026-11-25T18:00:00Z')
+    .option('--from-env', 'take AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION')
+    .option('--platform', "store the platform's own Bedrock credentials (fallback target) instead of a workspace's")
+    .option('--regions <list>', 'with --platform: comma-separated regions the platform serves')
+    .action(async (o: CredentialsSetOptions) => sink.set(emit(ctx, await runCredentialsSet(o, ctx))));
+  cmd.command('show').description('show the stored credentials, masked').option('--platform', 'show the platform credentials').action(async (o: { platform?: boolean }) => sink.set(emit(ctx, await runCredentialsShow(o, ctx))));
+  cmd.command('remove').description('remove the stored credentials (owner only)').option('--platform', 'remove the platform credentials').action(async (o: { platform?: boolean }) => sink.set(emit(ctx, await runCredentialsRemove(o, ctx))));
+}

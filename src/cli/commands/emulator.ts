@@ -1,0 +1,22 @@
+// byok emulator ...: hands argv to the emulator's own entry point, loaded only here.
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import type { ExitSink } from '../program.js';
+import type { ExitCode } from '../../core/errors.js';
+
+export function registerEmulator(program: Command, ctx: Context, sink: ExitSink): void {
+  program
+    .command('emulator')
+    .description('local AWS stand-in (IAM, STS, Bedrock, Bedrock Runtime): start | fault | clock | reset')
+    .helpOption(false)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .argument('[args...]')
+    .action(async (args: string[]) => {
+      const mod = await import('../../emulator/main.js');
+      if (args[0] === 'start') ctx.keepAlive = true;
+      const code = await mod.runEmulatorCommand(args, { stdout: ctx.io.stdout, stderr: ctx.io.stderr }, ctx.env);
+      if (code !== 0) ctx.keepAlive = false;
+      sink.set(code as ExitCode);
+    });
+}

@@ -1,0 +1,183 @@
+// byok policy set|show|evaluate|confirm
+import type { Command } from 'commander';
+import { POLICY_MODES, type PolicyMode } from '../../core/config-doc.js';
+import { UsageError, EXIT } from '../../core/errors.js';
+import { evaluateFallback, type FallbackDecision } from '../../core/fallback.js';
+import { isValidRegionName } from '../../core/geography.js';
+import { checkPolicyChange, defaultPolicy } from '../../core/plans.js';
+import type { Context } from '../context.js';
+import { emit, mark, table, type Output } from '../output.js';
+import type { ExitSink } from '../program.js';
+import { choiceParser, intParser, isoNow, pickWorkspace, printable, requireAccess } from './shared.js';
+
+export async function runPolicySet(o: { mode: PolicyMode; lock?: boolean; unlock?: boolean }, ctx: Context): Promise<Output> {
+  if (o.lock && o.unlock) throw new UsageError('conflicting-flags', '--lock and --unlock cannot be used together.', 'Pick one.');
+  const { result } = await ctx.store().update((doc, tx) => {
+    const ws = pickWorkspace(ctx, doc);
+    requireAccess(ctx, ws);
+    const change = checkPolicyChange({ plan: ws.plan, owner: ws.owner, actor: ctx.user, current: ws.policy, locked: ws.policyLocked, next: o.mode, lock: o.lock, unlock: o.unlock });
+    if (!change.ok) throw new UsageError(change.error.code, change.error.reason, change.error.hint);
+    const before = { policy: ws.policy, locked: ws.policyLocked };
+    ws.policy = change.value.policy;
+    ws.policyLocked = change.value.locked;
+    // Leaving warn drops a pending re-confirmation only when no fallback can happen any more.
+    if (ws.policy === 'strict') delete ws.confirmationRequired;
+    if (before.policy !== ws.policy || before.locked !== ws.policyLocked) {
+      tx.audit({ type: 'policy-changed', user: ctx.user, workspace: ws.name, details: { from: before.policy, to: ws.policy, lockedBefore: before.locked, locked: ws.policyLocked } });
+    }
+    return { workspace: ws.name, policy: ws.policy, locked: ws.policyLocked, changed: before.policy !== ws.policy || before.locked !== ws.policyLocked, previous: before.policy };
+  });
+  return {
+    json: result,
+    status: [
+      result.changed
+        ? mark.ok(ctx, `${result.workspace}: fallback policy ${result.previous} → ${result.policy}${result.locked ? ' (locked: members cannot change it)' : ''}`)
+        : mark.ok(ctx, `${result.workspace}: fallback policy is already ${result.policy}${result.locked ? ' (locked)' : ''}; nothing changed.`),
+    ],
+  };
+}
+
+const DESCRIBE: Record<PolicyMode, string> = {
+  allow: 'retry on platform credentials in the same region',
+  warn: 'retry on platform credentials in the same region, then require re-confirmation next session',
+  strict: 'surface the error; never retry on a different credential',
+};
+
+export async function runPolicyShow(ctx: Context): Promise<Output> {
+  const { doc } = await ctx.store().read();
+  const ws = pickWorkspace(ctx, doc);
+  requireAccess(ctx, ws);
+  const def = defaultPolicy(ws.plan);
+  const json = {
+    workspace: ws.name,
+    policy: ws.policy,
+    locked: ws.policyLocked,
+    plan: ws.plan,
+    planDefault: def.policy,
+    confirmationRequired: ws.confirmationRequired !== undefined,
+    confirmationReason: ws.confirmationRequired?.reason ?? null,
+    region: ws.region ?? null,
+  };
+  return {
+    json,
+    lines: table([
+      ['workspace', ws.name],
+      ['policy', `${ws.policy} — ${DESCRIBE[ws.policy]}`],
+      ['locked', ws.policyLocked ? 'yes (only the owner can unlock)' : 'no'],
+      ['plan default', `${def.policy} (${def.reason})`],
+      ['re-confirmation', ws.confirmationRequired ? `required since ${ws.confirmationRequired.since}: ${ws.confirmationRequired.reason} — run: byok policy confirm` : 'not required'],
+    ]),
+  };
+}
+
+export interface PolicyEvaluateOptions {
+  errorCode?: string;
+  httpStatus?: number;
+  message?: string;
+  operationKind?: 'read' | 'write';
+  fallbackEligible?: boolean;
+  autonomous?: boolean;
+  environment?: 'production' | 'staging' | 'development';
+  region?: string;
+  policy?: PolicyMode;
+}
+
+export function decisionJson(d: FallbackDecision) {
+  return {
+    decision: d.decision,
+    retryable: d.retryable,
+    category: d.category,
+    reasons: d.reasons,
+    rules: d.rules,
+    requiresConfirmation: d.requiresConfirmation,
+    targetRegion: d.targetRegion,
+    policy: d.policy,
+  };
+}
+
+export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context): Promise<Output> {
+  if (o.errorCode === undefined && o.httpStatus === undefined && o.message === undefined) {
+    throw new UsageError('missing-error', 'Describe the failed call: at least one of --error-code, --http-status or --message.', 'Example: byok policy evaluate --error-code ThrottlingException --operation-kind read --region eu-west-1 --policy allow');
+  }
+  if (o.errorCode !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(o.errorCode)) {
+    throw new UsageError('invalid-error-code', `"${printable(o.errorCode)}" does not look like an AWS error code.`, 'Error codes are names like ThrottlingException or ExpiredToken.');
+  }
+  if (o.region !== undefined && !isValidRegionName(o.region)) {
+    throw new UsageError('invalid-region', `"${printable(o.region)}" is not an AWS region name.`, 'Use a name like eu-west-1.');
+  }
+  let policy = o.policy;
+  let region = o.region;
+  let workspace: string | null = null;
+  let platformRegions: readonly string[] | undefined;
+  // With --policy the evaluation is self-contained: no workspace, no config, no key needed.
+  if (policy === undefined) {
+    const { doc } = await ctx.store().read();
+    const ws = pickWorkspace(ctx, doc);
+    requireAccess(ctx, ws);
+    workspace = ws.name;
+    policy ??= ws.policy;
+    region ??= ws.region;
+    platformRegions = doc.platform?.regions;
+  }
+  const d = evaluateFallback({
+    error: { code: o.errorCode, status: o.httpStatus, message: o.message },
+    operation: { kind: o.operationKind, markedFallbackEligible: o.fallbackEligible === true, autonomous: o.autonomous === true, environment: o.environment },
+    policy,
+    region,
+    platformRegions,
+  });
+  const rules = d.rules.map((r) => `${r.passed ? ctx.chalk.green('✓') : ctx.chalk.red('✗')} ${r.rule.padEnd(18)} ${r.detail}`);
+  return {
+    json: { workspace, ...decisionJson(d) },
+    lines: [
+      `decision: ${d.decision === 'fallback' ? ctx.chalk.yellow('fallback') : ctx.chalk.bold('fail')}${d.targetRegion ? ` (platform endpoint in ${d.targetRegion})` : ''}`,
+      `category: ${d.category} (${d.retryable ? 'retryable' : 'not retryable'})`,
+      ...rules,
+      ...(d.requiresConfirmation ? ['The user must re-confirm on their next session (warn policy).'] : []),
+    ],
+    exitCode: d.decision === 'fallback' ? EXIT.ok : EXIT.checkFailed,
+  };
+}
+
+export async function runPolicyConfirm(ctx: Context): Promise<Output> {
+  const { result } = await ctx.store().update((doc, tx) => {
+    const ws = pickWorkspace(ctx, doc);
+    requireAccess(ctx, ws);
+    const pending = ws.confirmationRequired;
+    if (pending) {
+      delete ws.confirmationRequired;
+      tx.audit({ type: 'policy-confirmed', user: ctx.user, workspace: ws.name, details: { since: pending.since, reason: pending.reason, policy: ws.policy, at: isoNow(ctx) } });
+    }
+    return { workspace: ws.name, policy: ws.policy, confirmed: pending !== undefined };
+  });
+  return {
+    json: result,
+    status: [result.confirmed ? mark.ok(ctx, `${result.workspace}: fallback under the warn policy acknowledged.`) : mark.ok(ctx, `${result.workspace}: no re-confirmation was pending.`)],
+  };
+}
+
+export function registerPolicy(program: Command, ctx: Context, sink: ExitSink): void {
+  const cmd = program.command('policy').description('the fallback policy: allow, warn or strict');
+  cmd
+    .command('set')
+    .description('set the workspace fallback policy')
+    .argument('<mode>', POLICY_MODES.join('|'), choiceParser('policy', POLICY_MODES))
+    .option('--lock', 'owner of an Enterprise/BYOC workspace: pin the policy at strict so members cannot change it')
+    .option('--unlock', 'owner: remove the lock')
+    .action(async (mode: PolicyMode, o: { lock?: boolean; unlock?: boolean }) => sink.set(emit(ctx, await runPolicySet({ mode, ...o }, ctx))));
+  cmd.command('show').description('show the fallback policy').action(async () => sink.set(emit(ctx, await runPolicyShow(ctx))));
+  cmd
+    .command('evaluate')
+    .description('decide whether a failed BYOK call may fall back (exit 0 fallback, 1 fail)')
+    .option('--error-code <code>', 'AWS error code, e.g. ThrottlingException')
+    .option('--http-status <n>', 'HTTP status of the failed call', intParser('--http-status', 100, 599))
+    .option('--message <text>', 'error message')
+    .requiredOption('--operation-kind <kind>', 'read|write', choiceParser('operation kind', ['read', 'write'] as const))
+    .option('--fallback-eligible', 'the write operation is explicitly marked fallback-eligible')
+    .option('--autonomous', 'the operation is an autonomous agent action')
+    .option('--environment <env>', 'production|staging|development', choiceParser('environment', ['production', 'staging', 'development'] as const))
+    .option('--region <region>', 'region of the original BYOK call (default: the workspace region)')
+    .option('--policy <mode>', 'evaluate under this policy instead of the workspace one (needs no workspace)', choiceParser('policy', POLICY_MODES))
+    .action(async (o: PolicyEvaluateOptions) => sink.set(emit(ctx, await runPolicyEvaluate(o, ctx))));
+  cmd.command('confirm').description('acknowledge a fallback that happened under the warn policy').action(async () => sink.set(emit(ctx, await runPolicyConfirm(ctx))));
+}

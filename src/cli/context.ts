@@ -1,0 +1,79 @@
+// The one object through which commands reach the outside world (DESIGN §3): streams, env,
+// clock, config dir, acting user, prompter, store. Tests build their own; only main.ts builds
+// the real one from `process`.
+import type { ChalkInstance } from 'chalk';
+import { ConfigStore, defaultConfigDir } from '../store/config-store.js';
+import { canPrompt, makeChalk, type Io } from './io.js';
+import { inquirerPrompter, nonInteractivePrompter, type Prompter } from './prompter.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Context {
+  io: Io;
+  env: Env;
+  now: () => Date;
+  configDir: string;
+  /** The acting user: BYOK_USER, else the operating-system user name. */
+  user: string;
+  chalk: ChalkInstance;
+  /** Global flags, filled in by program.ts before a command runs. */
+  flags: { json: boolean; debug: boolean; nonInteractive: boolean; workspace?: string };
+  canPrompt(): boolean;
+  prompter(): Promise<Prompter>;
+  store(): ConfigStore;
+  /** Notes for stderr (warnings from the store, e.g. the key-file warning). */
+  warn(message: string): void;
+  /** Set by long-running commands (the emulator) so main.ts does not exit under them. */
+  keepAlive: boolean;
+}
+
+export interface ContextInit {
+  io: Io;
+  env: Env;
+  now?: () => Date;
+  osUser: string;
+  configDir?: string;
+  prompter?: Prompter;
+}
+
+export function createContext(init: ContextInit): Context {
+  const env = init.env;
+  const configDir = init.configDir ?? defaultConfigDir(env);
+  let store: ConfigStore | undefined;
+  let prompter: Prompter | undefined = init.prompter;
+  const warned = new Set<string>();
+  const ctx: Context = {
+    io: init.io,
+    env,
+    now: init.now ?? (() => new Date()),
+    configDir,
+    user: env.BYOK_USER && env.BYOK_USER.trim() !== '' ? env.BYOK_USER.trim() : init.osUser,
+    chalk: makeChalk(init.io, env),
+    flags: { json: false, debug: false, nonInteractive: false },
+    keepAlive: false,
+    canPrompt: () => canPrompt(init.io, env, ctx.flags.nonInteractive),
+    async prompter() {
+      if (prompter) return prompter;
+      prompter = ctx.canPrompt() ? await inquirerPrompter(init.io) : nonInteractivePrompter();
+      return prompter;
+    },
+    store() {
+      store ??= new ConfigStore({
+        configDir,
+        env,
+        now: () => ctx.now(),
+        prompter: {
+          password: async (message: string) => (await ctx.prompter()).password(message, { flag: 'BYOK_PASSPHRASE (environment)' }),
+        },
+        warn: (m) => ctx.warn(m),
+      });
+      return store;
+    },
+    warn(message: string) {
+      if (warned.has(message)) return;
+      warned.add(message);
+      init.io.stderr.write(`${ctx.chalk.yellow('!')} ${message}\n`);
+    },
+  };
+  return ctx;
+}

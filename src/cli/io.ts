@@ -1,0 +1,42 @@
+// Streams, TTY facts and colour, decided once per run (STYLE §4: gh's IOStreams).
+import { Chalk, type ChalkInstance } from 'chalk';
+
+export interface Io {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+}
+
+export function colorLevel(io: Io, env: Readonly<Record<string, string | undefined>>): 0 | 1 {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return 1;
+  return io.stdoutIsTTY && io.stderrIsTTY ? 1 : 0;
+}
+
+export function makeChalk(io: Io, env: Readonly<Record<string, string | undefined>>): ChalkInstance {
+  return new Chalk({ level: colorLevel(io, env) });
+}
+
+/** Prompts appear only when a person is there to answer: both ends are terminals, not CI. */
+export function canPrompt(io: Io, env: Readonly<Record<string, string | undefined>>, nonInteractive: boolean): boolean {
+  if (nonInteractive) return false;
+  const ci = env.CI;
+  if (ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false') return false;
+  return io.stdinIsTTY && io.stdoutIsTTY;
+}
+
+/** Reads all of stdin (for --*-stdin secrets). Bounded so a stray pipe cannot exhaust memory. */
+export async function readAllStdin(stdin: NodeJS.ReadableStream, limit = 64 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stdin as AsyncIterable<Buffer | string>) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buf.length;
+    if (size > limit) throw new Error('stdin is larger than expected for a credential');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,34 @@
+// The only module that reads `process`: builds the real context, runs the program, sets the exit code.
+import { userInfo } from 'node:os';
+import { createContext } from './context.js';
+import { runCli } from './program.js';
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}
+
+const ctx = createContext({
+  io: {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdinIsTTY: process.stdin.isTTY === true,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+  },
+  env: process.env,
+  osUser: osUser(),
+});
+
+const code = await runCli(ctx, process.argv.slice(2));
+process.exitCode = code;
+// Long-running commands (the emulator) keep the loop alive on purpose; everything else ends here.
+if (!ctx.keepAlive) {
+  // Flush stdout/stderr before leaving; a native keyring call must never hold the process open.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(code);
+}

@@ -1,0 +1,59 @@
+// Rendering: data to stdout, talk to stderr (STYLE §6.3). --json writes exactly one document.
+import { ByokError, EXIT, type ExitCode } from '../core/errors.js';
+import type { Context } from './context.js';
+
+/** What every command's run function hands back: one JSON view, one human view, an exit code. */
+export interface Output {
+  json: unknown;
+  /** Lines for stdout in human mode (the data). */
+  lines?: string[];
+  /** Status lines for stderr in human mode ("✓ Saved ..."). */
+  status?: string[];
+  exitCode?: ExitCode;
+}
+
+export function emit(ctx: Context, out: Output): ExitCode {
+  if (ctx.flags.json) {
+    ctx.io.stdout.write(`${JSON.stringify(out.json, null, 2)}\n`);
+  } else {
+    for (const line of out.status ?? []) ctx.io.stderr.write(`${line}\n`);
+    for (const line of out.lines ?? []) ctx.io.stdout.write(`${line}\n`);
+  }
+  return out.exitCode ?? EXIT.ok;
+}
+
+export const mark = {
+  ok: (ctx: Context, s: string) => `${ctx.chalk.green('✓')} ${s}`,
+  warn: (ctx: Context, s: string) => `${ctx.chalk.yellow('!')} ${s}`,
+  fail: (ctx: Context, s: string) => `${ctx.chalk.red('✗')} ${s}`,
+};
+
+/** Aligned two-column key/value lines. */
+export function table(rows: [string, string][], indent = ''): string[] {
+  const width = Math.max(0, ...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${indent}${k.padEnd(width)}  ${v}`);
+}
+
+export function renderError(ctx: Context, e: unknown): ExitCode {
+  if (e instanceof ByokError) {
+    if (ctx.flags.json) {
+      ctx.io.stdout.write(
+        `${JSON.stringify({ ok: false, error: { code: e.code, kind: e.kind, message: e.message, hint: e.hint ?? null, exitCode: e.exitCode } }, null, 2)}\n`,
+      );
+    } else {
+      ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${e.message}\n`);
+      if (e.hint) ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} ${e.hint}\n`);
+    }
+    if (ctx.flags.debug && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
+    return e.exitCode;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  if (ctx.flags.json) {
+    ctx.io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'internal', kind: 'internal', message, hint: 'Re-run with --debug for details.', exitCode: 1 } }, null, 2)}\n`);
+  } else {
+    ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${message}\n`);
+    ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} this is a bug in byok or an unexpected environment; re-run with --debug for details.\n`);
+  }
+  if (ctx.flags.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
+  return EXIT.checkFailed;
+}

@@ -1,0 +1,83 @@
+// The root command: global flags, commander wired to the context's streams, every error mapped
+// to byok's exit codes (DESIGN §2). Commands register themselves; nothing here does work.
+import { Command, CommanderError } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { EXIT, type ExitCode } from '../core/errors.js';
+import type { Context } from './context.js';
+import { renderError } from './output.js';
+import { registerWorkspace } from './commands/workspace.js';
+import { registerCredentials } from './commands/credentials.js';
+import { registerConfig } from './commands/config.js';
+import { registerPolicy } from './commands/policy.js';
+import { registerRoute } from './commands/route.js';
+import { registerAudit } from './commands/audit.js';
+import { registerEmulator } from './commands/emulator.js';
+
+/** Lets a command's action report its exit code back to runCli. */
+export interface ExitSink {
+  set(code: ExitCode): void;
+}
+
+export function createProgram(ctx: Context, sink: ExitSink): Command {
+  const program = new Command('byok');
+  program
+    .description('Bring-your-own-key administration for Claude on Amazon Bedrock')
+    .version(pkg.version, '-V, --version')
+    .option('--json', 'print one JSON document on stdout (secrets masked)')
+    .option('-w, --workspace <name>', 'the workspace to act on (default: the current one)')
+    .option('--non-interactive', 'never prompt; a missing value is an error naming its flag')
+    .option('--debug', 'print stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+      outputError: (s, write) => write(ctx.chalk.red(s)),
+    })
+    .hook('preAction', (_root, action) => {
+      const o = action.optsWithGlobals<{ json?: boolean; workspace?: string; nonInteractive?: boolean; debug?: boolean }>();
+      ctx.flags = {
+        json: o.json === true,
+        debug: o.debug === true,
+        nonInteractive: o.nonInteractive === true,
+        workspace: o.workspace,
+      };
+    });
+
+  const groups = [registerWorkspace, registerCredentials, registerConfig, registerPolicy, registerRoute, registerAudit, registerEmulator];
+  for (const register of groups) register(program, ctx, sink);
+
+  // Every subcommand inherits the error behaviour of the root.
+  const inherit = (cmd: Command): void => {
+    for (const sub of cmd.commands) {
+      sub.exitOverride();
+      sub.configureOutput({
+        writeOut: (s) => ctx.io.stdout.write(s),
+        writeErr: (s) => ctx.io.stderr.write(s),
+        outputError: (s, write) => write(ctx.chalk.red(s)),
+      });
+      sub.showHelpAfterError('(run with --help for usage)');
+      inherit(sub);
+    }
+  };
+  inherit(program);
+  return program;
+}
+
+export async function runCli(ctx: Context, argv: string[]): Promise<ExitCode> {
+  let code: ExitCode = EXIT.ok;
+  const sink: ExitSink = { set: (c) => (code = c) };
+  const program = createProgram(ctx, sink);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      if (e.code === 'commander.executeSubCommandAsync') return EXIT.ok;
+      // Commander printed its message already; its own exit code (1 for InvalidArgumentError) is not ours.
+      return EXIT.usage;
+    }
+    return renderError(ctx, e);
+  }
+}
