@@ -1,0 +1,115 @@
+// The built binary, spawned as a user runs it: tampering, concurrency, SIGKILL, lazy loading.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runInProcess, tempConfig, type TestEnv } from '../helpers/context.js';
+import { BYOK_BIN, runByok } from '../helpers/run-byok.js';
+
+let t: TestEnv;
+beforeEach(() => {
+  t = tempConfig();
+});
+afterEach(() => t.cleanup());
+
+const cfgPath = () => join(t.env.BYOK_CONFIG_DIR!, 'config.json');
+
+describe('a tampered config', () => {
+  it('makes every reading command exit 3 for any flipped byte, leaving the file byte-for-byte as it was', async () => {
+    expect((await runByok(['workspace', 'create', 'acme', '--plan', 'enterprise'], { env: t.env })).code).toBe(0);
+    expect((await runByok(['credentials', 'set', '--access-key-id', 'AKIAZ7EXAMPLEKEY0001', '--secret-access-key-stdin'], { env: t.env, stdin: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzEXAMPLE1\n' })).code).toBe(0);
+    const original = readFileSync(cfgPath());
+    const commands = [
+      ['policy', 'show'],
+      ['config', 'show'],
+      ['credentials', 'show'],
+      ['workspace', 'list'],
+      ['route'],
+      ['policy', 'set', 'allow'],
+      ['audit', 'verify'],
+    ];
+    // Every byte, in-process (fast), one command each in rotation.
+    for (let i = 0; i < original.length; i++) {
+      const flipped = Buffer.from(original);
+      flipped[i] = flipped[i]! ^ 0x01;
+      writeFileSync(cfgPath(), flipped);
+      const args = commands[i % commands.length]!;
+      const r = await runInProcess(args, { env: t.env });
+      expect(r.code, `byte ${i}: ${args.join(' ')}`).toBe(3);
+      expect(readFileSync(cfgPath()).equals(flipped), `byte ${i} file changed`).toBe(true);
+    }
+    // A sample through the real binary, every command, with the message it prints.
+    for (const pos of [0, 10, Math.floor(original.length / 2), original.length - 3]) {
+      const flipped = Buffer.from(original);
+      flipped[pos] = flipped[pos]! ^ 0x80;
+      writeFileSync(cfgPath(), flipped);
+      for (const args of commands) {
+        const r = await runByok(args, { env: t.env });
+        expect(r.code, `${pos}: ${args.join(' ')}`).toBe(3);
+        expect(r.stderr).toMatch(/hint:/);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+        expect(readFileSync(cfgPath()).equals(flipped)).toBe(true);
+      }
+    }
+    writeFileSync(cfgPath(), original);
+    expect((await runByok(['policy', 'show'], { env: t.env })).code).toBe(0);
+  }, 300_000);
+
+  it('exits 3 with a wrong BYOK_KEY and leaves the file alone', async () => {
+    await runByok(['workspace', 'create', 'acme', '--plan', 'scale'], { env: t.env });
+    const original = readFileSync(cfgPath());
+    const wrong = { ...t.env, BYOK_KEY: Buffer.alloc(32, 7).toString('base64') };
+    const r = await runByok(['policy', 'show'], { env: wrong });
+    expect(r.code).toBe(3);
+    expect(readFileSync(cfgPath()).equals(original)).toBe(true);
+  });
+});
+
+describe('concurrent writers', () => {
+  it('20 processes creating different workspaces at once all survive', async () => {
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => runByok(['workspace', 'create', `ws-${i}`, '--plan', 'scale'], { env: t.env, timeoutMs: 60_000 })),
+    );
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const list = await runByok(['workspace', 'list', '--json'], { env: t.env });
+    const names = (JSON.parse(list.stdout) as { workspaces: { name: string }[] }).workspaces.map((w) => w.name).sort();
+    expect(names).toEqual(Array.from({ length: 20 }, (_, i) => `ws-${i}`).sort());
+    const verify = await runByok(['audit', 'verify', '--json'], { env: t.env });
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, count: 20 });
+  }, 120_000);
+
+  it('a writer killed with SIGKILL mid-write never leaves a config that fails to open', async () => {
+    await runByok(['workspace', 'create', 'base', '--plan', 'scale'], { env: t.env });
+    for (let i = 0; i < 25; i++) {
+      const child = spawn(process.execPath, [BYOK_BIN, 'workspace', 'create', `k-${i}`, '--plan', 'scale'], { env: { ...process.env, ...t.env }, stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 20 + ((i * 37) % 120)));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('close', r));
+      const r = await runByok(['workspace', 'list', '--json'], { env: t.env });
+      expect(r.code, r.stderr).toBe(0);
+    }
+  }, 180_000);
+});
+
+describe('local commands stay light', () => {
+  const register = fileURLToPath(new URL('../helpers/loader/register.mjs', import.meta.url));
+  async function modulesLoaded(args: string[]): Promise<string[]> {
+    const log = join(t.dir, `modules-${args.join('-')}.log`);
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', register, BYOK_BIN, ...args], { env: { ...process.env, ...t.env, BYOK_MODULE_LOG: log }, stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('close', () => resolve());
+    });
+    return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+  }
+  it('--version and policy show load neither the AWS SDK nor @inquirer/prompts', async () => {
+    await runByok(['workspace', 'create', 'acme', '--plan', 'scale'], { env: t.env });
+    for (const args of [['--version'], ['policy', 'show']]) {
+      const mods = await modulesLoaded(args);
+      expect(mods.length, 'the loader hook saw the CLI load').toBeGreaterThan(0);
+      expect(mods.some((m) => m.includes('dist/cli/main.js'))).toBe(true);
+      expect(mods.filter((m) => /@aws-sdk|@smithy|@inquirer/.test(m))).toEqual([]);
+    }
+  });
+});
