@@ -1,0 +1,70 @@
+// The only module that imports @aws-sdk/* — always lazily, so local commands never load the SDK.
+// Endpoints come from the context's env (the SDK's own AWS_ENDPOINT_URL_* names, reference
+// aws.md §8) and are passed explicitly, so an in-process test with its own env map and a child
+// process reading process.env behave the same way.
+import type { Env } from '../cli/context.js';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/** Where credentials come from: fixed values, or a provider such as the SDK's node chain. */
+export type CredentialSource = AwsCredentials | (() => Promise<AwsCredentials>);
+
+export interface ClientOptions {
+  region: string;
+  credentials: CredentialSource;
+  /** The SDK default is 3 (reference §8). IAM writes use 1: LimitExceeded is "throttling" to the SDK (§5.4). */
+  maxAttempts?: number;
+  /** Per-request timeout in ms (socket and connection), so a dead endpoint cannot hang a check. */
+  requestTimeoutMs?: number;
+  /** ctx.now() − host clock: signs requests at the context's time (tests move the emulator's clock). */
+  clockOffsetMs?: number;
+}
+
+type ServiceKey = 'IAM' | 'STS' | 'BEDROCK' | 'BEDROCK_RUNTIME';
+
+/** AWS_ENDPOINT_URL_<SERVICE> wins over AWS_ENDPOINT_URL; honours AWS_IGNORE_CONFIGURED_ENDPOINT_URLS. */
+export function endpointFor(env: Env, service: ServiceKey): string | undefined {
+  const ignore = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
+  if (ignore !== undefined && ignore.toLowerCase() === 'true') return undefined;
+  const v = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
+  return v && v.trim() !== '' ? v.trim() : undefined;
+}
+
+async function baseConfig(env: Env, service: ServiceKey, o: ClientOptions) {
+  const { NodeHttpHandler } = await import('@smithy/node-http-handler');
+  const endpoint = endpointFor(env, service);
+  const timeout = o.requestTimeoutMs ?? 30_000;
+  return {
+    region: o.region,
+    credentials: o.credentials,
+    maxAttempts: o.maxAttempts ?? 3,
+    ...(o.clockOffsetMs ? { systemClockOffset: o.clockOffsetMs } : {}),
+    requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(timeout, 10_000), requestTimeout: timeout }),
+    ...(endpoint ? { endpoint } : {}),
+  };
+}
+
+export async function stsClient(env: Env, o: ClientOptions) {
+  const { STSClient } = await import('@aws-sdk/client-sts');
+  return new STSClient(await baseConfig(env, 'STS', o));
+}
+
+export async function iamClient(env: Env, o: ClientOptions) {
+  const { IAMClient } = await import('@aws-sdk/client-iam');
+  return new IAMClient(await baseConfig(env, 'IAM', o));
+}
+
+export async function bedrockClient(env: Env, o: ClientOptions) {
+  const { BedrockClient } = await import('@aws-sdk/client-bedrock');
+  return new BedrockClient(await baseConfig(env, 'BEDROCK', o));
+}
+
+export async function runtimeClient(env: Env, o: ClientOptions) {
+  const { BedrockRuntimeClient } = await import('@aws-sdk/client-bedrock-runtime');
+  return new BedrockRuntimeClient(await baseConfig(env, 'BEDROCK_RUNTIME', o));
+}

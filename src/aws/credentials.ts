@@ -1,0 +1,106 @@
+// The BYOK credentials in use (DESIGN §4.1): an ASIA key as it is, its expiry checked before
+// every call; an AKIA key through an STS session cached (encrypted, in the config) until five
+// minutes before it expires — aws-vault's model.
+import type { Context } from '../cli/context.js';
+import { pickWorkspace, requireAccess } from '../cli/commands/shared.js';
+import type { CachedSession, Workspace } from '../core/config-doc.js';
+import { expiryStatus, mask } from '../core/credentials.js';
+import { AwsRefusedError, UsageError } from '../core/errors.js';
+import type { AwsCredentials } from './clients.js';
+import { toAwsFailure } from './errors.js';
+import { getSessionToken } from './sts.js';
+
+export const SESSION_REFRESH_WINDOW_MS = 5 * 60_000;
+
+export interface CredentialsInUse {
+  workspace: string;
+  credentials: AwsCredentials;
+  /** How they were obtained this time. */
+  source: 'temporary-key' | 'cached-session' | 'new-session';
+  /** The stored key (masked) the credentials derive from. */
+  accessKeyId: string;
+  kind: 'long-term' | 'temporary';
+  expiresAt: string | null;
+  region: string;
+}
+
+/** The owner's configuration, as a member or the owner sees it; refuses what cannot work. */
+export function usableWorkspace(ctx: Context, ws: Workspace): { region: string } {
+  requireAccess(ctx, ws);
+  if (!ws.byokEnabled) {
+    throw new UsageError('byok-disabled', `BYOK is disabled in workspace ${ws.name}.`, `The owner (${ws.owner}) can enable it: byok config set enabled true`);
+  }
+  if (!ws.credentials) {
+    throw new UsageError('owner-not-configured', `The workspace owner (${ws.owner}) has not configured BYOK credentials for ${ws.name}.`, 'The owner runs: byok credentials set --access-key-id ID --secret-access-key-stdin (or byok setup).');
+  }
+  if (!ws.region || !ws.geography) {
+    throw new UsageError('region-not-set', `Workspace ${ws.name} has no ${ws.geography ? 'region' : 'geography'} set.`, ws.geography ? 'Run: byok config set region REGION' : 'Run: byok config set geography global|us|eu|apac, then byok config set region REGION');
+  }
+  return { region: ws.region };
+}
+
+export async function credentialsInUse(ctx: Context, opts: { workspace?: string; forceRefresh?: boolean } = {}): Promise<CredentialsInUse> {
+  const { doc } = await ctx.store().read();
+  const ws = pickWorkspace(ctx, doc, opts.workspace);
+  const { region } = usableWorkspace(ctx, ws);
+  const c = ws.credentials!;
+  const now = ctx.now();
+  if (c.accessKeyId.startsWith('ASIA')) {
+    if (expiryStatus(c.expiresAt, now, 0) === 'expired' || c.expiresAt === undefined) {
+      throw new AwsRefusedError(
+        'session-expired',
+        `The temporary credentials ${mask(c.accessKeyId)} of workspace ${ws.name} expired at ${c.expiresAt ?? '(unknown)'}; no call was made.`,
+        'Temporary (ASIA) credentials cannot be refreshed. Reconfigure with new ones: byok credentials set --access-key-id ASIA... --secret-access-key-stdin --session-token-stdin --expires-at ISO8601, or use a long-term AKIA key that byok refreshes itself.',
+      );
+    }
+    if (opts.forceRefresh) {
+      throw new UsageError('cannot-refresh-temporary', 'Temporary (ASIA) credentials cannot be refreshed.', 'Reconfigure with new credentials: byok credentials set ...');
+    }
+    return {
+      workspace: ws.name,
+      credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiration: new Date(c.expiresAt) },
+      source: 'temporary-key',
+      accessKeyId: mask(c.accessKeyId),
+      kind: 'temporary',
+      expiresAt: c.expiresAt,
+      region,
+    };
+  }
+  const cached = ws.session;
+  if (!opts.forceRefresh && cached && cached.forAccessKeyId === c.accessKeyId && expiryStatus(cached.expiresAt, now, SESSION_REFRESH_WINDOW_MS) === 'valid') {
+    return { workspace: ws.name, credentials: sessionToSdk(cached), source: 'cached-session', accessKeyId: mask(c.accessKeyId), kind: 'long-term', expiresAt: cached.expiresAt, region };
+  }
+  let s;
+  try {
+    s = await getSessionToken(ctx.env, region, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey });
+  } catch (e) {
+    const f = toAwsFailure(e);
+    if (f.category === 'credential-invalid' || f.status === 403) {
+      throw new AwsRefusedError(
+        'credentials-refused',
+        `AWS refused the credentials ${mask(c.accessKeyId)} of workspace ${ws.name}: ${f.code ?? 'error'}${f.message ? ` — ${f.message}` : ''}`,
+        'Check that the key has not been rotated or deleted and that the secret is right (aws sts get-caller-identity); then byok credentials set ... with the current key.',
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  const session: CachedSession = {
+    forAccessKeyId: c.accessKeyId,
+    accessKeyId: s.accessKeyId,
+    secretAccessKey: s.secretAccessKey,
+    sessionToken: s.sessionToken,
+    expiresAt: s.expiration.toISOString(),
+    obtainedAt: now.toISOString(),
+  };
+  await ctx.store().update((d) => {
+    const w = d.workspaces[ws.name];
+    // Only cache if the key has not been replaced meanwhile by another process.
+    if (w?.credentials?.accessKeyId === c.accessKeyId) w.session = session;
+  });
+  return { workspace: ws.name, credentials: sessionToSdk(session), source: 'new-session', accessKeyId: mask(c.accessKeyId), kind: 'long-term', expiresAt: session.expiresAt, region };
+}
+
+function sessionToSdk(s: CachedSession): AwsCredentials {
+  return { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, expiration: new Date(s.expiresAt) };
+}

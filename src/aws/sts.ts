@@ -1,0 +1,34 @@
+// STS: who am I, and short-lived sessions for long-term keys (reference aws.md §6).
+import type { Env } from '../cli/context.js';
+import { stsClient, type CredentialSource } from './clients.js';
+
+export interface CallerIdentity { account: string; arn: string; userId: string }
+
+export async function getCallerIdentity(env: Env, region: string, credentials: CredentialSource, maxAttempts?: number): Promise<CallerIdentity> {
+  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const client = await stsClient(env, { region, credentials, maxAttempts });
+  try {
+    const r = await client.send(new GetCallerIdentityCommand({}));
+    return { account: r.Account ?? '', arn: r.Arn ?? '', userId: r.UserId ?? '' };
+  } finally {
+    client.destroy();
+  }
+}
+
+export interface SessionCredentials { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date }
+
+/** GetSessionToken: IAM users 900–129,600 s (reference §6). byok asks for 12 h, the AWS default. */
+export async function getSessionToken(env: Env, region: string, credentials: CredentialSource, durationSeconds = 43_200): Promise<SessionCredentials> {
+  const { GetSessionTokenCommand } = await import('@aws-sdk/client-sts');
+  const client = await stsClient(env, { region, credentials });
+  try {
+    const r = await client.send(new GetSessionTokenCommand({ DurationSeconds: durationSeconds }));
+    const c = r.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+      throw new Error('STS GetSessionToken returned incomplete credentials');
+    }
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+  } finally {
+    client.destroy();
+  }
+}
