@@ -12,6 +12,10 @@ import { registerPolicy } from './commands/policy.js';
 import { registerRoute } from './commands/route.js';
 import { registerAudit } from './commands/audit.js';
 import { registerEmulator } from './commands/emulator.js';
+import { registerIam } from './commands/iam.js';
+import { registerModels } from './commands/models.js';
+import { registerTestConnection } from './commands/test-connection.js';
+import { registerDoctor } from './commands/doctor.js';
 
 /** Lets a command's action report its exit code back to runCli. */
 export interface ExitSink {
@@ -44,7 +48,10 @@ export function createProgram(ctx: Context, sink: ExitSink): Command {
       };
     });
 
-  const groups = [registerWorkspace, registerCredentials, registerConfig, registerPolicy, registerRoute, registerAudit, registerEmulator];
+  const groups = [
+    registerWorkspace, registerCredentials, registerConfig, registerPolicy, registerRoute, registerAudit,
+    registerIam, registerModels, registerTestConnection, registerDoctor, registerEmulator,
+  ];
   for (const register of groups) register(program, ctx, sink);
 
   // Every subcommand inherits the error behaviour of the root.
