@@ -1,0 +1,35 @@
+// byok credential-process: the AWS `credential_process` JSON (reference aws.md §8) from the
+// encrypted store, with fresh session credentials, so `credential_process = byok
+// credential-process` serves the AWS CLI and SDKs. Printing the secret on stdout is the whole
+// point of this command and the only place byok does it; errors go to stderr as usual.
+import type { Command } from 'commander';
+import type { Context } from '../context.js';
+import type { ExitSink } from '../program.js';
+
+export interface CredentialProcessOutput {
+  Version: 1;
+  AccessKeyId: string;
+  SecretAccessKey: string;
+  SessionToken?: string;
+  Expiration?: string;
+}
+
+export async function runCredentialProcess(ctx: Context): Promise<CredentialProcessOutput> {
+  const { credentialsInUse } = await import('../../aws/credentials.js');
+  const c = await credentialsInUse(ctx);
+  const out: CredentialProcessOutput = { Version: 1, AccessKeyId: c.credentials.accessKeyId, SecretAccessKey: c.credentials.secretAccessKey };
+  if (c.credentials.sessionToken) out.SessionToken = c.credentials.sessionToken;
+  if (c.credentials.expiration) out.Expiration = c.credentials.expiration.toISOString();
+  return out;
+}
+
+export function registerCredentialProcess(program: Command, ctx: Context, sink: ExitSink): void {
+  program
+    .command('credential-process')
+    .description('print AWS credential_process JSON for the workspace (for credential_process = byok credential-process)')
+    .action(async () => {
+      const out = await runCredentialProcess(ctx);
+      ctx.io.stdout.write(`${JSON.stringify(out)}\n`);
+      sink.set(0);
+    });
+}
