@@ -21,6 +21,8 @@ export interface ClientOptions {
   maxAttempts?: number;
   /** Per-request timeout in ms (socket and connection), so a dead endpoint cannot hang a check. */
   requestTimeoutMs?: number;
+  /** An explicit endpoint (the platform's, for a fallback) instead of the AWS_ENDPOINT_URL_* one. */
+  endpoint?: string;
   /** ctx.now() − host clock: signs requests at the context's time (tests move the emulator's clock). */
   clockOffsetMs?: number;
 }
@@ -37,7 +39,7 @@ export function endpointFor(env: Env, service: ServiceKey): string | undefined {
 
 async function baseConfig(env: Env, service: ServiceKey, o: ClientOptions) {
   const { NodeHttpHandler } = await import('@smithy/node-http-handler');
-  const endpoint = endpointFor(env, service);
+  const endpoint = o.endpoint ?? endpointFor(env, service);
   const timeout = o.requestTimeoutMs ?? 30_000;
   return {
     region: o.region,

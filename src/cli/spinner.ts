@@ -1,0 +1,51 @@
+// Progress while byok talks to AWS: on stderr, only when stderr is a terminal and the output is
+// not --json (STYLE §5), so pipes, CI logs and JSON consumers never see control characters.
+import type { Context } from './context.js';
+
+export interface Spinner {
+  /** Replaces the text next to the spinner. */
+  update(text: string): void;
+  /** Stops and clears the line; prints `final` (a status line) if given. */
+  stop(final?: string): void;
+  readonly active: boolean;
+}
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+export function spinnerEnabled(ctx: Context): boolean {
+  return ctx.io.stderrIsTTY && !ctx.flags.json;
+}
+
+export function startSpinner(ctx: Context, text: string, intervalMs = 80): Spinner {
+  if (!spinnerEnabled(ctx)) {
+    return { update: () => undefined, stop: (final) => { if (final && !ctx.flags.json) ctx.io.stderr.write(`${final}\n`); }, active: false };
+  }
+  const err = ctx.io.stderr;
+  let frame = 0;
+  let current = text;
+  let stopped = false;
+  const draw = () => err.write(`\r\x1b[2K${ctx.chalk.cyan(FRAMES[frame % FRAMES.length]!)} ${current}`);
+  draw();
+  const timer = setInterval(() => {
+    frame++;
+    draw();
+  }, intervalMs);
+  // A spinner must never keep the process alive on its own.
+  timer.unref();
+  return {
+    get active() {
+      return !stopped;
+    },
+    update(t: string) {
+      current = t;
+      if (!stopped) draw();
+    },
+    stop(final?: string) {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      err.write('\r\x1b[2K');
+      if (final) err.write(`${final}\n`);
+    },
+  };
+}
