@@ -3,8 +3,7 @@
 // after its audit event is on disk.
 import type { Command } from 'commander';
 import type { ConfigDoc, Workspace } from '../../core/config-doc.js';
-import { mask } from '../../core/credentials.js';
-import { AwsRefusedError, CancelledError, CheckFailedError, EXIT, UsageError } from '../../core/errors.js';
+import { AwsRefusedError, CancelledError, EXIT, UsageError } from '../../core/errors.js';
 import { evaluateFallback, type FallbackDecision } from '../../core/fallback.js';
 import type { ModelKey } from '../../core/geography.js';
 import { describeFindings, findCredentials } from '../../core/payload-guard.js';
@@ -207,14 +206,11 @@ function failed(ctx: Context, ws: Workspace, route: Route, conversation: string,
     `  fallback: ${decision.decision === 'fallback' ? 'attempted on platform credentials and failed' : 'not allowed'}`,
     ...decision.reasons.map((r) => `  - ${r}`),
   ];
-  const out: Output = {
+  return {
     json: { ok: false, workspace: ws.name, conversation, servedBy: null, route: routeJson(route), error: byok ?? null, attempts, fallback: decisionJson(decision) },
     status,
     exitCode: EXIT.checkFailed,
   };
-  void CheckFailedError;
-  void mask;
-  return out;
 }
 
 export function registerInvoke(program: Command, ctx: Context, sink: ExitSink): void {
