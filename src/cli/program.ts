@@ -18,6 +18,7 @@ import { registerTestConnection } from './commands/test-connection.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerCredentialProcess } from './commands/credential-process.js';
 import { registerInvoke } from './commands/invoke.js';
+import { registerSetup } from './commands/setup.js';
 
 /** Lets a command's action report its exit code back to runCli. */
 export interface ExitSink {
@@ -51,7 +52,7 @@ export function createProgram(ctx: Context, sink: ExitSink): Command {
     });
 
   const groups = [
-    registerWorkspace, registerCredentials, registerConfig, registerPolicy, registerRoute, registerAudit,
+    registerSetup, registerWorkspace, registerCredentials, registerConfig, registerPolicy, registerRoute, registerAudit,
     registerIam, registerModels, registerTestConnection, registerDoctor, registerInvoke, registerCredentialProcess, registerEmulator,
   ];
   for (const register of groups) register(program, ctx, sink);
