@@ -1,0 +1,143 @@
+// Classifies a failed AWS call from whatever arrived of (code, HTTP status, message) into one
+// vocabulary (DESIGN §4.3) used by the fallback rules, doctor, test-connection and --json.
+// Sources: reference aws.md §5.1–§5.4. Where nothing decides: `other`, not retryable.
+
+export const ERROR_CATEGORIES = [
+  'session-expired', 'credential-invalid', 'throttled', 'service-unavailable', 'model-access-denied', 'iam-permission',
+  'inference-profile-required', 'region-mismatch', 'validation', 'content-filtered', 'other',
+] as const;
+export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
+
+export const RETRYABLE_CATEGORIES: readonly ErrorCategory[] = ['session-expired', 'throttled', 'service-unavailable'];
+
+export interface Classification {
+  category: ErrorCategory;
+  retryable: boolean;
+  matchedBy: 'code' | 'message' | 'status' | 'none';
+  normalizedCode?: string;
+  explanation: string;
+}
+
+/** Lower-case, without a trailing "exception": ThrottlingException, throttlingException, Throttling → "throttling". */
+export function normalizeCode(code: string): string {
+  return code.trim().toLowerCase().replace(/exception$/, '').replace(/error$/, '');
+}
+
+// Codes that decide on their own (normalized). Ambiguous codes (AccessDenied*, Validation*) are
+// refined by the message below.
+const CODE_TABLE: Record<string, ErrorCategory> = {
+  // §5.2 / §5.3 expired session credentials
+  expiredtoken: 'session-expired',
+  // §5.2 / §5.3 bad or unknown credentials
+  unrecognizedclient: 'credential-invalid',
+  invalidclienttokenid: 'credential-invalid',
+  signaturedoesnotmatch: 'credential-invalid',
+  invalidsignature: 'credential-invalid',
+  incompletesignature: 'credential-invalid',
+  missingauthenticationtoken: 'credential-invalid',
+  // Clock more than the allowed skew off: not fixed by retrying on other credentials (§5.2).
+  requestexpired: 'credential-invalid',
+  // §5.1 / §5.4 throttling family; ServiceQuotaExceeded says "resubmit your request later".
+  throttling: 'throttled',
+  toomanyrequests: 'throttled',
+  requestlimitexceeded: 'throttled',
+  requestthrottled: 'throttled',
+  throttled: 'throttled',
+  slowdown: 'throttled',
+  bandwidthlimitexceeded: 'throttled',
+  servicequotaexceeded: 'throttled',
+  provisionedthroughputexceeded: 'throttled',
+  // §5.1 transient server side, model-not-ready / timeout family, overloaded (529).
+  internalserver: 'service-unavailable',
+  serviceunavailable: 'service-unavailable',
+  modeltimeout: 'service-unavailable',
+  modelnotready: 'service-unavailable',
+  modelstream: 'service-unavailable', // ModelStreamErrorException: "Retry your request."
+  overloaded_: 'service-unavailable',
+  overloaded: 'service-unavailable',
+  servicefailure: 'service-unavailable',
+  internalfailure: 'service-unavailable',
+  timeout: 'service-unavailable',
+  requesttimeout: 'service-unavailable',
+  // Node network errors the SDK treats as transient (§5.4).
+  econnreset: 'service-unavailable',
+  econnrefused: 'service-unavailable',
+  epipe: 'service-unavailable',
+  etimedout: 'service-unavailable',
+  ehostunreach: 'service-unavailable',
+  enetunreach: 'service-unavailable',
+  enotfound: 'service-unavailable',
+  eai_again: 'service-unavailable',
+  // §5.1 model access
+  ftuformnotfilled: 'model-access-denied',
+  mpagreementbeingcreated: 'model-access-denied',
+  // permissions
+  accessdenied: 'iam-permission',
+  notauthorized: 'iam-permission',
+  unauthorizedoperation: 'iam-permission',
+  // requests that are wrong as sent
+  validation: 'validation',
+  invalidinput: 'validation',
+  malformedpolicydocument: 'validation',
+  // content
+  content_filtered: 'content-filtered',
+  guardrail_intervened: 'content-filtered',
+  // ModelErrorException (424) and ResourceNotFound are not known to be transient: fail closed.
+  model: 'other',
+  resourcenotfound: 'other',
+};
+
+interface MessageRule { re: RegExp; category: ErrorCategory; why: string }
+const MESSAGE_RULES: readonly MessageRule[] = [
+  { re: /security token included in the request is expired|token (has )?expired|session (has )?expired/i, category: 'session-expired', why: 'the message says the session token expired' },
+  { re: /on-demand throughput isn.t supported|inference profile that contains this model/i, category: 'inference-profile-required', why: 'the message says the model needs an inference profile' },
+  { re: /use case details have not been submitted|aws marketplace|model access|marketplace subscription|don't have access to the model|not have access to the model|model is not available|agreement/i, category: 'model-access-denied', why: 'the message is about model access, not IAM' },
+  { re: /is not authorized to perform|no identity-based policy allows|explicit deny|not have sufficient permissions|not authorized/i, category: 'iam-permission', why: 'the message names a missing IAM permission' },
+  { re: /security token included in the request is invalid|signature we calculated does not match|does not exist in our records|signature expired|request has expired/i, category: 'credential-invalid', why: 'the message says the credentials or signature are not valid' },
+  { re: /region.*(not supported|not available|mismatch)|source region/i, category: 'region-mismatch', why: 'the message is about the region' },
+  { re: /too many (requests|tokens)|rate exceeded|throttl/i, category: 'throttled', why: 'the message says the call was throttled' },
+  { re: /service (isn.t|is not) currently available|internal server error|temporarily unavailable|overloaded|took too long to process|not ready to serve/i, category: 'service-unavailable', why: 'the message describes a transient server-side failure' },
+  { re: /content filter|guardrail|blocked by (the )?content/i, category: 'content-filtered', why: 'the message says content was filtered' },
+];
+
+const AMBIGUOUS = new Set(['accessdenied', 'validation', 'resourcenotfound', 'notauthorized']);
+
+function byStatus(status: number): ErrorCategory | null {
+  if (status === 429) return 'throttled';
+  if (status === 408) return 'service-unavailable';
+  if (status === 500 || status === 502 || status === 503 || status === 504 || status === 529) return 'service-unavailable';
+  if (status === 401) return 'credential-invalid';
+  // 403 alone could be an expired token (retryable) or a missing permission: fail closed.
+  if (status === 403) return 'iam-permission';
+  if (status === 400 || status === 413 || status === 422) return 'validation';
+  return null;
+}
+
+function result(category: ErrorCategory, matchedBy: Classification['matchedBy'], explanation: string, normalizedCode?: string): Classification {
+  return { category, retryable: RETRYABLE_CATEGORIES.includes(category), matchedBy, normalizedCode, explanation };
+}
+
+export function classifyError(input: { code?: string; status?: number; message?: string }): Classification {
+  const code = typeof input.code === 'string' && input.code.trim() !== '' ? normalizeCode(input.code) : undefined;
+  const message = typeof input.message === 'string' ? input.message : '';
+  const status = typeof input.status === 'number' && Number.isInteger(input.status) ? input.status : undefined;
+  const rule = message !== '' ? MESSAGE_RULES.find((r) => r.re.test(message)) : undefined;
+
+  if (code !== undefined && code in CODE_TABLE) {
+    const cat = CODE_TABLE[code]!;
+    // Access denied, validation and not-found codes cover several causes; the message tells which.
+    if (AMBIGUOUS.has(code) && rule && rule.category !== 'throttled' && rule.category !== 'service-unavailable') {
+      return result(rule.category, 'message', `${input.code}: ${rule.why}`, code);
+    }
+    if (AMBIGUOUS.has(code) && code === 'validation' && rule?.category === 'throttled') {
+      return result('validation', 'code', `${input.code} is a request error; the retry wording in its message does not make it transient`, code);
+    }
+    return result(cat, 'code', `${input.code} is ${cat}`, code);
+  }
+  if (rule) return result(rule.category, 'message', rule.why, code);
+  if (status !== undefined) {
+    const s = byStatus(status);
+    if (s) return result(s, 'status', `HTTP ${status} with no code or message that decides: ${s}${status === 403 ? ' (could also be an expired token; treated as a permission error, not retryable)' : ''}`, code);
+  }
+  return result('other', 'none', code ? `unknown error code ${input.code}: not retryable` : 'nothing in the error identifies it: not retryable', code);
+}

@@ -1,0 +1,112 @@
+// DESIGN §4.3: may a failed BYOK call be retried on platform credentials? Every rule is evaluated
+// (no short-circuit) so the decision comes with all its reasons; anything that cannot be decided
+// with certainty means "fail". Never throws.
+import type { PolicyMode } from './config-doc.js';
+import { classifyError, type ErrorCategory } from './error-classes.js';
+import { isValidRegionName } from './geography.js';
+
+export interface FallbackInput {
+  error: { code?: string; status?: number; message?: string };
+  operation: {
+    kind: 'read' | 'write' | undefined;
+    markedFallbackEligible?: boolean;
+    autonomous?: boolean;
+    environment?: 'production' | 'staging' | 'development';
+  };
+  policy: PolicyMode | undefined;
+  region: string | undefined;
+  /** Regions the platform serves; when given, the original region must be among them. */
+  platformRegions?: readonly string[];
+  /** false when the audit event could not be written: then there is no fallback. */
+  auditWritable?: boolean;
+}
+
+export type FallbackRuleName = 'retryable' | 'operation-eligible' | 'policy' | 'same-region' | 'audit';
+
+export interface FallbackDecision {
+  decision: 'fallback' | 'fail';
+  retryable: boolean;
+  category: ErrorCategory;
+  reasons: string[];
+  rules: { rule: FallbackRuleName; passed: boolean; detail: string }[];
+  requiresConfirmation: boolean;
+  targetRegion: string | null;
+  policy: PolicyMode | null;
+}
+
+const POLICIES: readonly string[] = ['allow', 'warn', 'strict'];
+
+export function evaluateFallback(input: FallbackInput): FallbackDecision {
+  const rules: FallbackDecision['rules'] = [];
+  const c = classifyError(input.error ?? {});
+
+  rules.push({
+    rule: 'retryable',
+    passed: c.retryable,
+    detail: c.retryable
+      ? `the error is retryable (${c.category}: ${c.explanation})`
+      : `the error is not retryable (${c.category}: ${c.explanation}); it is surfaced, never masked by platform credentials`,
+  });
+
+  const op = input.operation ?? { kind: undefined };
+  let opOk = false;
+  let opDetail: string;
+  const autonomousProduction = op.autonomous === true && (op.environment === undefined || op.environment === 'production');
+  if (op.kind === 'read') {
+    opOk = true;
+    opDetail = 'read operations are fallback-eligible by default';
+  } else if (op.kind === 'write') {
+    if (autonomousProduction) {
+      opDetail = op.environment === undefined
+        ? 'an autonomous write with no environment given is treated as production, and autonomous production writes never fall back'
+        : 'autonomous write actions in production never fall back, whatever their marking';
+    } else if (op.markedFallbackEligible === true) {
+      opOk = true;
+      opDetail = 'this write operation is explicitly marked fallback-eligible';
+    } else {
+      opDetail = 'write operations fall back only when explicitly marked fallback-eligible';
+    }
+  } else {
+    opDetail = 'the operation kind is unknown, so it is not fallback-eligible';
+  }
+  rules.push({ rule: 'operation-eligible', passed: opOk, detail: opDetail });
+
+  const policy = typeof input.policy === 'string' && POLICIES.includes(input.policy) ? input.policy : undefined;
+  rules.push({
+    rule: 'policy',
+    passed: policy === 'allow' || policy === 'warn',
+    detail:
+      policy === 'allow' ? 'the workspace policy is allow'
+      : policy === 'warn' ? 'the workspace policy is warn (the user must re-confirm on the next session)'
+      : policy === 'strict' ? 'the workspace policy is strict: never retry on a different credential'
+      : 'no valid fallback policy is known, so there is no fallback',
+  });
+
+  const region = typeof input.region === 'string' && isValidRegionName(input.region) ? input.region : undefined;
+  let regionOk = region !== undefined;
+  let regionDetail = region !== undefined ? `the retry would go to the platform endpoint in ${region}, the region of the original call` : 'the original region is unknown, so the retry cannot be pinned to it';
+  if (region !== undefined && input.platformRegions !== undefined) {
+    if (!input.platformRegions.includes(region)) {
+      regionOk = false;
+      regionDetail = input.platformRegions.length === 0
+        ? 'no platform credentials are configured for any region'
+        : `the platform does not serve ${region} (it serves ${input.platformRegions.join(', ')}); a fallback never leaves the region`;
+    }
+  }
+  rules.push({ rule: 'same-region', passed: regionOk, detail: regionDetail });
+
+  const auditOk = input.auditWritable !== false;
+  rules.push({ rule: 'audit', passed: auditOk, detail: auditOk ? 'the audit event is written before any fallback' : 'the audit event could not be written, so the fallback does not happen' });
+
+  const fallback = rules.every((r) => r.passed);
+  return {
+    decision: fallback ? 'fallback' : 'fail',
+    retryable: c.retryable,
+    category: c.category,
+    reasons: rules.map((r) => `${r.passed ? 'ok' : 'no'}: ${r.detail}`),
+    rules,
+    requiresConfirmation: fallback && policy === 'warn',
+    targetRegion: fallback ? region! : null,
+    policy: policy ? (policy as PolicyMode) : null,
+  };
+}

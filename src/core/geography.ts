@@ -1,0 +1,210 @@
+// Cross-region inference profiles (reference aws.md §2): profile IDs per model, source regions
+// and the destinations each source routes to. A region outside the geography is refused at
+// configuration time. AWS adds profiles over time, so every lookup can take a live catalog
+// (ListInferenceProfiles / GetInferenceProfile) that wins over this table where it has an entry,
+// but only if its destinations stay inside the geography.
+import type { Geography } from './config-doc.js';
+import { err, ok, type Result } from './errors.js';
+import { MODELS, type ModelKey } from './models.js';
+
+export type { ModelKey } from './models.js';
+
+export interface RouteRefusal {
+  code: string;
+  reason: string;
+  hint: string;
+  allowedRegions: string[];
+}
+
+export interface LiveProfile {
+  profileId: string;
+  sourceRegion: string;
+  destinations: string[];
+  status?: string;
+}
+
+/** A profile family: prefix, models it serves, and source → destinations. '*' = any commercial region. */
+interface ProfileFamily {
+  prefix: string;
+  geography: Geography | 'us-gov';
+  models: readonly ModelKey[];
+  routes: Record<string, readonly string[]>;
+}
+
+const GLOBAL_ANY = ['*'] as const;
+// §2.2 Global Sonnet 4.5 source regions (27).
+const GLOBAL_SONNET_SOURCES = [
+  'af-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2',
+  'ap-southeast-3', 'ap-southeast-4', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2',
+  'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'me-central-1', 'il-central-1',
+] as const;
+// §2.2 Global Opus 4.5: me-south-1 included, ca-west-1 not.
+const GLOBAL_OPUS_SOURCES = [...GLOBAL_SONNET_SOURCES.filter((r) => r !== 'ca-west-1'), 'me-south-1'] as const;
+
+const EU6 = ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3'] as const;
+
+const fromSources = (sources: readonly string[], dest: readonly string[]) => Object.fromEntries(sources.map((s) => [s, dest]));
+
+export const INFERENCE_PROFILES: readonly ProfileFamily[] = [
+  { prefix: 'global', geography: 'global', models: ['sonnet'], routes: fromSources(GLOBAL_SONNET_SOURCES, GLOBAL_ANY) },
+  { prefix: 'global', geography: 'global', models: ['opus'], routes: fromSources(GLOBAL_OPUS_SOURCES, GLOBAL_ANY) },
+  // §2.2 US: identical for Sonnet 4.5 and Opus 4.5.
+  {
+    prefix: 'us', geography: 'us', models: ['sonnet', 'opus'],
+    routes: {
+      'ca-central-1': ['ca-central-1', 'us-east-1', 'us-east-2', 'us-west-2'],
+      'us-east-1': ['us-east-1', 'us-east-2', 'us-west-2'],
+      'us-east-2': ['us-east-1', 'us-east-2', 'us-west-2'],
+      'us-west-1': ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'],
+      'us-west-2': ['us-east-1', 'us-east-2', 'us-west-2'],
+    },
+  },
+  // §2.2 EU: identical for both models.
+  {
+    prefix: 'eu', geography: 'eu', models: ['sonnet', 'opus'],
+    routes: { ...fromSources(EU6, EU6), 'eu-central-2': [...EU6, 'eu-central-2'], 'eu-west-2': [...EU6, 'eu-west-2'] },
+  },
+  // §2.1/§2.2 JP and AU serve Sonnet 4.5 only; there is no apac. profile for either model.
+  { prefix: 'jp', geography: 'apac', models: ['sonnet'], routes: { 'ap-northeast-1': ['ap-northeast-1', 'ap-northeast-3'], 'ap-northeast-3': ['ap-northeast-1', 'ap-northeast-3'] } },
+  { prefix: 'au', geography: 'apac', models: ['sonnet'], routes: { 'ap-southeast-2': ['ap-southeast-2', 'ap-southeast-4'], 'ap-southeast-4': ['ap-southeast-2', 'ap-southeast-4'] } },
+  { prefix: 'us-gov', geography: 'us-gov', models: ['sonnet'], routes: { 'us-gov-east-1': ['us-gov-west-1'], 'us-gov-west-1': ['us-gov-west-1'] } },
+];
+
+/** Prefixes whose profiles may serve a geography (a live apac. profile would be picked up). */
+const GEO_PREFIXES: Record<Geography, readonly string[]> = { global: ['global'], us: ['us'], eu: ['eu'], apac: ['apac', 'jp', 'au'] };
+
+const REGION_NAME = /^(?:[a-z]{2}(?:-gov|-iso[a-z]?)?)-[a-z]+-\d{1,2}$/;
+export function isValidRegionName(region: string): boolean {
+  return REGION_NAME.test(region);
+}
+
+function isCommercial(region: string): boolean {
+  return isValidRegionName(region) && !/^(us-gov|cn|us-iso)/.test(region) && !region.includes('-iso');
+}
+
+/** The jurisdiction rule: may inference for this geography run in this region? */
+export function isRegionInGeography(geography: Geography, region: string): boolean {
+  if (!isValidRegionName(region)) return false;
+  switch (geography) {
+    case 'global': return isCommercial(region);
+    case 'us': return (region.startsWith('us-') && isCommercial(region)) || region === 'ca-central-1';
+    case 'eu': return region.startsWith('eu-');
+    case 'apac': return region.startsWith('ap-');
+  }
+}
+
+export function regionsOfGeography(geography: Geography): string[] {
+  const set = new Set<string>();
+  for (const f of INFERENCE_PROFILES) {
+    if (f.geography !== geography) continue;
+    for (const [src, dests] of Object.entries(f.routes)) {
+      set.add(src);
+      for (const d of dests) if (d !== '*') set.add(d);
+    }
+  }
+  return [...set].sort();
+}
+
+export function profileIdFor(prefix: string, model: ModelKey): string {
+  return `${prefix}.${MODELS[model].modelId}`;
+}
+
+export function foundationModelArn(region: string, modelId: string): string {
+  return `arn:aws:bedrock:${region}::foundation-model/${modelId}`;
+}
+
+export function inferenceProfileArn(region: string, accountId: string, profileId: string): string {
+  return `arn:aws:bedrock:${region}:${accountId}:inference-profile/${profileId}`;
+}
+
+interface Candidate { profileId: string; prefix: string; destinations: string[]; live: boolean }
+
+function candidates(geography: Geography, model: ModelKey, region: string, catalog?: readonly LiveProfile[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const prefix of GEO_PREFIXES[geography]) {
+    const profileId = profileIdFor(prefix, model);
+    const live = catalog?.find((p) => p.profileId === profileId && p.sourceRegion === region && (p.status === undefined || p.status === 'ACTIVE'));
+    if (live && live.destinations.length > 0 && live.destinations.every((d) => d === '*' ? geography === 'global' : isRegionInGeography(geography, d))) {
+      out.push({ profileId, prefix, destinations: [...live.destinations].sort(), live: true });
+      continue;
+    }
+    const fam = INFERENCE_PROFILES.find((f) => f.prefix === prefix && f.models.includes(model) && f.routes[region] !== undefined);
+    if (fam) out.push({ profileId, prefix, destinations: [...fam.routes[region]!], live: false });
+  }
+  return out;
+}
+
+/** Source regions from which some profile of the geography serves the model (or either model). */
+export function sourceRegions(geography: Geography, model?: ModelKey, catalog?: readonly LiveProfile[]): string[] {
+  const set = new Set<string>();
+  const models: ModelKey[] = model ? [model] : ['sonnet', 'opus'];
+  for (const f of INFERENCE_PROFILES) {
+    if (f.geography !== geography || !models.some((m) => f.models.includes(m))) continue;
+    for (const src of Object.keys(f.routes)) set.add(src);
+  }
+  for (const p of catalog ?? []) {
+    for (const m of models) if (GEO_PREFIXES[geography].some((pre) => p.profileId === profileIdFor(pre, m)) && isRegionInGeography(geography, p.sourceRegion)) set.add(p.sourceRegion);
+  }
+  return [...set].sort();
+}
+
+export interface ResolvedProfile {
+  profileId: string;
+  prefix: string;
+  destinations: string[];
+  fromLiveCatalog: boolean;
+  profileArn(accountId: string): string;
+}
+
+export function profileFor(geography: Geography, model: ModelKey, region: string, catalog?: readonly LiveProfile[]): Result<ResolvedProfile, RouteRefusal> {
+  if (!isValidRegionName(region)) {
+    return err({ code: 'invalid-region', reason: `"${region.slice(0, 32)}" is not an AWS region name.`, hint: 'Use a name like eu-west-1.', allowedRegions: sourceRegions(geography, model, catalog) });
+  }
+  const c = candidates(geography, model, region, catalog)[0];
+  if (!c) {
+    const allowed = sourceRegions(geography, model, catalog);
+    const name = MODELS[model].name;
+    if (allowed.length === 0) {
+      return err({
+        code: 'model-not-in-geography',
+        reason: `No ${geography.toUpperCase()} inference profile serves ${name}${geography === 'apac' ? ' (AWS lists only jp. and au. profiles for Sonnet 4.5 in APAC)' : ''}; byok will not route it through another geography.`,
+        hint: model === 'opus' ? 'Use Sonnet 4.5 (--model sonnet), or pick a geography that serves Opus 4.5 (global, us, eu) if your residency rules allow it.' : 'Pick another geography.',
+        allowedRegions: [],
+      });
+    }
+    return err({
+      code: 'region-not-a-source',
+      reason: `${region} is not a source region of the ${geography} profile for ${name}.`,
+      hint: `Use one of: ${allowed.join(', ')} (byok config set region REGION).`,
+      allowedRegions: allowed,
+    });
+  }
+  return ok({ profileId: c.profileId, prefix: c.prefix, destinations: c.destinations, fromLiveCatalog: c.live, profileArn: (accountId: string) => inferenceProfileArn(region, accountId, c.profileId) });
+}
+
+export function checkRegion(
+  geography: Geography,
+  region: string,
+  catalog?: readonly LiveProfile[],
+): Result<{ region: string; models: Record<ModelKey, { profileId: string; destinations: string[] } | null>; notes: string[] }, RouteRefusal> {
+  const allowed = sourceRegions(geography, undefined, catalog);
+  if (!isValidRegionName(region)) {
+    return err({ code: 'invalid-region', reason: `"${region.slice(0, 32)}" is not an AWS region name.`, hint: `Use one of the ${geography} source regions: ${allowed.join(', ')}.`, allowedRegions: allowed });
+  }
+  if (!allowed.includes(region)) {
+    return err({
+      code: 'region-outside-geography',
+      reason: `${region} is not a source region of the ${geography} inference profiles, so requests from it would not stay inside ${geography === 'global' ? 'the global profile' : `the ${geography.toUpperCase()} geography`}.`,
+      hint: `Use one of: ${allowed.join(', ')}.`,
+      allowedRegions: allowed,
+    });
+  }
+  const models = { sonnet: null, opus: null } as Record<ModelKey, { profileId: string; destinations: string[] } | null>;
+  const notes: string[] = [];
+  for (const m of ['sonnet', 'opus'] as const) {
+    const p = profileFor(geography, m, region, catalog);
+    if (p.ok) models[m] = { profileId: p.value.profileId, destinations: p.value.destinations };
+    else notes.push(`${MODELS[m].name} is not available from ${region} in ${geography}: ${p.error.reason}`);
+  }
+  return ok({ region, models, notes });
+}

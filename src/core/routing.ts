@@ -1,0 +1,52 @@
+// resolveRoute: task → model → inference profile → source region, or a refusal with its reason.
+// Never routes outside the workspace's geography: APAC work that needs Opus goes nowhere.
+import type { Geography } from './config-doc.js';
+import { err, ok, type Result } from './errors.js';
+import { checkRegion, profileFor, type LiveProfile, type RouteRefusal } from './geography.js';
+import { MODELS, selectModel, type ModelKey } from './models.js';
+
+export interface Route {
+  model: ModelKey;
+  modelId: string;
+  modelName: string;
+  inferenceProfileId: string;
+  geography: Geography;
+  region: string;
+  destinations: string[];
+  reason: string;
+  notes: string[];
+}
+
+export function resolveRoute(input: { task?: string; model?: ModelKey; geography?: Geography; region?: string; catalog?: readonly LiveProfile[] }): Result<Route, RouteRefusal> {
+  if (!input.geography) return err({ code: 'geography-not-set', reason: 'No geography is set, so byok cannot tell where inference may run.', hint: 'Run: byok config set geography global|us|eu|apac', allowedRegions: [] });
+  if (!input.region) return err({ code: 'region-not-set', reason: 'No source region is set.', hint: 'Run: byok config set region REGION', allowedRegions: [] });
+  const geography = input.geography;
+  const region = input.region;
+  const region_ = checkRegion(geography, region, input.catalog);
+  if (!region_.ok) return region_;
+  let choice = selectModel({ task: input.task, model: input.model });
+  const notes = [...region_.value.notes];
+  let p = profileFor(geography, choice.model, region, input.catalog);
+  if (!p.ok && !input.model && choice.model === 'opus') {
+    // Auto-selected Opus with no profile here (APAC): stay inside the geography on Sonnet, and say so.
+    const sonnet = profileFor(geography, 'sonnet', region, input.catalog);
+    if (sonnet.ok) {
+      const why = `${choice.reason}, but ${p.error.reason} Using Sonnet 4.5 inside ${geography.toUpperCase()} instead`;
+      choice = { model: 'sonnet', modelId: MODELS.sonnet.modelId, rule: 'geography-substitute', reason: why };
+      p = sonnet;
+    }
+  }
+  if (!p.ok) return p;
+  if (p.value.fromLiveCatalog) notes.push(`destinations from the live inference-profile list (AWS), not byok's built-in table`);
+  return ok({
+    model: choice.model,
+    modelId: choice.modelId,
+    modelName: MODELS[choice.model].name,
+    inferenceProfileId: p.value.profileId,
+    geography,
+    region,
+    destinations: p.value.destinations,
+    reason: choice.reason,
+    notes,
+  });
+}
