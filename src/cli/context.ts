@@ -62,9 +62,8 @@ export function createContext(init: ContextInit): Context {
         configDir,
         env,
         now: () => ctx.now(),
-        prompter: {
-          password: async (message: string) => (await ctx.prompter()).password(message, { flag: 'BYOK_PASSPHRASE (environment)' }),
-        },
+        // A passphrase is asked for only where a person can answer; otherwise the next key source is used.
+        prompter: ctx.canPrompt() ? { password: async (message: string) => (await ctx.prompter()).password(message, { flag: 'BYOK_PASSPHRASE (environment)' }) } : undefined,
         warn: (m) => ctx.warn(m),
       });
       return store;
