@@ -1,5 +1,97 @@
-// Placeholder until the emulator lands (issue 3).
-export async function runEmulatorCommand(_argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }, _env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  io.stderr.write('The emulator is not built yet.\n');
-  return 2;
+// `byok emulator ...`: the emulator's own entry point, loaded only by that command.
+import { Command, CommanderError } from 'commander';
+import { EmulatorControl } from './control-client.js';
+import { startEmulator } from './server.js';
+
+type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(name: string) {
+  return (v: string) => {
+    if (!/^\d+$/.test(v)) throw new CommanderError(2, 'byok.emulator', `${name} must be a whole number`);
+    return Number(v);
+  };
+}
+
+export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Promise<number> {
+  let code = 0;
+  let keepRunning: Promise<void> | undefined;
+  const program = new Command('byok emulator')
+    .description('local stand-in for IAM, STS, Bedrock and Bedrock Runtime')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const endpoint = (o: { endpoint?: string }) => {
+    const url = o.endpoint ?? env.BYOK_EMULATOR_URL;
+    if (!url) throw new CommanderError(2, 'byok.emulator', 'error: no emulator endpoint: pass --endpoint URL or set BYOK_EMULATOR_URL\n');
+    return new EmulatorControl(url);
+  };
+
+  program
+    .command('start')
+    .description('start the emulator on 127.0.0.1 and print the variables that point the AWS SDK and CLI at it')
+    .option('--port <n>', 'port (default: a free one)', int('--port'))
+    .option('--latency-ms <n>', 'added latency for every AWS call', int('--latency-ms'))
+    .option('--state <file>', 'persist the emulator state in this file (0600)')
+    .option('--json', 'print one JSON document')
+    .action(async (o: { port?: number; latencyMs?: number; state?: string; json?: boolean }) => {
+      const h = await startEmulator({ port: o.port, latencyMs: o.latencyMs, stateFile: o.state });
+      if (o.json) {
+        io.stdout.write(`${JSON.stringify({ url: h.url, port: h.port, admin: h.admin, env: { ...h.env, AWS_REGION: 'us-east-1' } })}\n`);
+      } else {
+        io.stderr.write(`byok emulator listening on ${h.url} (IAM, STS, Bedrock, Bedrock Runtime; control API at ${h.url}/_emulator/)\n`);
+        io.stderr.write(`Bootstrap admin: account ${h.admin.accountId}, user ${h.admin.userName}. Paste into a shell:\n\n`);
+        io.stdout.write(
+          `export AWS_ENDPOINT_URL_IAM=${h.url} AWS_ENDPOINT_URL_STS=${h.url} AWS_ENDPOINT_URL_BEDROCK=${h.url} AWS_ENDPOINT_URL_BEDROCK_RUNTIME=${h.url} BYOK_EMULATOR_URL=${h.url}\n` +
+            `export AWS_ACCESS_KEY_ID=${h.admin.accessKeyId} AWS_SECRET_ACCESS_KEY=${h.admin.secretAccessKey} AWS_REGION=us-east-1\n`,
+        );
+      }
+      keepRunning = new Promise<void>((resolve) => {
+        const stop = () => {
+          void h.close().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+
+  const fault = program.command('fault').description('inject, list or clear faults');
+  fault
+    .command('add')
+    .option('--endpoint <url>')
+    .option('--service <s>', 'iam|sts|bedrock|bedrock-runtime')
+    .option('--operation <op>', 'e.g. Converse')
+    .option('--access-key-id <id>')
+    .option('--account-id <id>')
+    .option('--region <r>')
+    .option('--count <n>', 'for the next N matching calls', int('--count'))
+    .option('--duration-ms <n>', 'for this long', int('--duration-ms'))
+    .option('--error <code>', 'an AWS error code from the emulator table, e.g. ThrottlingException')
+    .option('--latency-ms <n>', 'added latency', int('--latency-ms'))
+    .option('--drop', 'drop the connection')
+    .action(async (o: Record<string, string | number | boolean | undefined>) => {
+      const r = await endpoint(o).addFault({
+        service: o.service as never, operation: o.operation as string | undefined, accessKeyId: o.accessKeyId as string | undefined, accountId: o.accountId as string | undefined,
+        region: o.region as string | undefined, count: o.count as number | undefined, durationMs: o.durationMs as number | undefined,
+        error: o.error ? { code: String(o.error) } : undefined, latencyMs: o.latencyMs as number | undefined, drop: o.drop === true,
+      });
+      io.stdout.write(`${JSON.stringify(r)}\n`);
+    });
+  fault.command('list').option('--endpoint <url>').action(async (o: { endpoint?: string }) => { io.stdout.write(`${JSON.stringify(await endpoint(o).listFaults(), null, 2)}\n`); });
+  fault.command('clear').option('--endpoint <url>').action(async (o: { endpoint?: string }) => { await endpoint(o).clearFaults(); });
+  program.command('clock').command('advance').argument('<ms>', 'milliseconds', int('ms')).option('--endpoint <url>').action(async (ms: number, o: { endpoint?: string }) => { io.stdout.write(`${JSON.stringify(await endpoint(o).advanceClock(ms))}\n`); });
+  program.command('reset').option('--endpoint <url>').action(async (o: { endpoint?: string }) => { await endpoint(o).reset(); });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
+      if (e.code === 'byok.emulator') io.stderr.write(e.message);
+      return 2;
+    }
+    io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  if (keepRunning) await keepRunning;
+  return code;
 }

@@ -1,0 +1,347 @@
+// Bedrock control plane and Bedrock Runtime (REST-JSON, event streams) for the two Claude models
+// through the inference profiles of reference aws.md §2, with the authorization of §3 and the
+// per-account model access of §4.
+import { EventStreamCodec } from '@smithy/eventstream-codec';
+import type { Message } from '@smithy/types';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { INFERENCE_PROFILES } from '../core/geography.js';
+import { MODELS } from '../core/models.js';
+import { AwsError, AWS_MESSAGES } from './errors.js';
+import type { Account, EmulatorState } from './state.js';
+import type { EmuRequest, EmuResponse, Principal } from './types.js';
+
+export const codec = new EventStreamCodec(toUtf8, fromUtf8);
+
+// The emulator's own view of AWS's table; byok's src/core/geography.ts carries the same facts
+// from the same reference section, so a drift between AWS and both is not caught here.
+interface EmuProfile { id: string; name: string; modelKey: 'sonnet' | 'opus'; modelId: string; sources: Record<string, readonly string[]>; global: boolean }
+const PROFILES: EmuProfile[] = INFERENCE_PROFILES.flatMap((f) =>
+  f.models.map((m) => ({
+    id: `${f.prefix}.${MODELS[m].modelId}`,
+    name: `${f.prefix.toUpperCase()} Anthropic ${MODELS[m].name.replace('Claude ', 'Claude ')}`,
+    modelKey: m,
+    modelId: MODELS[m].modelId,
+    sources: f.routes,
+    global: f.prefix === 'global',
+  })),
+);
+const FOUNDATION_MODELS = Object.values(MODELS);
+
+export const fmArn = (region: string, modelId: string) => `arn:aws:bedrock:${region}::foundation-model/${modelId}`;
+const profileArn = (region: string, account: string, id: string) => `arn:aws:bedrock:${region}:${account}:inference-profile/${id}`;
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): EmuResponse {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+}
+
+/** AWS's AccessDenied wording for an identity-policy denial (names principal, action, resource). */
+export function notAuthorized(p: Principal, action: string, resource: string, explicit: boolean): AwsError {
+  return new AwsError(
+    'AccessDeniedException',
+    `User: ${p.arn} is not authorized to perform: ${action} on resource: ${resource} because ${explicit ? `an explicit deny in an identity-based policy denies the ${action} action` : `no identity-based policy allows the ${action} action`}`,
+  );
+}
+
+export interface BedrockDeps {
+  state: EmulatorState;
+  authorize(p: Principal, action: string, resource: string, context: Record<string, string>): void;
+}
+
+function destinationsFor(p: EmuProfile, region: string): string[] | null {
+  const d = p.sources[region];
+  return d ? [...d] : null;
+}
+
+function profileModels(p: EmuProfile, region: string): { modelArn: string }[] {
+  const d = destinationsFor(p, region) ?? [];
+  // Reference §9.3: what GetInferenceProfile lists for global profiles is unconfirmed; the
+  // emulator lists the source region's model and the region-less global ARN.
+  if (p.global) return [{ modelArn: fmArn(region, p.modelId) }, { modelArn: `arn:aws:bedrock:::foundation-model/${p.modelId}` }];
+  return d.map((r) => ({ modelArn: fmArn(r, p.modelId) }));
+}
+
+function summary(p: EmuProfile, region: string, account: string) {
+  return {
+    inferenceProfileName: p.name,
+    description: `Routes requests to ${p.modelId} in ${p.global ? 'commercial AWS regions' : (destinationsFor(p, region) ?? []).join(', ')}.`,
+    createdAt: '2025-11-24T00:00:00Z',
+    updatedAt: '2025-11-24T00:00:00Z',
+    inferenceProfileArn: profileArn(region, account, p.id),
+    models: profileModels(p, region),
+    inferenceProfileId: p.id,
+    status: 'ACTIVE',
+    type: 'SYSTEM_DEFINED',
+  };
+}
+
+function modelSummary(m: (typeof FOUNDATION_MODELS)[number], region: string) {
+  return {
+    modelArn: fmArn(region, m.modelId),
+    modelId: m.modelId,
+    modelName: m.name.replace('Claude ', 'Claude '),
+    providerName: 'Anthropic',
+    inputModalities: ['TEXT', 'IMAGE'],
+    outputModalities: ['TEXT'],
+    responseStreamingSupported: true,
+    customizationsSupported: [],
+    inferenceTypesSupported: ['INFERENCE_PROFILE'],
+    modelLifecycle: { status: 'ACTIVE' },
+  };
+}
+
+const decodeSeg = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
+export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise<EmuResponse> {
+  const { principal: p, region } = req;
+  const account = deps.state.data.accounts[p.accountId]!;
+  const segs = req.path.split('/').filter(Boolean).map(decodeSeg);
+  const any = (action: string) => deps.authorize(p, action, '*', { 'aws:RequestedRegion': region });
+  if (req.method === 'GET' && segs[0] === 'foundation-models' && segs.length === 1) {
+    any('bedrock:ListFoundationModels');
+    const provider = req.query.get('byProvider');
+    const list = FOUNDATION_MODELS.filter((m) => !provider || provider.toLowerCase() === 'anthropic').map((m) => modelSummary(m, region));
+    return json(200, { modelSummaries: list });
+  }
+  if (req.method === 'GET' && segs[0] === 'foundation-models' && segs.length === 2) {
+    const id = segs[1]!.replace(/^arn:aws:bedrock:[^:]*::foundation-model\//, '');
+    deps.authorize(p, 'bedrock:GetFoundationModel', fmArn(region, id), { 'aws:RequestedRegion': region });
+    const m = FOUNDATION_MODELS.find((x) => x.modelId === id);
+    if (!m) throw new AwsError('ResourceNotFoundException', `Model not found: ${id}`);
+    return json(200, { modelDetails: modelSummary(m, region) });
+  }
+  if (req.method === 'GET' && segs[0] === 'foundation-model-availability' && segs.length === 2) {
+    const id = segs[1]!;
+    any('bedrock:GetFoundationModelAvailability');
+    const m = FOUNDATION_MODELS.find((x) => x.modelId === id);
+    if (!m) throw new AwsError('ResourceNotFoundException', `Model not found: ${id}`);
+    const unavailable = account.unavailable.includes(`${id}|${region}`);
+    const subscribed = account.subscribed.includes(id);
+    return json(200, {
+      modelId: id,
+      agreementAvailability: { status: subscribed ? 'AVAILABLE' : 'NOT_AVAILABLE' },
+      authorizationStatus: account.useCaseForm ? 'AUTHORIZED' : 'NOT_AUTHORIZED',
+      entitlementAvailability: unavailable ? 'NOT_AVAILABLE' : 'AVAILABLE',
+      regionAvailability: unavailable ? 'NOT_AVAILABLE' : 'AVAILABLE',
+    });
+  }
+  if (req.method === 'GET' && segs[0] === 'inference-profiles' && segs.length === 1) {
+    const typeEq = req.query.get('type');
+    const max = Math.min(Math.max(Number(req.query.get('maxResults') ?? 1000) || 1000, 1), 1000);
+    const start = Number(req.query.get('nextToken') ?? 0) || 0;
+    const visible = typeEq === 'APPLICATION' ? [] : PROFILES.filter((x) => destinationsFor(x, region) !== null);
+    deps.authorize(p, 'bedrock:ListInferenceProfiles', profileArn(region, p.accountId, '*'), { 'aws:RequestedRegion': region });
+    const page = visible.slice(start, start + max).map((x) => summary(x, region, p.accountId));
+    const next = start + max < visible.length ? String(start + max) : undefined;
+    return json(200, { inferenceProfileSummaries: page, ...(next ? { nextToken: next } : {}) });
+  }
+  if (req.method === 'GET' && segs[0] === 'inference-profiles' && segs.length >= 2) {
+    const ident = segs.slice(1).join('/');
+    const id = ident.startsWith('arn:') ? ident.split('inference-profile/')[1] ?? '' : ident;
+    deps.authorize(p, 'bedrock:GetInferenceProfile', profileArn(region, p.accountId, id), { 'aws:RequestedRegion': region });
+    const prof = PROFILES.find((x) => x.id === id && destinationsFor(x, region) !== null);
+    if (!prof) throw new AwsError('ResourceNotFoundException', `Inference profile ${ident} not found.`);
+    return json(200, summary(prof, region, p.accountId));
+  }
+  if (segs[0] === 'use-case-for-model-access' && segs.length === 1) {
+    if (req.method === 'GET') {
+      any('bedrock:GetUseCaseForModelAccess');
+      // Reference §9.5: ResourceNotFound for "never submitted" is UNCONFIRMED.
+      if (!account.useCaseForm) throw new AwsError('ResourceNotFoundException', AWS_MESSAGES.ftuFormNotFilled);
+      return json(200, { formData: Buffer.from(account.useCaseForm).toString('base64') });
+    }
+    if (req.method === 'POST') {
+      any('bedrock:PutUseCaseForModelAccess');
+      let form: string;
+      try {
+        const body = JSON.parse(req.body.toString('utf8')) as { formData?: string };
+        form = Buffer.from(body.formData ?? '', 'base64').toString('utf8');
+      } catch {
+        throw new AwsError('ValidationException');
+      }
+      validateForm(form);
+      account.useCaseForm = form;
+      deps.state.save();
+      return { status: 201, headers: { 'content-type': 'application/json' }, body: '{}' };
+    }
+  }
+  throw new AwsError('ResourceNotFoundException', `No Bedrock operation at ${req.method} ${req.path}`);
+}
+
+/** Reference §4.3: the form's fields and limits. */
+function validateForm(form: string): void {
+  const size = Buffer.byteLength(form);
+  if (size < 10 || size > 16_384) throw new AwsError('ValidationException', `1 validation error detected: Value at 'formData' failed to satisfy constraint: Member must have length between 10 and 16384`);
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(form) as Record<string, unknown>;
+  } catch {
+    throw new AwsError('ValidationException', 'The use case form data is not valid JSON.');
+  }
+  for (const f of ['companyName', 'companyWebsite', 'intendedUsers', 'industryOption', 'useCases']) {
+    if (typeof v[f] !== 'string' || (v[f] as string).trim() === '') throw new AwsError('ValidationException', `The use case form is missing ${f}.`);
+  }
+  for (const f of ['companyName', 'companyWebsite', 'industryOption', 'otherIndustryOption']) {
+    if (typeof v[f] === 'string' && (v[f] as string).length > 128) throw new AwsError('ValidationException', `${f} must be at most 128 characters.`);
+  }
+  if ((v.useCases as string).length > 8192) throw new AwsError('ValidationException', 'useCases must be at most 8192 characters.');
+  if (!['0', '1', '2'].includes(v.intendedUsers as string)) throw new AwsError('ValidationException', 'intendedUsers must be "0", "1" or "2".');
+}
+
+// ---------------------------------------------------------------- runtime
+
+const RUNTIME_OPS: Record<string, { op: string; action: string; stream: boolean }> = {
+  converse: { op: 'Converse', action: 'bedrock:InvokeModel', stream: false },
+  'converse-stream': { op: 'ConverseStream', action: 'bedrock:InvokeModelWithResponseStream', stream: true },
+  invoke: { op: 'InvokeModel', action: 'bedrock:InvokeModel', stream: false },
+  'invoke-with-response-stream': { op: 'InvokeModelWithResponseStream', action: 'bedrock:InvokeModelWithResponseStream', stream: true },
+};
+
+export function runtimeOperation(path: string): { op: string; action: string; stream: boolean; modelId: string } | null {
+  const m = /^\/model\/([^/]+)\/(converse|converse-stream|invoke|invoke-with-response-stream)$/.exec(path);
+  if (!m) return null;
+  return { ...RUNTIME_OPS[m[2]!]!, modelId: decodeSeg(m[1]!) };
+}
+
+const INVALID_MODEL = 'The provided model identifier is invalid.';
+
+/** Checks authorization and model access exactly as §3 and §4 describe; returns the model served. */
+function authorizeInvocation(req: EmuRequest, deps: BedrockDeps, action: string, rawModel: string): { modelId: string; modelName: string } {
+  const { principal: p, region } = req;
+  const account = deps.state.data.accounts[p.accountId]!;
+  let id = rawModel;
+  if (id.startsWith('arn:')) {
+    const m = /^arn:aws:bedrock:([^:]*):([^:]*):(inference-profile|foundation-model)\/(.+)$/.exec(id);
+    if (!m) throw new AwsError('ValidationException', INVALID_MODEL);
+    if (m[3] === 'foundation-model') id = m[4]!;
+    else {
+      if (m[1] !== region || m[2] !== p.accountId) throw new AwsError('ValidationException', INVALID_MODEL);
+      id = m[4]!;
+    }
+  }
+  const fm = FOUNDATION_MODELS.find((x) => x.modelId === id);
+  if (fm) {
+    // A bare model ID: authorized on the FM in this region, then refused on demand (§2.3, treated as required).
+    deps.authorize(p, action, fmArn(region, fm.modelId), { 'aws:RequestedRegion': region });
+    throw new AwsError('ValidationException', AWS_MESSAGES.onDemandNotSupported(fm.modelId));
+  }
+  const prof = PROFILES.find((x) => x.id === id);
+  if (!prof) throw new AwsError('ValidationException', INVALID_MODEL);
+  const dests = destinationsFor(prof, region);
+  // A profile called from a region that is not one of its sources: AWS's wording is UNCONFIRMED
+  // in the reference; the emulator answers as for an unknown identifier.
+  if (!dests) throw new AwsError('ValidationException', INVALID_MODEL);
+  const pArn = profileArn(region, p.accountId, prof.id);
+  // §3.3: the profile resource is evaluated without bedrock:InferenceProfileArn.
+  deps.authorize(p, action, pArn, { 'aws:RequestedRegion': region });
+  if (prof.global) {
+    deps.authorize(p, action, fmArn(region, prof.modelId), { 'aws:RequestedRegion': region, 'bedrock:InferenceProfileArn': pArn });
+    deps.authorize(p, action, `arn:aws:bedrock:::foundation-model/${prof.modelId}`, { 'aws:RequestedRegion': 'unspecified', 'bedrock:InferenceProfileArn': pArn });
+  } else {
+    // §3.2: the FM in every destination region; the emulator checks them all, as any may be chosen.
+    for (const d of dests) deps.authorize(p, action, fmArn(d, prof.modelId), { 'aws:RequestedRegion': d, 'bedrock:InferenceProfileArn': pArn });
+  }
+  checkModelAccess(account, req, deps, prof.modelId, region);
+  return { modelId: prof.modelId, modelName: MODELS[prof.modelKey].name };
+}
+
+function checkModelAccess(account: Account, req: EmuRequest, deps: BedrockDeps, modelId: string, region: string): void {
+  if (account.unavailable.includes(`${modelId}|${region}`)) {
+    throw new AwsError('AccessDeniedException', "You don't have access to the model with the specified model ID.");
+  }
+  // §5.1 FTUFormNotFilled (404) is not a modeled shape: it reaches the SDK as ResourceNotFoundException.
+  if (!account.useCaseForm) throw new AwsError('ResourceNotFoundException', AWS_MESSAGES.ftuFormNotFilled);
+  if (!account.subscribed.includes(modelId)) {
+    if (account.requireMarketplacePermissions) {
+      // §3.4: the first invocation subscribes through Marketplace on the caller's behalf.
+      const ctx = { 'aws:CalledViaLast': 'bedrock.amazonaws.com', 'aws:RequestedRegion': region };
+      const ok = ['aws-marketplace:Subscribe', 'aws-marketplace:ViewSubscriptions'].every((a) => deps.state.authorize(req.principal, { action: a, resource: '*', context: ctx }) === 'allow');
+      if (!ok) throw new AwsError('AccessDeniedException', AWS_MESSAGES.marketplaceDenied);
+    }
+    account.subscribed.push(modelId);
+    deps.state.save();
+  }
+}
+
+interface ChatInput { text: string; maxTokens: number }
+
+function readConverse(body: Buffer): ChatInput {
+  let v: { messages?: { content?: { text?: string }[] }[]; inferenceConfig?: { maxTokens?: number } };
+  try {
+    v = JSON.parse(body.toString('utf8') || '{}');
+  } catch {
+    throw new AwsError('ValidationException');
+  }
+  if (!Array.isArray(v.messages) || v.messages.length === 0) throw new AwsError('ValidationException', 'A conversation must start with a user message. Try again with a conversation that starts with a user message.');
+  const text = v.messages.flatMap((m) => (m.content ?? []).map((c) => c.text ?? '')).join('\n');
+  return { text, maxTokens: v.inferenceConfig?.maxTokens ?? 4096 };
+}
+
+function readInvoke(body: Buffer): ChatInput {
+  let v: { anthropic_version?: string; max_tokens?: number; messages?: { content?: string | { text?: string }[] }[] };
+  try {
+    v = JSON.parse(body.toString('utf8') || '{}');
+  } catch {
+    throw new AwsError('ValidationException');
+  }
+  if (typeof v.max_tokens !== 'number' || !Array.isArray(v.messages)) throw new AwsError('ValidationException', 'Malformed input request: required keys max_tokens and messages, please reformat your input and try again.');
+  const text = v.messages.map((m) => (typeof m.content === 'string' ? m.content : (m.content ?? []).map((c) => c.text ?? '').join(''))).join('\n');
+  return { text, maxTokens: v.max_tokens };
+}
+
+/** A short deterministic reply with realistic usage: ~4 characters per token. */
+function reply(input: ChatInput, modelName: string): { words: string[]; inputTokens: number; outputTokens: number; stopReason: 'end_turn' | 'max_tokens' } {
+  const words = `Hello from the byok emulator (${modelName}). You asked about: ${input.text.replace(/\s+/g, ' ').slice(0, 60)}`.split(' ');
+  const allowed = Math.max(1, input.maxTokens);
+  const out = words.slice(0, allowed);
+  return { words: out, inputTokens: Math.max(1, Math.ceil(input.text.length / 4)) + 8, outputTokens: out.length, stopReason: out.length < words.length ? 'max_tokens' : 'end_turn' };
+}
+
+function event(type: string, body: unknown): Message {
+  return { headers: { ':event-type': { type: 'string', value: type }, ':message-type': { type: 'string', value: 'event' }, ':content-type': { type: 'string', value: 'application/json' } }, body: fromUtf8(JSON.stringify(body)) };
+}
+
+export function exceptionEvent(code: string, message: string): Message {
+  const member = code.charAt(0).toLowerCase() + code.slice(1);
+  return { headers: { ':exception-type': { type: 'string', value: member }, ':message-type': { type: 'string', value: 'exception' }, ':content-type': { type: 'string', value: 'application/json' } }, body: fromUtf8(JSON.stringify({ message })) };
+}
+
+export async function handleRuntime(req: EmuRequest, deps: BedrockDeps, midStreamError?: { code: string; message: string }): Promise<EmuResponse> {
+  const op = runtimeOperation(req.path);
+  if (!op) throw new AwsError('ResourceNotFoundException', `No Bedrock Runtime operation at ${req.path}`);
+  const input = op.op.startsWith('Converse') ? readConverse(req.body) : readInvoke(req.body);
+  const model = authorizeInvocation(req, deps, op.action, op.modelId);
+  const r = reply(input, model.modelName);
+  const text = r.words.join(' ');
+  const usage = { inputTokens: r.inputTokens, outputTokens: r.outputTokens, totalTokens: r.inputTokens + r.outputTokens };
+  const countHeaders = { 'x-amzn-bedrock-input-token-count': String(r.inputTokens), 'x-amzn-bedrock-output-token-count': String(r.outputTokens) };
+  switch (op.op) {
+    case 'Converse':
+      return json(200, { output: { message: { role: 'assistant', content: [{ text }] } }, stopReason: r.stopReason, usage, metrics: { latencyMs: 5 } });
+    case 'InvokeModel':
+      return json(200, { id: `msg_bdrk_${req.now.getTime().toString(36)}`, type: 'message', role: 'assistant', model: model.modelId, content: [{ type: 'text', text }], stop_reason: r.stopReason, stop_sequence: null, usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens } }, countHeaders);
+    case 'ConverseStream': {
+      const events: Message[] = [event('messageStart', { role: 'assistant' })];
+      r.words.forEach((w, i) => events.push(event('contentBlockDelta', { contentBlockIndex: 0, delta: { text: i === 0 ? w : ` ${w}` } })));
+      if (midStreamError) events.splice(2, events.length, exceptionEvent(midStreamError.code, midStreamError.message));
+      else events.push(event('contentBlockStop', { contentBlockIndex: 0 }), event('messageStop', { stopReason: r.stopReason }), event('metadata', { usage, metrics: { latencyMs: 5 } }));
+      return { status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream' }, eventStream: (async function* () { yield* events; })() };
+    }
+    default: {
+      const chunk = (o: unknown) => event('chunk', { bytes: Buffer.from(JSON.stringify(o)).toString('base64') });
+      const events: Message[] = [
+        chunk({ type: 'message_start', message: { id: 'msg_bdrk_emulator', type: 'message', role: 'assistant', model: model.modelId, content: [], stop_reason: null, usage: { input_tokens: r.inputTokens, output_tokens: 1 } } }),
+        chunk({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+        ...r.words.map((w, i) => chunk({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: i === 0 ? w : ` ${w}` } })),
+      ];
+      if (midStreamError) events.splice(2, events.length, exceptionEvent(midStreamError.code, midStreamError.message));
+      else events.push(chunk({ type: 'content_block_stop', index: 0 }), chunk({ type: 'message_delta', delta: { stop_reason: r.stopReason }, usage: { output_tokens: r.outputTokens } }), chunk({ type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: r.inputTokens, outputTokenCount: r.outputTokens } }));
+      return { status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream' }, eventStream: (async function* () { yield* events; })() };
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// A small client for the emulator's control API (/_emulator/), for tests and `byok emulator ...`.
+export interface FaultSpec {
+  service?: 'iam' | 'sts' | 'bedrock' | 'bedrock-runtime';
+  operation?: string;
+  accessKeyId?: string;
+  accountId?: string;
+  region?: string;
+  count?: number;
+  durationMs?: number;
+  error?: { code: string; message?: string };
+  latencyMs?: number;
+  drop?: boolean;
+  midStream?: boolean;
+}
+
+export interface NewAccount { accountId: string; admin: { accessKeyId: string; secretAccessKey: string; accountId: string; userName: string; arn: string } }
+
+export class EmulatorControl {
+  constructor(readonly url: string) {}
+
+  private async call<T>(method: string, route: string, body?: unknown): Promise<T> {
+    const res = await fetch(`${this.url.replace(/\/$/, '')}/_emulator/${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`emulator ${method} ${route}: HTTP ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  }
+
+  addFault(f: FaultSpec): Promise<{ id: string }> { return this.call('POST', 'faults', f); }
+  listFaults(): Promise<{ faults: unknown[] }> { return this.call('GET', 'faults'); }
+  clearFaults(): Promise<unknown> { return this.call('DELETE', 'faults'); }
+  advanceClock(ms: number): Promise<{ now: string; offsetMs: number }> { return this.call('POST', 'clock', { advanceMs: ms }); }
+  clock(): Promise<{ now: string; offsetMs: number }> { return this.call('GET', 'clock'); }
+  reset(): Promise<unknown> { return this.call('POST', 'reset'); }
+  createAccount(o: { useCaseSubmitted?: boolean; requireMarketplacePermissions?: boolean } = {}): Promise<NewAccount> { return this.call('POST', 'accounts', o); }
+  modelAccess(o: { accountId: string; useCaseSubmitted?: boolean; marketplaceSubscribed?: boolean; requireMarketplacePermissions?: boolean; availability?: { modelId: string; region: string; status: 'AVAILABLE' | 'NOT_AVAILABLE' } }): Promise<unknown> { return this.call('POST', 'model-access', o); }
+  iamPropagationDelay(ms: number): Promise<unknown> { return this.call('POST', 'iam-propagation-delay', { ms }); }
+  state(): Promise<{ now: string; accounts: { accountId: string; users: { name: string; inlinePolicies: string[]; attached: string[]; accessKeys: { id: string; status: string }[] }[]; policies: { arn: string; versions: { id: string; isDefault: boolean }[] }[]; useCaseSubmitted: boolean; subscribed: string[] }[] }> { return this.call('GET', 'state'); }
+}

@@ -1,0 +1,297 @@
+// IAM (2010-05-08) and STS (2011-06-15) over the AWS query protocol: form-encoded POST in, XML out.
+// Shapes follow the API models (botocore iam/sts service-2.json); limits and messages follow
+// reference aws.md §6–§7. Messages the reference does not quote are AWS's usual wording, marked.
+import { AwsError, AWS_MESSAGES } from './errors.js';
+import { parsePolicyDocument } from './policy-eval.js';
+import { newId, newKeyId, newSecret, randomRequestId, type AccessKey, type EmulatorState, type ManagedPolicy, type User } from './state.js';
+import type { Principal } from './types.js';
+
+const NS = { iam: 'https://iam.amazonaws.com/doc/2010-05-08/', sts: 'https://sts.amazonaws.com/doc/2011-06-15/' } as const;
+
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const el = (name: string, v: string | number | boolean | undefined) => (v === undefined ? '' : `<${name}>${esc(String(v))}</${name}>`);
+
+export function queryResponse(service: 'iam' | 'sts', op: string, inner: string | null, requestId: string): string {
+  const result = inner === null ? '' : `<${op}Result>${inner}</${op}Result>`;
+  return `<${op}Response xmlns="${NS[service]}">${result}<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${op}Response>`;
+}
+
+export function queryError(service: 'iam' | 'sts', e: AwsError, requestId: string): string {
+  return `<ErrorResponse xmlns="${NS[service]}"><Error><Type>${e.fault === 'server' ? 'Receiver' : 'Sender'}</Type><Code>${esc(e.code)}</Code><Message>${esc(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+}
+
+const userXml = (u: User) =>
+  `<User>${el('Path', u.path)}${el('UserName', u.name)}${el('UserId', u.id)}${el('Arn', u.arn)}${el('CreateDate', u.createDate)}${u.tags.length ? `<Tags>${u.tags.map((t) => `<member>${el('Key', t.Key)}${el('Value', t.Value)}</member>`).join('')}</Tags>` : ''}</User>`;
+const policyXml = (p: ManagedPolicy, acct: { users: Record<string, User> }) => {
+  const attachments = Object.values(acct.users).filter((u) => u.attached.includes(p.arn)).length;
+  return `<Policy>${el('PolicyName', p.name)}${el('DefaultVersionId', p.versions.find((v) => v.isDefault)?.id)}${el('PolicyId', p.id)}${el('Path', p.path)}${el('Arn', p.arn)}${el('AttachmentCount', attachments)}${el('IsAttachable', true)}${el('CreateDate', p.createDate)}${el('UpdateDate', p.createDate)}</Policy>`;
+};
+const keyMetaXml = (k: AccessKey) => `<member>${el('UserName', k.userName)}${el('AccessKeyId', k.id)}${el('Status', k.status)}${el('CreateDate', k.createDate)}</member>`;
+
+/** Policy size as IAM counts it: whitespace is not counted (reference §7). */
+export const policySize = (doc: string) => doc.replace(/\s+/g, '').length;
+
+const USER_NAME = /^[\w+=,.@-]{1,64}$/;
+
+export interface QueryContext {
+  state: EmulatorState;
+  principal: Principal;
+  region: string;
+  params: URLSearchParams;
+  requestId: string;
+  authorize(action: string, resource: string): void;
+}
+
+function need(params: URLSearchParams, name: string): string {
+  const v = params.get(name);
+  if (v === null || v === '') throw new AwsError('InvalidInput', `1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`);
+  return v;
+}
+
+export function handleSts(op: string, c: QueryContext): string {
+  const { state, principal } = c;
+  switch (op) {
+    case 'GetCallerIdentity':
+      // "No permissions are required to perform this operation." (reference §6)
+      return queryResponse('sts', op, `${el('Arn', principal.arn)}${el('UserId', principal.userId)}${el('Account', principal.accountId)}`, c.requestId);
+    case 'GetSessionToken': {
+      if (principal.kind === 'session') throw new AwsError('AccessDenied', AWS_MESSAGES.sessionTokenWithSession);
+      const raw = c.params.get('DurationSeconds');
+      const duration = raw === null ? 43_200 : Number(raw);
+      if (!Number.isInteger(duration) || duration < 900 || duration > 129_600) {
+        throw new AwsError('InvalidInput', `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 129600`);
+      }
+      const id = newKeyId('ASIA');
+      const session = { id, secret: newSecret(), token: `FwoGZXIvYXdzE${newSecret()}${newSecret()}${newSecret()}`.replace(/\//g, 'A'), accountId: principal.accountId, userName: principal.userName, expiresAt: state.now() + duration * 1000 };
+      state.data.sessions[id] = session;
+      state.save();
+      return queryResponse('sts', op, `<Credentials>${el('AccessKeyId', id)}${el('SecretAccessKey', session.secret)}${el('SessionToken', session.token)}${el('Expiration', new Date(session.expiresAt).toISOString())}</Credentials>`, c.requestId);
+    }
+    default:
+      throw new AwsError('InvalidInput', `Could not find operation ${op} for version 2011-06-15`);
+  }
+}
+
+export function handleIam(op: string, c: QueryContext): string {
+  const { state, principal, params } = c;
+  // GetSessionToken credentials cannot call IAM without MFA (reference §6): InvalidClientTokenId (§5.3).
+  if (principal.kind === 'session') throw new AwsError('InvalidClientTokenId');
+  const acct = state.data.accounts[principal.accountId]!;
+  const iso = new Date(state.now()).toISOString();
+  const userArn = (name: string) => `arn:aws:iam::${acct.id}:user/${name}`;
+  const findUser = (name: string): User => {
+    const u = acct.users[name.toLowerCase()];
+    // Wording UNCONFIRMED in the reference; AWS's usual NoSuchEntity text for users.
+    if (!u) throw new AwsError('NoSuchEntity', `The user with name ${name} cannot be found.`);
+    return u;
+  };
+  const findPolicy = (arn: string): ManagedPolicy => {
+    const p = acct.policies[arn];
+    if (!p) throw new AwsError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
+    return p;
+  };
+  const findKey = (id: string, user: User): AccessKey => {
+    const k = state.data.keys[id];
+    if (!k || k.accountId !== acct.id || k.userName !== user.name) throw new AwsError('NoSuchEntity', `The Access Key with id ${id} cannot be found.`);
+    return k;
+  };
+  const userParam = () => {
+    const name = params.get('UserName');
+    return name === null || name === '' ? findUser(principal.userName) : findUser(name);
+  };
+  const done = (inner: string | null) => {
+    state.save();
+    return queryResponse('iam', op, inner, c.requestId);
+  };
+
+  switch (op) {
+    case 'CreateUser': {
+      const name = need(params, 'UserName');
+      if (!USER_NAME.test(name)) throw new AwsError('InvalidInput', `1 validation error detected: Value '${name}' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`);
+      c.authorize('iam:CreateUser', userArn(name));
+      if (acct.users[name.toLowerCase()]) throw new AwsError('EntityAlreadyExists', `User with name ${name} already exists.`);
+      const tags: User['tags'] = [];
+      for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) tags.push({ Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' });
+      const u: User = { name, id: newId('AIDA'), arn: userArn(name), path: params.get('Path') ?? '/', createDate: iso, tags, inline: {}, attached: [] };
+      acct.users[name.toLowerCase()] = u;
+      return done(userXml(u));
+    }
+    case 'GetUser': {
+      const u = userParam();
+      c.authorize('iam:GetUser', u.arn);
+      return done(userXml(u));
+    }
+    case 'TagUser': {
+      const u = findUser(need(params, 'UserName'));
+      c.authorize('iam:TagUser', u.arn);
+      for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) {
+        const Key = params.get(`Tags.member.${i}.Key`)!;
+        const Value = params.get(`Tags.member.${i}.Value`) ?? '';
+        if (Key.length > 128 || Value.length > 256) throw new AwsError('InvalidInput', 'Tag key or value exceeds the allowed length.');
+        const t = u.tags.find((x) => x.Key === Key);
+        if (t) t.Value = Value;
+        else u.tags.push({ Key, Value });
+      }
+      if (u.tags.length > 50) throw new AwsError('LimitExceeded', 'Cannot exceed quota for TagsPerUser: 50');
+      return done(null);
+    }
+    case 'DeleteUser': {
+      const u = findUser(need(params, 'UserName'));
+      c.authorize('iam:DeleteUser', u.arn);
+      if (Object.values(state.data.keys).some((k) => k.accountId === acct.id && k.userName === u.name)) throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
+      if (Object.keys(u.inline).length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
+      if (u.attached.length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+      delete acct.users[u.name.toLowerCase()];
+      return done(null);
+    }
+    case 'PutUserPolicy': {
+      const u = findUser(need(params, 'UserName'));
+      const policyName = need(params, 'PolicyName');
+      const doc = need(params, 'PolicyDocument');
+      c.authorize('iam:PutUserPolicy', u.arn);
+      if (!parsePolicyDocument(doc)) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+      const total = Object.entries(u.inline).filter(([n]) => n !== policyName).reduce((s, [, d]) => s + policySize(d), 0) + policySize(doc);
+      // Reference §7: 2,048 characters for all of a user's inline policies, whitespace not counted.
+      if (total > 2048) throw new AwsError('LimitExceeded', `Maximum policy size of 2048 bytes exceeded for user ${u.name}`);
+      u.inline[policyName] = doc;
+      return done(null);
+    }
+    case 'GetUserPolicy': {
+      const u = findUser(need(params, 'UserName'));
+      const policyName = need(params, 'PolicyName');
+      c.authorize('iam:GetUserPolicy', u.arn);
+      const doc = u.inline[policyName];
+      if (doc === undefined) throw new AwsError('NoSuchEntity', `The user policy with name ${policyName} cannot be found.`);
+      return done(`${el('UserName', u.name)}${el('PolicyName', policyName)}${el('PolicyDocument', encodeURIComponent(doc))}`);
+    }
+    case 'DeleteUserPolicy': {
+      const u = findUser(need(params, 'UserName'));
+      const policyName = need(params, 'PolicyName');
+      c.authorize('iam:DeleteUserPolicy', u.arn);
+      if (u.inline[policyName] === undefined) throw new AwsError('NoSuchEntity', `The user policy with name ${policyName} cannot be found.`);
+      delete u.inline[policyName];
+      return done(null);
+    }
+    case 'ListUserPolicies': {
+      const u = findUser(need(params, 'UserName'));
+      c.authorize('iam:ListUserPolicies', u.arn);
+      return done(`<PolicyNames>${Object.keys(u.inline).sort().map((n) => `<member>${esc(n)}</member>`).join('')}</PolicyNames><IsTruncated>false</IsTruncated>`);
+    }
+    case 'CreatePolicy': {
+      const name = need(params, 'PolicyName');
+      const doc = need(params, 'PolicyDocument');
+      const path = params.get('Path') ?? '/';
+      const arn = `arn:aws:iam::${acct.id}:policy${path}${name}`;
+      c.authorize('iam:CreatePolicy', arn);
+      if (!parsePolicyDocument(doc)) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+      // Reference §7: 6,144 characters per managed policy, whitespace not counted.
+      if (policySize(doc) > 6144) throw new AwsError('LimitExceeded', 'Cannot exceed quota for PolicySize: 6144');
+      if (acct.policies[arn]) throw new AwsError('EntityAlreadyExists', `A policy called ${name} already exists. Duplicate names are not allowed.`);
+      const p: ManagedPolicy = { arn, name, id: newId('ANPA'), path, createDate: iso, versions: [{ id: 'v1', document: doc, isDefault: true, createDate: iso }], nextVersion: 2 };
+      acct.policies[arn] = p;
+      return done(policyXml(p, acct));
+    }
+    case 'GetPolicy': {
+      const p = findPolicy(need(params, 'PolicyArn'));
+      c.authorize('iam:GetPolicy', p.arn);
+      return done(policyXml(p, acct));
+    }
+    case 'GetPolicyVersion': {
+      const p = findPolicy(need(params, 'PolicyArn'));
+      const vid = need(params, 'VersionId');
+      c.authorize('iam:GetPolicyVersion', p.arn);
+      const v = p.versions.find((x) => x.id === vid);
+      if (!v) throw new AwsError('NoSuchEntity', `Policy ${p.arn} version ${vid} does not exist or is not attachable.`);
+      return done(`<PolicyVersion>${el('Document', encodeURIComponent(v.document))}${el('VersionId', v.id)}${el('IsDefaultVersion', v.isDefault)}${el('CreateDate', v.createDate)}</PolicyVersion>`);
+    }
+    case 'CreatePolicyVersion': {
+      const p = findPolicy(need(params, 'PolicyArn'));
+      const doc = need(params, 'PolicyDocument');
+      c.authorize('iam:CreatePolicyVersion', p.arn);
+      if (!parsePolicyDocument(doc)) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+      if (policySize(doc) > 6144) throw new AwsError('LimitExceeded', 'Cannot exceed quota for PolicySize: 6144');
+      // Reference §7: at most five versions; delete one (not the default) first.
+      if (p.versions.length >= 5) throw new AwsError('LimitExceeded', 'A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.');
+      const setDefault = params.get('SetAsDefault') === 'true';
+      if (setDefault) for (const v of p.versions) v.isDefault = false;
+      const v = { id: `v${p.nextVersion++}`, document: doc, isDefault: setDefault, createDate: iso };
+      p.versions.push(v);
+      return done(`<PolicyVersion>${el('VersionId', v.id)}${el('IsDefaultVersion', v.isDefault)}${el('CreateDate', v.createDate)}</PolicyVersion>`);
+    }
+    case 'ListPolicyVersions': {
+      const p = findPolicy(need(params, 'PolicyArn'));
+      c.authorize('iam:ListPolicyVersions', p.arn);
+      return done(`<Versions>${[...p.versions].reverse().map((v) => `<member>${el('VersionId', v.id)}${el('IsDefaultVersion', v.isDefault)}${el('CreateDate', v.createDate)}</member>`).join('')}</Versions><IsTruncated>false</IsTruncated>`);
+    }
+    case 'DeletePolicyVersion': {
+      const p = findPolicy(need(params, 'PolicyArn'));
+      const vid = need(params, 'VersionId');
+      c.authorize('iam:DeletePolicyVersion', p.arn);
+      const v = p.versions.find((x) => x.id === vid);
+      if (!v) throw new AwsError('NoSuchEntity', `Policy ${p.arn} version ${vid} does not exist or is not attachable.`);
+      if (v.isDefault) throw new AwsError('DeleteConflict', 'Cannot delete the default version of a policy.');
+      p.versions = p.versions.filter((x) => x !== v);
+      return done(null);
+    }
+    case 'AttachUserPolicy': {
+      const u = findUser(need(params, 'UserName'));
+      const arn = need(params, 'PolicyArn');
+      c.authorize('iam:AttachUserPolicy', u.arn);
+      findPolicy(arn);
+      if (!u.attached.includes(arn)) {
+        if (u.attached.length >= 10) throw new AwsError('LimitExceeded', 'Cannot exceed quota for PoliciesPerUser: 10');
+        u.attached.push(arn);
+      }
+      return done(null);
+    }
+    case 'DetachUserPolicy': {
+      const u = findUser(need(params, 'UserName'));
+      const arn = need(params, 'PolicyArn');
+      c.authorize('iam:DetachUserPolicy', u.arn);
+      if (!u.attached.includes(arn)) throw new AwsError('NoSuchEntity', `Policy ${arn} was not found.`);
+      u.attached = u.attached.filter((a) => a !== arn);
+      return done(null);
+    }
+    case 'ListAttachedUserPolicies': {
+      const u = findUser(need(params, 'UserName'));
+      c.authorize('iam:ListAttachedUserPolicies', u.arn);
+      return done(`<AttachedPolicies>${u.attached.map((a) => `<member>${el('PolicyName', acct.policies[a]?.name ?? a.split('/').pop())}${el('PolicyArn', a)}</member>`).join('')}</AttachedPolicies><IsTruncated>false</IsTruncated>`);
+    }
+    case 'CreateAccessKey': {
+      const u = userParam();
+      c.authorize('iam:CreateAccessKey', u.arn);
+      const existing = Object.values(state.data.keys).filter((k) => k.accountId === acct.id && k.userName === u.name);
+      // Reference §7: two keys per user, inactive ones included.
+      if (existing.length >= 2) throw new AwsError('LimitExceeded', AWS_MESSAGES.accessKeysPerUser);
+      const k: AccessKey = { id: newKeyId('AKIA'), secret: newSecret(), accountId: acct.id, userName: u.name, status: 'Active', createDate: iso, usableFrom: state.now() + state.data.iamPropagationDelayMs };
+      state.data.keys[k.id] = k;
+      return done(`<AccessKey>${el('UserName', u.name)}${el('AccessKeyId', k.id)}${el('Status', k.status)}${el('SecretAccessKey', k.secret)}${el('CreateDate', k.createDate)}</AccessKey>`);
+    }
+    case 'ListAccessKeys': {
+      const u = userParam();
+      c.authorize('iam:ListAccessKeys', u.arn);
+      const keys = Object.values(state.data.keys).filter((k) => k.accountId === acct.id && k.userName === u.name);
+      return done(`<AccessKeyMetadata>${keys.map(keyMetaXml).join('')}</AccessKeyMetadata><IsTruncated>false</IsTruncated>`);
+    }
+    case 'UpdateAccessKey': {
+      const u = userParam();
+      const k = findKey(need(params, 'AccessKeyId'), u);
+      const status = need(params, 'Status');
+      c.authorize('iam:UpdateAccessKey', u.arn);
+      if (status !== 'Active' && status !== 'Inactive') throw new AwsError('InvalidInput', `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`);
+      k.status = status;
+      return done(null);
+    }
+    case 'DeleteAccessKey': {
+      const u = userParam();
+      const k = findKey(need(params, 'AccessKeyId'), u);
+      c.authorize('iam:DeleteAccessKey', u.arn);
+      delete state.data.keys[k.id];
+      return done(null);
+    }
+    default:
+      throw new AwsError('InvalidInput', `Could not find operation ${op} for version 2010-05-08`);
+  }
+}
+
+export { randomRequestId };

@@ -1,0 +1,284 @@
+// One loopback port for IAM, STS, Bedrock and Bedrock Runtime, plus the control API under
+// /_emulator/. Every AWS request is SigV4-verified, then faults apply, then the handler runs;
+// errors are rendered in the service's own protocol.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { codec, handleBedrock, handleRuntime, notAuthorized, runtimeOperation } from './bedrock.js';
+import { AwsError, isAwsErrorCode, AWS_ERRORS } from './errors.js';
+import { handleIam, handleSts, queryError } from './query.js';
+import { verifyRequest, type Protocol } from './sigv4.js';
+import { EmulatorState, randomRequestId, type Fault } from './state.js';
+import type { EmuRequest, EmuResponse, Principal, ServiceName } from './types.js';
+
+export interface EmulatorHandle {
+  url: string;
+  port: number;
+  admin: { accessKeyId: string; secretAccessKey: string; accountId: string; userName: string };
+  env: Record<string, string>;
+  state: EmulatorState;
+  close(): Promise<void>;
+}
+
+export interface StartOptions { port?: number; latencyMs?: number; stateFile?: string }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+function matchFault(f: Fault, service: ServiceName, operation: string, principal: Principal | null, region: string, now: number): boolean {
+  if (f.until !== undefined && now > f.until) return false;
+  if (f.remaining !== undefined && f.remaining <= 0) return false;
+  if (f.service && f.service !== service) return false;
+  if (f.operation && f.operation !== operation) return false;
+  if (f.region && f.region !== region) return false;
+  if (f.accessKeyId && principal?.accessKeyId !== f.accessKeyId) return false;
+  if (f.accountId && principal?.accountId !== f.accountId) return false;
+  return true;
+}
+
+export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHandle> {
+  const state = new EmulatorState(opts.stateFile);
+  const sockets = new Set<Socket>();
+
+  const server = createServer(async (req, res) => {
+    const requestId = randomRequestId();
+    try {
+      await handle(req, res, requestId);
+    } catch (e) {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: e instanceof Error ? e.message : String(e) }));
+      } else res.destroy();
+    }
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    const body = await readBody(req);
+    if (rawPath.startsWith('/_emulator/')) return control(rawPath.slice('/_emulator/'.length), req.method ?? 'GET', body, res);
+
+    const auth = String(req.headers.authorization ?? '');
+    const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\//.exec(auth);
+    const signedService = scope?.[2];
+    const form = new URLSearchParams(req.headers['content-type']?.includes('x-www-form-urlencoded') ? body.toString('utf8') : '');
+    let service: ServiceName;
+    let protocol: Protocol;
+    let operation: string;
+    const rt = runtimeOperation(rawPath);
+    if (signedService === 'iam' || signedService === 'sts') {
+      service = signedService;
+      protocol = 'query';
+      operation = form.get('Action') ?? url.searchParams.get('Action') ?? 'Unknown';
+    } else if (rt) {
+      service = 'bedrock-runtime';
+      protocol = 'json';
+      operation = rt.op;
+    } else {
+      service = 'bedrock';
+      protocol = 'json';
+      operation = rawPath.split('/')[1] ?? 'Unknown';
+    }
+
+    const send = (status: number, headers: Record<string, string>, payload: string | Buffer) => {
+      res.writeHead(status, { 'x-amzn-requestid': requestId, date: httpDate(state.now()), 'content-length': String(Buffer.byteLength(payload)), ...headers });
+      res.end(payload);
+    };
+    const sendError = (e: AwsError) => {
+      if (protocol === 'query') send(e.status, { 'content-type': 'text/xml' }, queryError(service as 'iam' | 'sts', e, requestId));
+      else send(e.status, { 'content-type': 'application/json', 'x-amzn-errortype': e.code }, JSON.stringify({ message: e.message }));
+    };
+
+    if (opts.latencyMs) await sleep(opts.latencyMs);
+    let principal: Principal | null = null;
+    let region = 'us-east-1';
+    try {
+      const v = await verifyRequest(state, protocol, { method: req.method ?? 'GET', host: String(req.headers.host ?? ''), rawPath, query: url.searchParams, headers: req.headers, body });
+      principal = v.principal;
+      region = v.auth.region;
+    } catch (e) {
+      if (e instanceof AwsError) return sendError(e);
+      throw e;
+    }
+
+    // Injected faults, after authentication, rendered as that service would.
+    const now = state.now();
+    let midStream: { code: string; message: string } | undefined;
+    for (const f of state.faults) {
+      if (!matchFault(f, service, operation, principal, region, now)) continue;
+      if (f.remaining !== undefined) f.remaining -= 1;
+      if (f.latencyMs) await sleep(f.latencyMs);
+      if (f.drop) {
+        req.socket.destroy();
+        return;
+      }
+      if (f.error) {
+        const code = f.error.code;
+        const e = isAwsErrorCode(code) ? new AwsError(code, f.error.message) : new AwsError('InternalServerException', f.error.message);
+        if (f.midStream && rt?.stream) {
+          midStream = { code: e.code, message: e.message };
+          break;
+        }
+        return sendError(e);
+      }
+    }
+
+    const deps = {
+      state,
+      authorize(p: Principal, action: string, resource: string, context: Record<string, string>) {
+        const d = state.authorize(p, { action, resource, context });
+        if (d !== 'allow') throw notAuthorized(p, action, resource, d === 'explicit-deny');
+      },
+    };
+    try {
+      if (protocol === 'query') {
+        const params = new URLSearchParams([...url.searchParams, ...form]);
+        const qc = {
+          state,
+          principal: principal!,
+          region,
+          params,
+          requestId,
+          authorize(action: string, resource: string) {
+            const d = state.authorize(principal!, { action, resource, context: { 'aws:RequestedRegion': region } });
+            if (d !== 'allow') throw new AwsError('AccessDenied', `User: ${principal!.arn} is not authorized to perform: ${action} on resource: ${resource} because ${d === 'explicit-deny' ? `an explicit deny in an identity-based policy denies the ${action} action` : `no identity-based policy allows the ${action} action`}`);
+          },
+        };
+        const xml = service === 'sts' ? handleSts(operation, qc) : handleIam(operation, qc);
+        return send(200, { 'content-type': 'text/xml' }, xml);
+      }
+      const er: EmuRequest = { service, operation, region, method: req.method ?? 'GET', path: rawPath, query: url.searchParams, headers: req.headers, body, principal: principal!, now: new Date(now) };
+      const out: EmuResponse = service === 'bedrock-runtime' ? await handleRuntime(er, deps, midStream) : await handleBedrock(er, deps);
+      if (out.eventStream) {
+        res.writeHead(out.status, { 'x-amzn-requestid': requestId, date: httpDate(state.now()), ...out.headers });
+        for await (const m of out.eventStream) res.write(Buffer.from(codec.encode(m)));
+        res.end();
+        return;
+      }
+      return send(out.status, out.headers ?? {}, out.body ?? '');
+    } catch (e) {
+      if (e instanceof AwsError) return sendError(e);
+      throw e;
+    }
+  }
+
+  function control(route: string, method: string, body: Buffer, res: ServerResponse): void {
+    const reply = (status: number, v: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(v));
+    };
+    let input: Record<string, unknown> = {};
+    try {
+      input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+    } catch {
+      return reply(400, { error: 'body is not JSON' });
+    }
+    const now = state.now();
+    switch (`${method} ${route}`) {
+      case 'POST faults': {
+        const err = input.error as { code?: string; message?: string } | undefined;
+        if (err && (typeof err.code !== 'string' || !isAwsErrorCode(err.code))) return reply(400, { error: `unknown AWS error code ${String(err?.code)}; known: ${Object.keys(AWS_ERRORS).join(', ')}` });
+        const f: Fault = {
+          id: randomRequestId(),
+          service: input.service as string | undefined,
+          operation: input.operation as string | undefined,
+          accessKeyId: input.accessKeyId as string | undefined,
+          accountId: input.accountId as string | undefined,
+          region: input.region as string | undefined,
+          remaining: typeof input.count === 'number' ? input.count : undefined,
+          until: typeof input.durationMs === 'number' ? now + input.durationMs : undefined,
+          error: err ? { code: err.code!, message: err.message } : undefined,
+          latencyMs: typeof input.latencyMs === 'number' ? input.latencyMs : undefined,
+          drop: input.drop === true,
+          midStream: input.midStream === true,
+        };
+        state.faults.push(f);
+        return reply(200, { id: f.id });
+      }
+      case 'GET faults':
+        return reply(200, { faults: state.faults });
+      case 'DELETE faults':
+        state.faults = [];
+        return reply(200, { cleared: true });
+      case 'POST clock':
+        state.data.clockOffsetMs += Number(input.advanceMs ?? 0);
+        state.save();
+        return reply(200, { now: new Date(state.now()).toISOString(), offsetMs: state.data.clockOffsetMs });
+      case 'GET clock':
+        return reply(200, { now: new Date(state.now()).toISOString(), offsetMs: state.data.clockOffsetMs });
+      case 'POST reset':
+        state.reset();
+        return reply(200, { reset: true });
+      case 'POST accounts': {
+        const a = state.createAccount({ useCaseSubmitted: input.useCaseSubmitted !== false });
+        if (input.requireMarketplacePermissions === false) a.account.requireMarketplacePermissions = false;
+        return reply(200, { accountId: a.account.id, admin: { accessKeyId: a.key.id, secretAccessKey: a.key.secret, accountId: a.account.id, userName: 'admin', arn: a.user.arn } });
+      }
+      case 'POST model-access': {
+        const a = state.data.accounts[String(input.accountId)];
+        if (!a) return reply(404, { error: 'no such account' });
+        if (typeof input.useCaseSubmitted === 'boolean') a.useCaseForm = input.useCaseSubmitted ? (a.useCaseForm ?? JSON.stringify({ companyName: 'x', companyWebsite: 'https://example.com', intendedUsers: '0', industryOption: 'Other', useCases: 'test' })) : null;
+        if (typeof input.marketplaceSubscribed === 'boolean') a.subscribed = input.marketplaceSubscribed ? ['anthropic.claude-sonnet-4-5-20250929-v1:0', 'anthropic.claude-opus-4-5-20251101-v1:0'] : [];
+        if (typeof input.requireMarketplacePermissions === 'boolean') a.requireMarketplacePermissions = input.requireMarketplacePermissions;
+        const av = input.availability as { modelId?: string; region?: string; status?: string } | undefined;
+        if (av?.modelId && av.region) {
+          const k = `${av.modelId}|${av.region}`;
+          a.unavailable = a.unavailable.filter((x) => x !== k);
+          if (av.status === 'NOT_AVAILABLE') a.unavailable.push(k);
+        }
+        state.save();
+        return reply(200, { accountId: a.id, useCaseSubmitted: a.useCaseForm !== null, subscribed: a.subscribed, unavailable: a.unavailable });
+      }
+      case 'POST iam-propagation-delay':
+        state.data.iamPropagationDelayMs = Number(input.ms ?? 0);
+        return reply(200, { ms: state.data.iamPropagationDelayMs });
+      case 'GET state': {
+        const accounts = Object.values(state.data.accounts).map((a) => ({
+          accountId: a.id,
+          users: Object.values(a.users).map((u) => ({ name: u.name, inlinePolicies: Object.keys(u.inline), attached: u.attached, accessKeys: Object.values(state.data.keys).filter((k) => k.accountId === a.id && k.userName === u.name).map((k) => ({ id: k.id, status: k.status })) })),
+          policies: Object.values(a.policies).map((p) => ({ arn: p.arn, versions: p.versions.map((v) => ({ id: v.id, isDefault: v.isDefault })) })),
+          useCaseSubmitted: a.useCaseForm !== null,
+          subscribed: a.subscribed,
+        }));
+        return reply(200, { now: new Date(now).toISOString(), accounts, sessions: Object.keys(state.data.sessions).length, faults: state.faults.length });
+      }
+      default:
+        return reply(404, { error: `no control route ${method} /_emulator/${route}` });
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const boot = state.data.keys[state.data.bootstrap.accessKeyId]!;
+  return {
+    url,
+    port,
+    state,
+    admin: { accessKeyId: boot.id, secretAccessKey: boot.secret, accountId: boot.accountId, userName: boot.userName },
+    env: { AWS_ENDPOINT_URL_IAM: url, AWS_ENDPOINT_URL_STS: url, AWS_ENDPOINT_URL_BEDROCK: url, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: url },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,183 @@
+// Emulator state: accounts, IAM users, policies and keys, STS sessions, per-account model
+// access, the clock and injected faults. Optionally persisted to a JSON file (0600).
+import { randomBytes, randomInt } from 'node:crypto';
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { parsePolicyDocument, evaluatePolicies } from './policy-eval.js';
+import type { AuthzRequest, Decision, PolicyDocument, Principal } from './types.js';
+
+export interface User {
+  name: string;
+  id: string;
+  arn: string;
+  path: string;
+  createDate: string;
+  tags: { Key: string; Value: string }[];
+  inline: Record<string, string>;
+  attached: string[];
+}
+
+export interface ManagedPolicy {
+  arn: string;
+  name: string;
+  id: string;
+  path: string;
+  createDate: string;
+  versions: { id: string; document: string; isDefault: boolean; createDate: string }[];
+  nextVersion: number;
+}
+
+export interface AccessKey {
+  id: string;
+  secret: string;
+  accountId: string;
+  userName: string;
+  status: 'Active' | 'Inactive';
+  createDate: string;
+  /** Eventual consistency: refused before this emulator time (ms). */
+  usableFrom: number;
+}
+
+export interface Session {
+  id: string;
+  secret: string;
+  token: string;
+  accountId: string;
+  userName: string;
+  expiresAt: number;
+}
+
+export interface Account {
+  id: string;
+  users: Record<string, User>;
+  policies: Record<string, ManagedPolicy>;
+  /** The Anthropic first-time-use form (reference aws.md §4.2), as submitted (JSON text). */
+  useCaseForm: string | null;
+  /** Models whose first-use Marketplace subscription is done. */
+  subscribed: string[];
+  /** `${modelId}|${region}` → NOT_AVAILABLE overrides. */
+  unavailable: string[];
+  /** Test knob: whether a first invocation needs the Marketplace permissions (reference §3.4). */
+  requireMarketplacePermissions: boolean;
+}
+
+export interface Fault {
+  id: string;
+  service?: string;
+  operation?: string;
+  accessKeyId?: string;
+  accountId?: string;
+  region?: string;
+  remaining?: number;
+  until?: number;
+  error?: { code: string; message?: string };
+  latencyMs?: number;
+  drop?: boolean;
+  midStream?: boolean;
+}
+
+export interface StateData {
+  accounts: Record<string, Account>;
+  keys: Record<string, AccessKey>;
+  sessions: Record<string, Session>;
+  clockOffsetMs: number;
+  iamPropagationDelayMs: number;
+  bootstrap: { accountId: string; accessKeyId: string };
+}
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const SECRET_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+';
+const pick = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join('');
+
+export const newKeyId = (prefix: 'AKIA' | 'ASIA') => `${prefix}${pick(ALNUM, 16)}`;
+export const newSecret = () => pick(SECRET_CHARS, 40);
+export const newId = (prefix: string) => `${prefix}${pick(ALNUM, 17)}`;
+const newAccountId = () => `${randomInt(1, 10)}${Array.from({ length: 11 }, () => randomInt(10)).join('')}`;
+
+export const ADMIN_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+
+export class EmulatorState {
+  data: StateData;
+  faults: Fault[] = [];
+  private file: string | undefined;
+
+  constructor(file?: string) {
+    this.file = file;
+    if (file && existsSync(file)) {
+      this.data = JSON.parse(readFileSync(file, 'utf8')) as StateData;
+    } else {
+      this.data = { accounts: {}, keys: {}, sessions: {}, clockOffsetMs: 0, iamPropagationDelayMs: 0, bootstrap: { accountId: '', accessKeyId: '' } };
+      const a = this.createAccount({ useCaseSubmitted: true });
+      this.data.bootstrap = { accountId: a.account.id, accessKeyId: a.key.id };
+      this.save();
+    }
+  }
+
+  now(): number {
+    return Date.now() + this.data.clockOffsetMs;
+  }
+
+  save(): void {
+    if (this.file) writeFileSync(this.file, JSON.stringify(this.data), { mode: 0o600 });
+  }
+
+  reset(): void {
+    this.faults = [];
+    const boot = this.data.bootstrap;
+    const key = this.data.keys[boot.accessKeyId];
+    const acct = this.data.accounts[boot.accountId];
+    this.data = { accounts: {}, keys: {}, sessions: {}, clockOffsetMs: 0, iamPropagationDelayMs: 0, bootstrap: boot };
+    if (acct && key) {
+      // Keep the bootstrap admin's identity and keys so printed credentials stay valid.
+      const admin = acct.users.admin!;
+      this.data.accounts[acct.id] = { id: acct.id, users: { admin: { ...admin, inline: { AdministratorAccess: ADMIN_POLICY }, attached: [] } }, policies: {}, useCaseForm: defaultUseCaseForm(), subscribed: [], unavailable: [], requireMarketplacePermissions: true };
+      this.data.keys[key.id] = { ...key, status: 'Active', usableFrom: 0 };
+    }
+    this.save();
+  }
+
+  createAccount(o: { useCaseSubmitted?: boolean } = {}): { account: Account; key: AccessKey; user: User } {
+    let id = newAccountId();
+    while (this.data.accounts[id]) id = newAccountId();
+    const iso = new Date(this.now()).toISOString();
+    const user: User = { name: 'admin', id: newId('AIDA'), arn: `arn:aws:iam::${id}:user/admin`, path: '/', createDate: iso, tags: [], inline: { AdministratorAccess: ADMIN_POLICY }, attached: [] };
+    const account: Account = { id, users: { admin: user }, policies: {}, useCaseForm: o.useCaseSubmitted === false ? null : defaultUseCaseForm(), subscribed: [], unavailable: [], requireMarketplacePermissions: true };
+    this.data.accounts[id] = account;
+    const key: AccessKey = { id: newKeyId('AKIA'), secret: newSecret(), accountId: id, userName: 'admin', status: 'Active', createDate: iso, usableFrom: 0 };
+    this.data.keys[key.id] = key;
+    this.save();
+    return { account, key, user };
+  }
+
+  principalFor(accountId: string, userName: string, accessKeyId: string, kind: Principal['kind'], sessionExpiresAt?: number): Principal | null {
+    const user = this.data.accounts[accountId]?.users[userName.toLowerCase()];
+    if (!user) return null;
+    return { accountId, userName: user.name, arn: user.arn, userId: user.id, accessKeyId, kind, sessionExpiresAt };
+  }
+
+  policiesOf(p: Principal): PolicyDocument[] {
+    const account = this.data.accounts[p.accountId];
+    const user = account?.users[p.userName.toLowerCase()];
+    if (!account || !user) return [];
+    const texts = [...Object.values(user.inline)];
+    for (const arn of user.attached) {
+      const pol = account.policies[arn];
+      const v = pol?.versions.find((x) => x.isDefault);
+      if (v) texts.push(v.document);
+    }
+    return texts.map((t) => parsePolicyDocument(t)).filter((d): d is PolicyDocument => d !== null);
+  }
+
+  authorize(p: Principal, req: AuthzRequest): Decision {
+    return evaluatePolicies(this.policiesOf(p), req);
+  }
+}
+
+/** A submitted form for accounts that start with access (the bootstrap account). */
+function defaultUseCaseForm(): string {
+  return JSON.stringify({ companyName: 'Emulated Co', companyWebsite: 'https://example.com', intendedUsers: '0', industryOption: 'Other', otherIndustryOption: 'Testing', useCases: 'byok emulator bootstrap account' });
+}
+
+export function randomRequestId(): string {
+  const h = randomBytes(16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
