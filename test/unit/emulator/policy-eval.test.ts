@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { evaluatePolicies, matchArn } from '../../../src/emulator/policy-eval.js';
+import type { PolicyDocument } from '../../../src/emulator/types.js';
+
+const doc = (...Statement: PolicyDocument['Statement'][]): PolicyDocument => ({ Version: '2012-10-17', Statement: Statement.flat() });
+
+describe('evaluatePolicies', () => {
+  const req = { action: 'bedrock:InvokeModel', resource: 'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0', context: { 'aws:RequestedRegion': 'us-east-1', 'bedrock:InferenceProfileArn': 'arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0' } };
+  it.each([
+    ['no policies', [], 'implicit-deny'],
+    ['allow all', [doc({ Effect: 'Allow', Action: '*', Resource: '*' })], 'allow'],
+    ['deny wins', [doc({ Effect: 'Allow', Action: '*', Resource: '*' }), doc({ Effect: 'Deny', Action: 'bedrock:Invoke*', Resource: '*' })], 'explicit-deny'],
+    ['action wildcard, case-insensitive', [doc({ Effect: 'Allow', Action: 'BEDROCK:invoke*', Resource: 'arn:aws:bedrock:*::foundation-model/*' })], 'allow'],
+    ['other action', [doc({ Effect: 'Allow', Action: 'bedrock:InvokeModelWithResponseStream', Resource: '*' })], 'implicit-deny'],
+    ['NotAction', [doc({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' })], 'allow'],
+    ['wrong region', [doc({ Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: 'arn:aws:bedrock:us-west-2::foundation-model/*' })], 'implicit-deny'],
+    ['StringEquals on the profile', [doc({ Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: '*', Condition: { StringEquals: { 'bedrock:InferenceProfileArn': req.context['bedrock:InferenceProfileArn'] } } })], 'allow'],
+    ['ArnLike on another profile', [doc({ Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: '*', Condition: { ArnLike: { 'bedrock:InferenceProfileArn': 'arn:aws:bedrock:*:*:inference-profile/eu.*' } } })], 'implicit-deny'],
+    ['missing key fails a positive condition', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:CalledViaLast': 'bedrock.amazonaws.com' } } })], 'implicit-deny'],
+    ['IfExists passes a missing key', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEqualsIfExists: { 'aws:CalledViaLast': 'bedrock.amazonaws.com' } } })], 'allow'],
+    ['StringNotEquals', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } } })], 'allow'],
+    ['values OR', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': ['eu-west-1', 'us-east-1'] } } })], 'allow'],
+    ['keys AND', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1', 'bedrock:InferenceProfileArn': 'nope' } } })], 'implicit-deny'],
+  ] as const)('%s → %s', (_n, docs, expected) => {
+    expect(evaluatePolicies([...docs], req)).toBe(expected);
+  });
+  it('matches ARNs segment by segment; the resource segment may hold colons', () => {
+    expect(matchArn('arn:aws:bedrock:*::foundation-model/*', req.resource)).toBe(true);
+    expect(matchArn('arn:aws:bedrock:::foundation-model/*', req.resource)).toBe(false);
+    expect(matchArn('arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0', 'arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe(true);
+    expect(matchArn('arn:aws:iam::*:user/*', 'arn:aws:iam::123456789012:user/bob')).toBe(true);
+  });
+});
