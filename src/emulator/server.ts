@@ -2,7 +2,8 @@
 // /_emulator/. Every AWS request is SigV4-verified, then faults apply, then the handler runs;
 // errors are rendered in the service's own protocol.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { codec, handleBedrock, handleRuntime, notAuthorized, runtimeOperation } from './bedrock.js';
 import { AwsError, isAwsErrorCode, AWS_ERRORS } from './errors.js';
 import { handleIam, handleSts, queryError } from './query.js';
@@ -51,7 +52,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
   const state = new EmulatorState(opts.stateFile);
   const sockets = new Set<Socket>();
 
-  const server = createServer(async (req, res) => {
+  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomRequestId();
     try {
       await handle(req, res, requestId);
@@ -61,11 +62,37 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         res.end(JSON.stringify({ message: e instanceof Error ? e.message : String(e) }));
       } else res.destroy();
     }
+  };
+  // The SDK's Bedrock Runtime client speaks HTTP/2 by default, the others and the AWS CLI
+  // HTTP/1.1: one port serves both, chosen by the connection preface.
+  const h1 = createServer(onRequest);
+  const h2 = createH2Server((req: Http2ServerRequest, res: Http2ServerResponse) => void onRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse));
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      if (chunk.subarray(0, 14).toString('latin1') === 'PRI * HTTP/2.0') {
+        // nghttp2 reads the socket's native handle, so the bytes already read cannot be handed
+        // back; relay the connection to the HTTP/2 server on an internal loopback port instead.
+        const upstream = connect((h2.address() as AddressInfo).port, '127.0.0.1', () => {
+          upstream.write(chunk);
+          socket.pipe(upstream).pipe(socket);
+          socket.resume();
+        });
+        sockets.add(upstream);
+        upstream.on('close', () => { sockets.delete(upstream); socket.destroy(); });
+        upstream.on('error', () => socket.destroy());
+        socket.on('close', () => upstream.destroy());
+        socket.on('error', () => upstream.destroy());
+      } else {
+        socket.unshift(chunk);
+        h1.emit('connection', socket);
+        socket.resume();
+      }
+    });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', () => resolve()));
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -108,7 +135,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     let principal: Principal | null = null;
     let region = 'us-east-1';
     try {
-      const v = await verifyRequest(state, protocol, { method: req.method ?? 'GET', host: String(req.headers.host ?? ''), rawPath, query: url.searchParams, headers: req.headers, body });
+      const v = await verifyRequest(state, protocol, { method: req.method ?? 'GET', host: String(req.headers.host ?? req.headers[':authority'] ?? ''), rawPath, query: url.searchParams, headers: req.headers, body });
       principal = v.principal;
       region = v.auth.region;
     } catch (e) {
@@ -124,7 +151,9 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
       if (f.remaining !== undefined) f.remaining -= 1;
       if (f.latencyMs) await sleep(f.latencyMs);
       if (f.drop) {
-        req.socket.destroy();
+        const stream = (req as unknown as { stream?: { destroy(): void } }).stream;
+        if (stream) stream.destroy();
+        else req.socket.destroy();
         return;
       }
       if (f.error) {
@@ -278,6 +307,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
+        h2.close();
         server.close(() => resolve());
       }),
   };
