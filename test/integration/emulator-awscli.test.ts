@@ -1,0 +1,56 @@
+// The real AWS CLI judges the emulator: pointed at it by AWS_ENDPOINT_URL_*, it must parse every
+// answer, errors included.
+import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+
+const hasAws = spawnSync('aws', ['--version'], { encoding: 'utf8' }).status === 0;
+if (!hasAws) console.warn('\n!!! AWS CLI NOT FOUND: the emulator is NOT being checked against the real AWS CLI in this run !!!\n');
+
+let emu: TestEmulator;
+beforeAll(async () => {
+  emu = await startTestEmulator();
+});
+afterAll(async () => emu.close());
+
+// Asynchronous on purpose: the emulator runs in this process and must keep answering.
+function aws(args: string[], creds = emu.admin): Promise<{ code: number | null; out: string; err: string; json: () => Record<string, unknown> }> {
+  return new Promise((resolve) => {
+    const p = spawn('aws', [...args, '--output', 'json'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...emu.clientEnv, AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' },
+    });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d));
+    p.stderr.on('data', (d: Buffer) => (err += d));
+    p.on('close', (code) => resolve({ code, out, err, json: () => JSON.parse(out) as Record<string, unknown> }));
+  });
+}
+
+describe.skipIf(!hasAws)('the real AWS CLI against the emulator', () => {
+  it('sts and iam', async () => {
+    expect((await aws(['sts', 'get-caller-identity'])).json()).toMatchObject({ Account: emu.admin.accountId });
+    expect((await aws(['iam', 'create-user', '--user-name', 'cli-user'])).json()).toMatchObject({ User: { UserName: 'cli-user' } });
+    const dup = (await aws(['iam', 'create-user', '--user-name', 'cli-user']));
+    expect(dup.code).not.toBe(0);
+    expect(dup.err).toMatch(/EntityAlreadyExists.*User with name cli-user already exists/);
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: '*' }] });
+    expect((await aws(['iam', 'put-user-policy', '--user-name', 'cli-user', '--policy-name', 'p', '--policy-document', policy])).code).toBe(0);
+    const key = (await aws(['iam', 'create-access-key', '--user-name', 'cli-user'])).json() as { AccessKey: { AccessKeyId: string; SecretAccessKey: string } };
+    expect(key.AccessKey.AccessKeyId).toMatch(/^AKIA/);
+    const keys = (await aws(['iam', 'list-access-keys', '--user-name', 'cli-user'])).json() as { AccessKeyMetadata: unknown[] };
+    expect(keys.AccessKeyMetadata).toHaveLength(1);
+    const bad = (await aws(['sts', 'get-caller-identity'], { ...emu.admin, secretAccessKey: 'y'.repeat(40) }));
+    expect(bad.err).toMatch(/SignatureDoesNotMatch/);
+  });
+
+  it('bedrock and bedrock-runtime', async () => {
+    const list = (await aws(['bedrock', 'list-inference-profiles'])).json() as { inferenceProfileSummaries: { inferenceProfileId: string }[] };
+    expect(list.inferenceProfileSummaries.map((p) => p.inferenceProfileId)).toContain('us.anthropic.claude-opus-4-5-20251101-v1:0');
+    expect((await aws(['bedrock', 'get-foundation-model-availability', '--model-id', 'anthropic.claude-sonnet-4-5-20250929-v1:0'])).json()).toMatchObject({ regionAvailability: 'AVAILABLE' });
+    const c = (await aws(['bedrock-runtime', 'converse', '--model-id', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', '--messages', '[{"role":"user","content":[{"text":"hello"}]}]', '--inference-config', 'maxTokens=1'])).json();
+    expect(c).toMatchObject({ stopReason: 'max_tokens', usage: { outputTokens: 1 } });
+    const bare = (await aws(['bedrock-runtime', 'converse', '--model-id', 'anthropic.claude-sonnet-4-5-20250929-v1:0', '--messages', '[{"role":"user","content":[{"text":"hello"}]}]']));
+    expect(bare.err).toMatch(/ValidationException.*on-demand throughput/);
+  });
+});
