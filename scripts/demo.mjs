@@ -101,7 +101,7 @@ try {
   step('byok policy set strict', 'Banks and BYOC deployments: a BYOK failure is surfaced, never retried on other credentials.');
   byok(['policy', 'set', 'strict'], env);
 
-  await control(url, 'faults', { service: 'bedrock-runtime', accessKeyId: undefined, error: { code: 'ThrottlingException' }, durationMs: 60_000, forAccountOf: started.admin.accessKeyId, accountId: started.admin.accountId });
+  await control(url, 'faults', { service: 'bedrock-runtime', accountId: started.admin.accountId, error: { code: 'ThrottlingException' }, durationMs: 600_000 });
   step('byok invoke under an injected throttle (strict)', 'Bedrock answers ThrottlingException for the BYOK account; strict refuses the fallback (exit 1).');
   byok(['invoke', '--operation-kind', 'read', 'Summarise the overnight incident report.'], env, { expect: 1 });
 

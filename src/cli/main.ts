@@ -11,6 +11,10 @@ function osUser(): string {
   }
 }
 
+// The AWS SDK warns on every run that its 2027 releases will need Node 22; that notice is for
+// byok's developers (README), not for the admin running a command.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const ctx = createContext({
   io: {
     stdin: process.stdin,
