@@ -11,9 +11,10 @@ export async function withLock<T>(configDir: string, target: string, fn: () => P
     release = await lockfile.lock(target, {
       lockfilePath: lockPath,
       realpath: false,
-      // A holder killed with SIGKILL stops refreshing the mtime; after 10 s the lock is stale.
-      stale: 10_000,
-      update: 2_000,
+      // A live holder refreshes the lock's mtime every second; one killed with SIGKILL stops, and
+      // after 4 s its lock is taken over. Holds are milliseconds long, so 4 s is generous.
+      stale: 4_000,
+      update: 1_000,
       retries: { retries: 200, factor: 1.2, minTimeout: 10, maxTimeout: 150, randomize: true },
     });
   } catch (e) {
