@@ -1,6 +1,512 @@
-// Placeholder: the issue that builds this command replaces the file.
+// byok iam policy-document|create-user|put-policy|create-access-key|rotate-key|provision:
+// the product document's "IAM Credentials Setup", steps 1–5, done by byok with an admin identity
+// from the standard AWS chain, or printed as AWS CLI commands (--print-commands).
+// The one rule above all: a new secret access key is stored before anything else can fail, or
+// the key is deleted again.
 import type { Command } from 'commander';
+import { GEOGRAPHIES, type Geography, type StoredCredentials, type Workspace } from '../../core/config-doc.js';
+import { mask } from '../../core/credentials.js';
+import { AwsRefusedError, CheckFailedError, LocalStateError, UsageError } from '../../core/errors.js';
+import { buildBedrockPolicy, POLICY_NAME, policySize, samePolicy, type PolicyPlan } from '../../core/iam-policy.js';
+import { checkRegion } from '../../core/geography.js';
+import { MODELS, type ModelKey } from '../../core/models.js';
+import { resolveRoute } from '../../core/routing.js';
+import type { AwsCredentials } from '../../aws/clients.js';
+import type { IamApi } from '../../aws/iam.js';
 import type { Context } from '../context.js';
+import { emit, mark, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
+import { choiceParser, pickWorkspace, printable, requireOwner } from './shared.js';
 
-export function registerIam(_program: Command, _ctx: Context, _sink: ExitSink): void {}
+export type StepState = 'created' | 'exists' | 'updated' | 'unchanged' | 'deleted' | 'failed' | 'skipped' | 'ok';
+export interface Step { step: string; state: StepState; detail: string; arn?: string }
+
+const USER_NAME = /^[\w+=,.@-]{1,64}$/;
+const TAG = /^([\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128})=([\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256})$/u;
+
+export interface IamCommonOptions { userName?: string; profile?: string; geography?: Geography; region?: string; account?: string; models?: string; withDiscovery?: boolean }
+
+function parseModels(raw: string | undefined): ModelKey[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const m of list) if (m !== 'sonnet' && m !== 'opus') throw new UsageError('invalid-models', `"${printable(m)}" is not a model.`, 'Use --models sonnet,opus (or one of them).');
+  if (list.length === 0) throw new UsageError('invalid-models', '--models is empty.', 'Use --models sonnet,opus');
+  return list as ModelKey[];
+}
+
+function parseUserName(raw: string | undefined): string {
+  const u = (raw ?? 'byok-bedrock').trim();
+  if (!USER_NAME.test(u)) throw new UsageError('invalid-user-name', `"${printable(u)}" is not a valid IAM user name.`, 'IAM user names are 1-64 characters of letters, digits and + = , . @ _ -');
+  return u;
+}
+
+function parseTags(raw: string[] | undefined, ws: string | null): { Key: string; Value: string }[] {
+  const tags = new Map<string, string>([['managed-by', 'byok']]);
+  if (ws) tags.set('byok-workspace', ws);
+  for (const t of raw ?? []) {
+    const m = TAG.exec(t.trim());
+    if (!m) throw new UsageError('invalid-tag', `"${printable(t)}" is not a tag.`, 'Use --tag key=value (key 1-128, value up to 256 characters).');
+    tags.set(m[1]!, m[2]!);
+  }
+  if (tags.size > 50) throw new UsageError('too-many-tags', 'IAM users take at most 50 tags.', 'Pass fewer --tag options.');
+  return [...tags].map(([Key, Value]) => ({ Key, Value }));
+}
+
+/** The admin identity: explicit AWS_* variables, else the SDK's node chain (--profile, SSO, ...). */
+async function adminCredentials(ctx: Context, profile?: string): Promise<AwsCredentials | (() => Promise<AwsCredentials>)> {
+  if (!profile && ctx.env.AWS_ACCESS_KEY_ID && ctx.env.AWS_SECRET_ACCESS_KEY) {
+    return { accessKeyId: ctx.env.AWS_ACCESS_KEY_ID, secretAccessKey: ctx.env.AWS_SECRET_ACCESS_KEY, sessionToken: ctx.env.AWS_SESSION_TOKEN || undefined };
+  }
+  if (profile !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(profile)) throw new UsageError('invalid-profile', `"${printable(profile)}" is not an AWS profile name.`, 'Profile names are letters, digits and . _ -');
+  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+  return defaultProvider(profile ? { profile } : {});
+}
+
+function refused(e: unknown, what: string): never {
+  const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = err.$metadata?.httpStatusCode;
+  const name = err.name ?? 'Error';
+  if (status === 403 || /AccessDenied|InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClient|ExpiredToken/.test(name)) {
+    throw new AwsRefusedError('admin-refused', `AWS refused ${what}: ${name}${err.message ? ` — ${err.message}` : ''}`, 'byok iam needs an admin identity with iam:CreateUser, iam:PutUserPolicy (or CreatePolicy/AttachUserPolicy) and iam:CreateAccessKey: set AWS_PROFILE / --profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.', { cause: e });
+  }
+  if (e instanceof Error && (e as { $metadata?: unknown }).$metadata === undefined && !(e as { name?: string }).name?.endsWith('Exception')) {
+    throw new CheckFailedError('aws-unreachable', `Could not complete ${what}: ${e.message}`, 'Check the network and the AWS endpoint, then re-run: every byok iam step is safe to repeat.');
+  }
+  throw new CheckFailedError('aws-error', `AWS failed ${what}: ${name}${err.message ? ` — ${err.message}` : ''}`, 'Re-run the command: every byok iam step is safe to repeat and converges on the same state.');
+}
+
+interface IamSession {
+  ctx: Context;
+  iam: IamApi;
+  admin: AwsCredentials | (() => Promise<AwsCredentials>);
+  accountId: string;
+  steps: Step[];
+  note(step: Step): void;
+}
+
+async function openSession(ctx: Context, o: IamCommonOptions): Promise<IamSession> {
+  const admin = await adminCredentials(ctx, o.profile);
+  const { getCallerIdentity } = await import('../../aws/sts.js');
+  const { openIam } = await import('../../aws/iam.js');
+  const clockOffsetMs = ctx.now().getTime() - Date.now();
+  let accountId: string;
+  try {
+    accountId = (await getCallerIdentity(ctx.env, 'us-east-1', admin, 2)).account;
+  } catch (e) {
+    refused(e, 'the admin identity (sts:GetCallerIdentity)');
+  }
+  if (o.account !== undefined && o.account !== accountId) {
+    throw new UsageError('account-mismatch', `--account ${printable(o.account)} is not the admin identity's account (${accountId}).`, 'Drop --account, or use admin credentials of that account.');
+  }
+  const steps: Step[] = [];
+  return {
+    ctx,
+    iam: await openIam(ctx.env, admin, clockOffsetMs),
+    admin,
+    accountId,
+    steps,
+    note(step: Step) {
+      steps.push(step);
+      const line = `${step.step.padEnd(16)} ${step.state.padEnd(9)} ${step.detail}`;
+      if (!ctx.flags.json) ctx.io.stderr.write(`${step.state === 'failed' ? mark.fail(ctx, line) : mark.ok(ctx, line)}\n`);
+    },
+  };
+}
+
+function workspaceRoute(ctx: Context, ws: Workspace, o: IamCommonOptions): { geography: Geography; region: string } {
+  const geography = o.geography ?? ws.geography;
+  const region = (o.region ?? ws.region)?.trim().toLowerCase();
+  if (!geography || !region) throw new UsageError('region-not-set', `Workspace ${ws.name} has no geography and region yet, and none was given.`, 'Pass --geography G --region R, or set them: byok config set geography ...; byok config set region ...');
+  const c = checkRegion(geography, region);
+  if (!c.ok) throw new UsageError(c.error.code, c.error.reason, c.error.hint);
+  void ctx;
+  return { geography, region };
+}
+
+function planPolicy(s: IamSession, o: IamCommonOptions, route: { geography: Geography; region: string }, otherInline: number): PolicyPlan {
+  const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: s.accountId, models: parseModels(o.models), withDiscovery: o.withDiscovery, otherInlineSize: otherInline });
+  if (!p.ok) throw new UsageError(p.error.code, p.error.reason, p.error.hint);
+  return p.value;
+}
+
+async function ensureUser(s: IamSession, userName: string, tags: { Key: string; Value: string }[]): Promise<string> {
+  try {
+    const existing = await s.iam.getUser(userName);
+    if (existing) {
+      const missing = tags.filter((t) => !existing.tags.some((x) => x.Key === t.Key && x.Value === t.Value));
+      if (missing.length) await s.iam.tagUser(userName, missing);
+      s.note({ step: 'user', state: missing.length ? 'updated' : 'exists', detail: `${userName}${missing.length ? ` (tags ${missing.map((t) => t.Key).join(', ')})` : ''}`, arn: existing.arn });
+      return existing.arn;
+    }
+    const arn = await s.iam.createUser(userName, tags);
+    s.note({ step: 'user', state: 'created', detail: userName, arn });
+    return arn;
+  } catch (e) {
+    s.note({ step: 'user', state: 'failed', detail: (e as Error).name ?? 'error' });
+    refused(e, `the IAM user ${userName}`);
+  }
+}
+
+async function ensurePolicy(s: IamSession, userName: string, o: IamCommonOptions, route: { geography: Geography; region: string }): Promise<PolicyPlan> {
+  try {
+    const inline = await s.iam.inlinePolicies(userName);
+    const other = Object.entries(inline).filter(([n]) => n !== POLICY_NAME).reduce((n, [, d]) => n + policySize(d), 0);
+    const plan = planPolicy(s, o, route, other);
+    const managedArn = `arn:aws:iam::${s.accountId}:policy/${POLICY_NAME}`;
+    if (plan.placement === 'inline') {
+      const current = inline[POLICY_NAME];
+      if (current !== undefined && samePolicy(current, plan.json)) s.note({ step: 'policy', state: 'unchanged', detail: `inline ${POLICY_NAME} (${plan.size} chars): ${plan.reason}` });
+      else {
+        await s.iam.putUserPolicy(userName, POLICY_NAME, plan.json);
+        s.note({ step: 'policy', state: current === undefined ? 'created' : 'updated', detail: `inline ${POLICY_NAME} (${plan.size} chars): ${plan.reason}` });
+      }
+      return plan;
+    }
+    const existing = await s.iam.managedPolicy(managedArn);
+    if (!existing) {
+      await s.iam.createPolicy(POLICY_NAME, plan.json);
+      s.note({ step: 'policy', state: 'created', detail: `managed ${POLICY_NAME} (${plan.size} chars): ${plan.reason}`, arn: managedArn });
+    } else if (samePolicy(existing.defaultDocument, plan.json)) {
+      s.note({ step: 'policy', state: 'unchanged', detail: `managed ${POLICY_NAME} (${plan.size} chars)`, arn: managedArn });
+    } else {
+      // §7: five versions at most; prune the oldest non-default one first.
+      if (existing.versions.length >= 5) {
+        const oldest = existing.versions.filter((v) => !v.isDefault).sort((a, b) => a.created.getTime() - b.created.getTime() || a.id.localeCompare(b.id, undefined, { numeric: true }))[0];
+        if (oldest) {
+          await s.iam.deletePolicyVersion(managedArn, oldest.id);
+          s.note({ step: 'policy-version', state: 'deleted', detail: `${oldest.id} (oldest non-default; a managed policy keeps at most 5 versions)`, arn: managedArn });
+        }
+      }
+      await s.iam.createPolicyVersion(managedArn, plan.json);
+      s.note({ step: 'policy', state: 'updated', detail: `managed ${POLICY_NAME}: new default version (${plan.size} chars)`, arn: managedArn });
+    }
+    const attached = await s.iam.attachedPolicies(userName);
+    if (attached.includes(managedArn)) s.note({ step: 'attach', state: 'exists', detail: `${POLICY_NAME} attached to ${userName}`, arn: managedArn });
+    else {
+      await s.iam.attachUserPolicy(userName, managedArn);
+      s.note({ step: 'attach', state: 'created', detail: `${POLICY_NAME} attached to ${userName}`, arn: managedArn });
+    }
+    if (inline[POLICY_NAME] !== undefined) {
+      await s.iam.deleteUserPolicy(userName, POLICY_NAME);
+      s.note({ step: 'policy', state: 'deleted', detail: `byok's old inline ${POLICY_NAME}, replaced by the managed policy` });
+    }
+    return plan;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    s.note({ step: 'policy', state: 'failed', detail: (e as Error).name ?? 'error' });
+    refused(e, `the policy of ${userName}`);
+  }
+}
+
+/** Stores a brand-new key in the workspace before anything else; on failure deletes it again. */
+async function storeNewKey(s: IamSession, wsName: string, userName: string, key: { accessKeyId: string; secretAccessKey: string }, replacing?: string): Promise<void> {
+  const ctx = s.ctx;
+  try {
+    await ctx.store().update((doc, tx) => {
+      const ws = pickWorkspace(ctx, doc, wsName);
+      requireOwner(ctx, ws, 'store BYOK credentials');
+      const stored: StoredCredentials = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, source: 'iam', storedAt: ctx.now().toISOString(), iamUserName: userName };
+      ws.credentials = stored;
+      delete ws.session;
+      delete ws.lastConnectionTest;
+      tx.audit({ type: 'access-key-created', user: ctx.user, workspace: ws.name, details: { accessKeyId: mask(key.accessKeyId), iamUser: userName, replacing: replacing ? mask(replacing) : null } });
+    });
+  } catch (e) {
+    let deleted = false;
+    try {
+      await s.iam.deleteAccessKey(userName, key.accessKeyId);
+      deleted = true;
+    } catch {
+      /* reported below */
+    }
+    const why = e instanceof Error ? e.message : String(e);
+    throw new LocalStateError(
+      'key-not-stored',
+      `The new access key ${mask(key.accessKeyId)} could not be stored in the config (${why}); ${deleted ? 'it was deleted again, so no secret is lost' : `deleting it again FAILED: delete it yourself: aws iam delete-access-key --user-name ${userName} --access-key-id ${key.accessKeyId}`}.`,
+      'Fix the config problem (byok config show), then re-run.',
+      { cause: e },
+    );
+  }
+  s.note({ step: 'access-key', state: 'created', detail: `${mask(key.accessKeyId)} stored (encrypted) in workspace ${wsName}` });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** IAM is eventually consistent: a new key may be refused for a few seconds. Bounded, visible. */
+async function waitForKey(s: IamSession, key: AwsCredentials): Promise<void> {
+  const { getCallerIdentity } = await import('../../aws/sts.js');
+  const poll = Number(s.ctx.env.BYOK_IAM_PROPAGATION_POLL_MS ?? 1000) || 1000;
+  const attempts = 10;
+  for (let i = 1; ; i++) {
+    try {
+      await getCallerIdentity(s.ctx.env, 'us-east-1', key, 1);
+      if (i > 1) s.note({ step: 'propagation', state: 'ok', detail: `the new key is usable after ${i - 1} retr${i === 2 ? 'y' : 'ies'}` });
+      return;
+    } catch (e) {
+      const name = (e as { name?: string }).name ?? '';
+      if (!/InvalidClientTokenId|UnrecognizedClient/.test(name) || i >= attempts) throw e;
+      if (!s.ctx.flags.json) s.ctx.io.stderr.write(`  … the new key is not active yet (IAM is eventually consistent); retry ${i}/${attempts - 1} in ${poll * Math.min(i, 4)} ms\n`);
+      await sleep(poll * Math.min(i, 4));
+    }
+  }
+}
+
+/** STS with the key, then one Converse (maxTokens 1) per model through the workspace route. */
+async function testKey(s: IamSession, key: AwsCredentials, route: { geography: Geography; region: string }, models: ModelKey[]): Promise<void> {
+  await waitForKey(s, key);
+  const { converse } = await import('../../aws/converse.js');
+  const results = await Promise.allSettled(
+    models.map(async (m) => {
+      const r = resolveRoute({ model: m, geography: route.geography, region: route.region });
+      if (!r.ok) throw new Error(r.error.reason);
+      await converse(s.ctx.env, { region: route.region, credentials: key, clockOffsetMs: s.ctx.now().getTime() - Date.now() }, { modelId: r.value.inferenceProfileId, prompt: 'ping', maxTokens: 1, stream: false });
+      return r.value.inferenceProfileId;
+    }),
+  );
+  const failed = results.map((r, i) => ({ r, m: models[i]! })).filter((x) => x.r.status === 'rejected');
+  if (failed.length) {
+    const first = (failed[0]!.r as PromiseRejectedResult).reason as { name?: string; message?: string };
+    throw new CheckFailedError('key-test-failed', `The new key could not invoke ${failed.map((f) => MODELS[f.m].name).join(' and ')}: ${first.name ?? 'error'}${first.message ? ` — ${first.message}` : ''}`, 'IAM policy changes can take a few seconds to apply; re-run, or check: byok models check');
+  }
+  s.note({ step: 'test', state: 'ok', detail: `sts:GetCallerIdentity and Converse via ${results.map((r) => (r as PromiseFulfilledResult<string>).value).join(', ')} from ${route.region}` });
+}
+
+async function ownedWorkspace(ctx: Context): Promise<Workspace> {
+  const { doc } = await ctx.store().read();
+  const ws = pickWorkspace(ctx, doc);
+  requireOwner(ctx, ws, 'create IAM credentials');
+  return ws;
+}
+
+function result(s: IamSession | null, extra: Record<string, unknown>, status: string[] = []): Output {
+  return { json: { ok: true, accountId: s?.accountId ?? null, ...extra, steps: s?.steps ?? [] }, status };
+}
+
+// ---------------------------------------------------------------- commands
+
+export async function runPolicyDocument(o: IamCommonOptions, ctx: Context): Promise<Output> {
+  if (!o.geography || !o.region) throw new UsageError('missing-input', 'policy-document needs --geography and --region.', 'Example: byok iam policy-document --geography eu --region eu-west-1 --account 123456789012');
+  let account = o.account;
+  if (account === undefined) {
+    const admin = ctx.env.AWS_ACCESS_KEY_ID && ctx.env.AWS_SECRET_ACCESS_KEY;
+    if (!admin && !o.profile) throw new UsageError('missing-account', 'The policy names your account in every inference-profile ARN; byok needs the account ID.', 'Pass --account 123456789012, or credentials (--profile / AWS_ACCESS_KEY_ID) so byok can read it with sts:GetCallerIdentity.');
+    const { getCallerIdentity } = await import('../../aws/sts.js');
+    try {
+      account = (await getCallerIdentity(ctx.env, 'us-east-1', await adminCredentials(ctx, o.profile), 2)).account;
+    } catch (e) {
+      refused(e, 'sts:GetCallerIdentity');
+    }
+  }
+  const p = buildBedrockPolicy({ geography: o.geography, region: o.region.trim().toLowerCase(), accountId: account, models: parseModels(o.models), withDiscovery: o.withDiscovery });
+  if (!p.ok) throw new UsageError(p.error.code, p.error.reason, p.error.hint);
+  return {
+    json: { accountId: account, geography: o.geography, region: o.region, models: p.value.models, size: p.value.size, placement: p.value.placement, reason: p.value.reason, notes: p.value.notes, policyName: POLICY_NAME, document: p.value.document },
+    lines: [JSON.stringify(p.value.document, null, 2)],
+    status: [`${p.value.placement} policy, ${p.value.size} characters without whitespace: ${p.value.reason}.`, ...p.value.notes.map((n) => mark.warn(ctx, n))],
+  };
+}
+
+export async function runCreateUser(o: IamCommonOptions & { tag?: string[] }, ctx: Context): Promise<Output> {
+  const userName = parseUserName(o.userName);
+  const { doc } = await ctx.store().read();
+  const wsName = ctx.flags.workspace ?? doc.currentWorkspace ?? null;
+  const tags = parseTags(o.tag, wsName);
+  const s = await openSession(ctx, o);
+  try {
+    const arn = await ensureUser(s, userName, tags);
+    return result(s, { userName, userArn: arn });
+  } finally {
+    s.iam.destroy();
+  }
+}
+
+export async function runPutPolicy(o: IamCommonOptions, ctx: Context): Promise<Output> {
+  const userName = parseUserName(o.userName);
+  const { doc } = await ctx.store().read();
+  const ws = doc.currentWorkspace || ctx.flags.workspace ? pickWorkspace(ctx, doc) : null;
+  const route = ws ? workspaceRoute(ctx, ws, o) : (() => {
+    if (!o.geography || !o.region) throw new UsageError('missing-input', 'put-policy needs a workspace with geography and region, or --geography and --region.', 'Example: byok iam put-policy --geography us --region us-east-1');
+    return { geography: o.geography, region: o.region.trim().toLowerCase() };
+  })();
+  parseModels(o.models);
+  const s = await openSession(ctx, o);
+  try {
+    if (!(await s.iam.getUser(userName))) throw new UsageError('no-such-user', `IAM user ${userName} does not exist in account ${s.accountId}.`, `Create it first: byok iam create-user --user-name ${userName} (or run byok iam provision).`);
+    const plan = await ensurePolicy(s, userName, o, route);
+    return result(s, { userName, placement: plan.placement, size: plan.size, reason: plan.reason, policyName: POLICY_NAME });
+  } finally {
+    s.iam.destroy();
+  }
+}
+
+async function createKeyFor(s: IamSession, ws: Workspace, userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+  const keys = await s.iam.accessKeys(userName).catch((e) => refused(e, `the access keys of ${userName}`));
+  if (keys.length >= 2) {
+    s.note({ step: 'access-key', state: 'failed', detail: `${userName} already has 2 access keys (the IAM limit)` });
+    throw new UsageError(
+      'access-key-limit',
+      `IAM user ${userName} already has two access keys (${keys.map((k) => `${mask(k.id)} ${k.status}`).join(', ')}), the most IAM allows; byok will not delete one it did not create.`,
+      ws.credentials?.iamUserName === userName ? 'Rotate instead: byok iam rotate-key (creates, stores and tests a new key before retiring the old one).' : `Delete a key that is not in use (aws iam delete-access-key --user-name ${userName} --access-key-id ID), or rotate: byok iam rotate-key.`,
+    );
+  }
+  let key: { accessKeyId: string; secretAccessKey: string };
+  try {
+    key = await s.iam.createAccessKey(userName);
+  } catch (e) {
+    s.note({ step: 'access-key', state: 'failed', detail: (e as Error).name ?? 'error' });
+    refused(e, `a new access key for ${userName}`);
+  }
+  // Nothing may run between CreateAccessKey and storing its secret.
+  await storeNewKey(s, ws.name, userName, key, ws.credentials?.accessKeyId);
+  return key;
+}
+
+export async function runCreateAccessKey(o: IamCommonOptions, ctx: Context): Promise<Output> {
+  const userName = parseUserName(o.userName);
+  const ws = await ownedWorkspace(ctx);
+  const s = await openSession(ctx, o);
+  try {
+    const key = await createKeyFor(s, ws, userName);
+    await waitForKey(s, key);
+    return result(s, { workspace: ws.name, userName, accessKeyId: mask(key.accessKeyId), stored: true });
+  } finally {
+    s.iam.destroy();
+  }
+}
+
+export async function runRotateKey(o: IamCommonOptions, ctx: Context): Promise<Output> {
+  const ws = await ownedWorkspace(ctx);
+  const old = ws.credentials;
+  if (!old || old.accessKeyId.startsWith('ASIA')) throw new UsageError('nothing-to-rotate', `Workspace ${ws.name} has no long-term key to rotate.`, 'Create one: byok iam provision (or byok iam create-access-key).');
+  const userName = parseUserName(o.userName ?? old.iamUserName);
+  const route = workspaceRoute(ctx, ws, o);
+  const s = await openSession(ctx, o);
+  try {
+    const keys = await s.iam.accessKeys(userName).catch((e) => refused(e, `the access keys of ${userName}`));
+    if (!keys.some((k) => k.id === old.accessKeyId)) {
+      throw new UsageError('key-not-owned', `The workspace's key ${mask(old.accessKeyId)} is not one of ${userName}'s access keys.`, 'Pass --user-name with the IAM user that owns the key.');
+    }
+    const key = await createKeyFor(s, ws, userName);
+    const models = (['sonnet', 'opus'] as ModelKey[]).filter((m) => resolveRoute({ model: m, geography: route.geography, region: route.region }).ok);
+    try {
+      await testKey(s, key, route, models);
+    } catch (e) {
+      // The old key keeps working: point the config back at it and remove the new one.
+      await ctx.store().update((doc, tx) => {
+        const w = doc.workspaces[ws.name];
+        if (w?.credentials?.accessKeyId === key.accessKeyId) {
+          w.credentials = old;
+          delete w.session;
+          tx.audit({ type: 'key-rotation-rolled-back', user: ctx.user, workspace: ws.name, details: { newKey: mask(key.accessKeyId), keptKey: mask(old.accessKeyId) } });
+        }
+      });
+      await s.iam.deleteAccessKey(userName, key.accessKeyId).catch(() => undefined);
+      s.note({ step: 'rollback', state: 'ok', detail: `kept ${mask(old.accessKeyId)}; deleted the untested ${mask(key.accessKeyId)}` });
+      throw e;
+    }
+    try {
+      await s.iam.updateAccessKey(userName, old.accessKeyId, 'Inactive');
+      s.note({ step: 'old-key', state: 'updated', detail: `${mask(old.accessKeyId)} deactivated` });
+      await s.iam.deleteAccessKey(userName, old.accessKeyId);
+      s.note({ step: 'old-key', state: 'deleted', detail: mask(old.accessKeyId) });
+    } catch (e) {
+      s.note({ step: 'old-key', state: 'failed', detail: `${mask(old.accessKeyId)} still exists (${(e as Error).name}); the workspace already uses the new key` });
+    }
+    await ctx.store().update((_d, tx) => tx.audit({ type: 'key-rotated', user: ctx.user, workspace: ws.name, details: { from: mask(old.accessKeyId), to: mask(key.accessKeyId), iamUser: userName } }));
+    return result(s, { workspace: ws.name, userName, accessKeyId: mask(key.accessKeyId), previous: mask(old.accessKeyId) });
+  } finally {
+    s.iam.destroy();
+  }
+}
+
+export async function runProvision(o: IamCommonOptions & { tag?: string[]; printCommands?: boolean }, ctx: Context): Promise<Output> {
+  const userName = parseUserName(o.userName);
+  const ws = await ownedWorkspace(ctx);
+  const tags = parseTags(o.tag, ws.name);
+  const route = workspaceRoute(ctx, ws, o);
+  parseModels(o.models);
+  if (o.printCommands) return printCommands(ctx, o, ws, userName, tags, route);
+  const s = await openSession(ctx, o);
+  try {
+    const userArn = await ensureUser(s, userName, tags);
+    const plan = await ensurePolicy(s, userName, o, route);
+    const keys = await s.iam.accessKeys(userName).catch((e) => refused(e, `the access keys of ${userName}`));
+    const current = ws.credentials;
+    let key: AwsCredentials;
+    if (current && !current.accessKeyId.startsWith('ASIA') && keys.some((k) => k.id === current.accessKeyId && k.status === 'Active')) {
+      key = { accessKeyId: current.accessKeyId, secretAccessKey: current.secretAccessKey };
+      s.note({ step: 'access-key', state: 'exists', detail: `${mask(current.accessKeyId)} (stored in ${ws.name})` });
+    } else {
+      key = await createKeyFor(s, ws, userName);
+    }
+    await testKey(s, key, route, plan.models);
+    await ctx.store().update((doc) => {
+      const w = doc.workspaces[ws.name];
+      if (w) w.lastConnectionTest = { at: ctx.now().toISOString(), ok: true, summary: `provisioned ${userName}; ${plan.models.join(' and ')} invoked via ${route.geography} from ${route.region}` };
+    });
+    return result(s, { workspace: ws.name, userName, userArn, accessKeyId: mask(key.accessKeyId), placement: plan.placement, policySize: plan.size, policyReason: plan.reason, notes: plan.notes }, plan.notes.map((n) => mark.warn(ctx, n)));
+  } finally {
+    s.iam.destroy();
+  }
+}
+
+const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+async function printCommands(ctx: Context, o: IamCommonOptions, ws: Workspace, userName: string, tags: { Key: string; Value: string }[], route: { geography: Geography; region: string }): Promise<Output> {
+  let account = o.account;
+  if (account === undefined) {
+    const { getCallerIdentity } = await import('../../aws/sts.js');
+    try {
+      account = (await getCallerIdentity(ctx.env, 'us-east-1', await adminCredentials(ctx, o.profile), 2)).account;
+    } catch {
+      throw new UsageError('missing-account', 'byok needs the account ID to write the policy ARNs.', 'Pass --account 123456789012, or admin credentials so byok can read it.');
+    }
+  }
+  const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: account, models: parseModels(o.models), withDiscovery: o.withDiscovery });
+  if (!p.ok) throw new UsageError(p.error.code, p.error.reason, p.error.hint);
+  const arn = `arn:aws:iam::${account}:policy/${POLICY_NAME}`;
+  const commands = [
+    `aws iam create-user --user-name ${userName} --tags ${tags.map((t) => sq(`Key=${t.Key},Value=${t.Value}`)).join(' ')}`,
+    ...(p.value.placement === 'inline'
+      ? [`aws iam put-user-policy --user-name ${userName} --policy-name ${POLICY_NAME} --policy-document ${sq(p.value.json)}`]
+      : [`aws iam create-policy --policy-name ${POLICY_NAME} --policy-document ${sq(p.value.json)}`, `aws iam attach-user-policy --user-name ${userName} --policy-arn ${arn}`]),
+    `aws iam create-access-key --user-name ${userName} --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text > byok-key.txt`,
+  ];
+  const lines = [
+    `# byok iam provision for workspace ${ws.name}: ${route.geography} from ${route.region}, account ${account}`,
+    `# Policy: ${p.value.placement}, ${p.value.size} characters — ${p.value.reason}.`,
+    ...p.value.notes.map((n) => `# ${n}`),
+    ...commands,
+    '# The secret is shown once: store it in byok at once, then remove the file:',
+    `#   cut -f2 byok-key.txt | byok credentials set --workspace ${ws.name} --access-key-id "$(cut -f1 byok-key.txt)" --secret-access-key-stdin && rm byok-key.txt`,
+  ];
+  return { json: { accountId: account, workspace: ws.name, userName, placement: p.value.placement, policySize: p.value.size, commands }, lines };
+}
+
+export function registerIam(program: Command, ctx: Context, sink: ExitSink): void {
+  const cmd = program.command('iam').description('the Bedrock IAM user, its least-privilege policy and access keys (admin credentials from the AWS chain)');
+  const common = (c: Command) =>
+    c
+      .option('--user-name <name>', 'IAM user name', 'byok-bedrock')
+      .option('--profile <name>', 'AWS profile with IAM admin permissions (default: the AWS credential chain)')
+      .option('--geography <geo>', GEOGRAPHIES.join('|'), choiceParser('geography', GEOGRAPHIES))
+      .option('--region <region>', 'source region (default: the workspace region)')
+      .option('--models <list>', 'sonnet,opus (default: both)')
+      .option('--with-discovery', 'also allow the read-only discovery actions byok models check uses');
+  const run = <O>(f: (o: O, c: Context) => Promise<Output>) => async (o: O) => sink.set(emit(ctx, await f(o, ctx)));
+  cmd
+    .command('policy-document')
+    .description('print the least-privilege policy and whether it fits inline or needs a managed policy')
+    .requiredOption('--geography <geo>', GEOGRAPHIES.join('|'), choiceParser('geography', GEOGRAPHIES))
+    .requiredOption('--region <region>', 'source region')
+    .option('--account <id>', '12-digit account ID (default: read with sts:GetCallerIdentity)')
+    .option('--models <list>', 'sonnet,opus (default: both)')
+    .option('--with-discovery', 'add the read-only discovery actions')
+    .option('--profile <name>', 'AWS profile to read the account ID with')
+    .action(run(runPolicyDocument));
+  common(cmd.command('create-user').description('create (or reuse) the IAM user').option('--tag <k=v...>', 'extra tags')).action(run(runCreateUser));
+  common(cmd.command('put-policy').description('create or update the least-privilege policy on the user')).action(run(runPutPolicy));
+  common(cmd.command('create-access-key').description('create an access key and store it encrypted in the workspace at once').option('--store', 'store it in the workspace (always on: byok never prints a secret)')).action(run(runCreateAccessKey));
+  common(cmd.command('rotate-key').description('create, store and test a new key, then deactivate and delete the old one')).action(run(runRotateKey));
+  common(cmd.command('provision').description('user → policy → key → store → test, idempotently').option('--tag <k=v...>', 'extra tags').option('--account <id>', 'account ID (for --print-commands without credentials)').option('--print-commands', 'print the equivalent AWS CLI commands instead of running them')).action(run(runProvision));
+}
