@@ -5,12 +5,30 @@ import type { Context } from '../cli/context.js';
 import { pickWorkspace, requireAccess } from '../cli/commands/shared.js';
 import type { CachedSession, Workspace } from '../core/config-doc.js';
 import { expiryStatus, mask } from '../core/credentials.js';
+import type { ErrorCategory } from '../core/error-classes.js';
 import { AwsRefusedError, UsageError } from '../core/errors.js';
 import type { AwsCredentials } from './clients.js';
-import { toAwsFailure } from './errors.js';
+import { toAwsFailure, type AwsFailure } from './errors.js';
 import { getSessionToken } from './sts.js';
 
 export const SESSION_REFRESH_WINDOW_MS = 5 * 60_000;
+
+/** ctx.now() − host clock: passed to every client so requests are signed at the context's time. */
+export function clockOffsetMs(ctx: Context): number {
+  return ctx.now().getTime() - Date.now();
+}
+
+/** AWS refused the credentials outright (or an ASIA key had expired and no call was made): exit 4. */
+export class CredentialsRefusedError extends AwsRefusedError {
+  readonly category: ErrorCategory;
+  readonly failure: AwsFailure | null;
+  constructor(code: string, message: string, hint: string, category: ErrorCategory, failure: AwsFailure | null, options?: { cause?: unknown }) {
+    super(code, message, hint, options);
+    this.name = 'CredentialsRefusedError';
+    this.category = category;
+    this.failure = failure;
+  }
+}
 
 export interface CredentialsInUse {
   workspace: string;
@@ -39,7 +57,7 @@ export function usableWorkspace(ctx: Context, ws: Workspace): { region: string }
   return { region: ws.region };
 }
 
-export async function credentialsInUse(ctx: Context, opts: { workspace?: string; forceRefresh?: boolean } = {}): Promise<CredentialsInUse> {
+export async function credentialsInUse(ctx: Context, opts: { workspace?: string; forceRefresh?: boolean; requestTimeoutMs?: number } = {}): Promise<CredentialsInUse> {
   const { doc } = await ctx.store().read();
   const ws = pickWorkspace(ctx, doc, opts.workspace);
   const { region } = usableWorkspace(ctx, ws);
@@ -47,10 +65,12 @@ export async function credentialsInUse(ctx: Context, opts: { workspace?: string;
   const now = ctx.now();
   if (c.accessKeyId.startsWith('ASIA')) {
     if (expiryStatus(c.expiresAt, now, 0) === 'expired' || c.expiresAt === undefined) {
-      throw new AwsRefusedError(
+      throw new CredentialsRefusedError(
         'session-expired',
         `The temporary credentials ${mask(c.accessKeyId)} of workspace ${ws.name} expired at ${c.expiresAt ?? '(unknown)'}; no call was made.`,
         'Temporary (ASIA) credentials cannot be refreshed. Reconfigure with new ones: byok credentials set --access-key-id ASIA... --secret-access-key-stdin --session-token-stdin --expires-at ISO8601, or use a long-term AKIA key that byok refreshes itself.',
+        'session-expired',
+        null,
       );
     }
     if (opts.forceRefresh) {
@@ -72,14 +92,19 @@ export async function credentialsInUse(ctx: Context, opts: { workspace?: string;
   }
   let s;
   try {
-    s = await getSessionToken(ctx.env, region, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey });
+    s = await getSessionToken(ctx.env, region, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, undefined, {
+      clockOffsetMs: clockOffsetMs(ctx),
+      requestTimeoutMs: opts.requestTimeoutMs,
+    });
   } catch (e) {
     const f = toAwsFailure(e);
-    if (f.category === 'credential-invalid' || f.status === 403) {
-      throw new AwsRefusedError(
+    if (f.category === 'credential-invalid' || f.category === 'session-expired' || f.status === 403) {
+      throw new CredentialsRefusedError(
         'credentials-refused',
         `AWS refused the credentials ${mask(c.accessKeyId)} of workspace ${ws.name}: ${f.code ?? 'error'}${f.message ? ` — ${f.message}` : ''}`,
         'Check that the key has not been rotated or deleted and that the secret is right (aws sts get-caller-identity); then byok credentials set ... with the current key.',
+        f.category === 'session-expired' || f.category === 'iam-permission' ? f.category : 'credential-invalid',
+        f,
         { cause: e },
       );
     }

@@ -53,7 +53,7 @@ export async function probeConverseStream(client: RuntimeClient, modelId: string
   let outputTokens: number | null = null;
   let sawStop = false;
   for await (const ev of r.stream ?? []) {
-    const e = ev as Record<string, unknown>;
+    const e = ev as unknown as Record<string, unknown>;
     for (const member of STREAM_ERRORS) {
       const x = e[member] as { message?: string } | undefined;
       if (x) throw new StreamEventError(member, x.message ?? member);

@@ -4,9 +4,22 @@ import { stsClient, type CredentialSource } from './clients.js';
 
 export interface CallerIdentity { account: string; arn: string; userId: string }
 
-export async function getCallerIdentity(env: Env, region: string, credentials: CredentialSource, maxAttempts?: number): Promise<CallerIdentity> {
+export interface StsCallOptions {
+  maxAttempts?: number;
+  /** ctx.now() − host clock, so requests are signed at the context's time. */
+  clockOffsetMs?: number;
+  requestTimeoutMs?: number;
+}
+
+function callOptions(o: number | StsCallOptions | undefined): StsCallOptions {
+  return typeof o === 'number' ? { maxAttempts: o } : (o ?? {});
+}
+
+/** GetCallerIdentity needs no permission and works even under an explicit deny (reference §6). */
+export async function getCallerIdentity(env: Env, region: string, credentials: CredentialSource, opts?: number | StsCallOptions): Promise<CallerIdentity> {
+  const o = callOptions(opts);
   const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
-  const client = await stsClient(env, { region, credentials, maxAttempts });
+  const client = await stsClient(env, { region, credentials, ...o });
   try {
     const r = await client.send(new GetCallerIdentityCommand({}));
     return { account: r.Account ?? '', arn: r.Arn ?? '', userId: r.UserId ?? '' };
@@ -18,9 +31,9 @@ export async function getCallerIdentity(env: Env, region: string, credentials: C
 export interface SessionCredentials { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date }
 
 /** GetSessionToken: IAM users 900–129,600 s (reference §6). byok asks for 12 h, the AWS default. */
-export async function getSessionToken(env: Env, region: string, credentials: CredentialSource, durationSeconds = 43_200): Promise<SessionCredentials> {
+export async function getSessionToken(env: Env, region: string, credentials: CredentialSource, durationSeconds = 43_200, opts?: StsCallOptions): Promise<SessionCredentials> {
   const { GetSessionTokenCommand } = await import('@aws-sdk/client-sts');
-  const client = await stsClient(env, { region, credentials });
+  const client = await stsClient(env, { region, credentials, ...(opts ?? {}) });
   try {
     const r = await client.send(new GetSessionTokenCommand({ DurationSeconds: durationSeconds }));
     const c = r.Credentials;
