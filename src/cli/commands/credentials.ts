@@ -10,6 +10,7 @@ import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
 import { isoNow, pickWorkspace, requireAccess, requireOwner } from './shared.js';
 import { isValidRegionName } from '../../core/geography.js';
+import { registerCredentialsRefresh } from './credentials-refresh.js';
 
 export interface CredentialsSetOptions {
   accessKeyId?: string;
@@ -221,5 +222,6 @@ export function registerCredentials(program: Command, ctx: Context, sink: ExitSi
     .option('--regions <list>', 'with --platform: comma-separated regions the platform serves')
     .action(async (o: CredentialsSetOptions) => sink.set(emit(ctx, await runCredentialsSet(o, ctx))));
   cmd.command('show').description('show the stored credentials, masked').option('--platform', 'show the platform credentials').action(async (o: { platform?: boolean }) => sink.set(emit(ctx, await runCredentialsShow(o, ctx))));
+  registerCredentialsRefresh(cmd, ctx, sink);
   cmd.command('remove').description('remove the stored credentials (owner only)').option('--platform', 'remove the platform credentials').action(async (o: { platform?: boolean }) => sink.set(emit(ctx, await runCredentialsRemove(o, ctx))));
 }
