@@ -195,6 +195,20 @@ describe('keys', () => {
   });
 });
 
+describe('setup with provisioning', () => {
+  it('setup --non-interactive --provision-with-profile creates the IAM user and key and saves a working workspace', async () => {
+    const acct = await emu.control.createAccount();
+    const t = tempConfig();
+    temps.push(t);
+    const env = { ...t.env, ...emu.clientEnv, AWS_ACCESS_KEY_ID: acct.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: acct.admin.secretAccessKey, BYOK_IAM_PROPAGATION_POLL_MS: '20' };
+    const r = await runInProcess(['setup', '--non-interactive', '--name', 'prov', '--plan', 'byoc', '--provision-with-profile', '', '--geography', 'us', '--region', 'us-east-2', '--policy', 'strict', '--json'], { env });
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ workspace: 'prov', connectionTest: { ok: true } });
+    expect(JSON.parse((await runInProcess(['credentials', 'show', '--json'], { env })).stdout)).toMatchObject({ source: 'iam', iamUserName: 'byok-bedrock' });
+    expect((await runInProcess(['invoke', 'hi'], { env: { ...env, AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined } })).code).toBe(0);
+  });
+});
+
 describe('refusals', () => {
   it.each([
     [['iam', 'provision', '--user-name', 'bad name!']],

@@ -30,6 +30,8 @@ export interface SetupOptions {
   region?: string;
   policy?: PolicyMode;
   skipTest?: boolean;
+  /** Create the IAM user, policy and key now (byok iam provision) with this admin profile ("" = the AWS chain / environment). */
+  provisionWithProfile?: string;
 }
 
 const GEO_LINES: Record<Geography, string> = {
@@ -91,18 +93,26 @@ async function importProfile(ctx: Context, profile: string): Promise<{ accessKey
   }
 }
 
-async function askCredentials(o: SetupOptions, ctx: Context): Promise<{ creds: ValidCredentials; source: StoredCredentials['source'] }> {
+type CredentialMethod = 'type' | 'profile' | 'env' | 'stdin' | 'provision';
+
+async function chooseMethod(o: SetupOptions, ctx: Context): Promise<CredentialMethod> {
+  if (o.provisionWithProfile !== undefined) return 'provision';
+  if (o.fromEnv) return 'env';
+  if (o.importProfile) return 'profile';
+  if (o.secretAccessKeyStdin) return 'stdin';
+  const p = await ctx.prompter();
+  return p.select<CredentialMethod>('How do you want to provide the BYOK credentials?', [
+    { value: 'type', name: 'Type an access key ID and secret access key' },
+    { value: 'profile', name: 'Import them from a profile in the AWS shared config' },
+    { value: 'provision', name: 'Create a new IAM user, least-privilege policy and key now, with an admin profile (byok iam provision)' },
+  ], { flag: '--access-key-id with --secret-access-key-stdin, --from-env, --import-profile NAME, or --provision-with-profile PROFILE' });
+}
+
+async function askCredentials(o: SetupOptions, ctx: Context, chosen?: CredentialMethod): Promise<{ creds: ValidCredentials; source: StoredCredentials['source'] }> {
   const p = await ctx.prompter();
   let input: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiresAt?: string };
   let source: StoredCredentials['source'];
-  let method: 'type' | 'profile' | 'env' | 'stdin';
-  if (o.fromEnv) method = 'env';
-  else if (o.importProfile) method = 'profile';
-  else if (o.secretAccessKeyStdin) method = 'stdin';
-  else method = await p.select('How do you want to provide the BYOK credentials?', [
-    { value: 'type', name: 'Type an access key ID and secret access key' },
-    { value: 'profile', name: 'Import them from a profile in the AWS shared config' },
-  ], { flag: '--access-key-id with --secret-access-key-stdin, --from-env, or --import-profile NAME' });
+  const method = chosen ?? (await chooseMethod(o, ctx));
   if (method === 'env') {
     const id = ctx.env.AWS_ACCESS_KEY_ID;
     const secret = ctx.env.AWS_SECRET_ACCESS_KEY;
@@ -150,6 +160,43 @@ async function askRegion(o: SetupOptions, ctx: Context, geography: Geography, pr
   return region;
 }
 
+/**
+ * Creating a key means holding a secret AWS shows once, so this path writes before the summary:
+ * the workspace (with its geography and region) first, then the key the moment IAM returns it
+ * (byok iam provision). Ctrl-C after this point keeps what was created; everything else in setup
+ * is written only at the end.
+ */
+async function provisionNow(ctx: Context, a: { name: string; plan: Plan; geography: Geography; region: string; profile?: string; interactive: boolean }): Promise<{ creds: ValidCredentials; source: StoredCredentials['source'] }> {
+  if (a.interactive) {
+    const ok = await (await ctx.prompter()).confirm(`byok will save workspace ${a.name} now and store the new key the moment AWS returns it (a secret shown once is never held only in memory). Continue?`, { default: true, flag: '--provision-with-profile' });
+    if (!ok) throw new CancelledError('Not provisioned; nothing was changed.');
+  }
+  const def = defaultPolicy(a.plan);
+  await ctx.store().update((d, tx) => {
+    const ws = d.workspaces[a.name];
+    if (ws && ws.owner !== ctx.user) throw new UsageError('owner-only', `Workspace ${a.name} belongs to ${ws.owner}.`, 'Only the owner configures BYOK.');
+    if (!ws) {
+      d.workspaces[a.name] = { name: a.name, plan: a.plan, owner: ctx.user, members: [], createdAt: ctx.now().toISOString(), byokEnabled: true, policy: def.policy, policyLocked: false, geography: a.geography, region: a.region };
+      tx.audit({ type: 'workspace-created', user: ctx.user, workspace: a.name, details: { plan: a.plan, owner: ctx.user, policy: def.policy } });
+    } else {
+      ws.geography = a.geography;
+      ws.region = a.region;
+    }
+  });
+  const { runProvision } = await import('./iam.js');
+  const saved = ctx.flags.workspace;
+  ctx.flags.workspace = a.name;
+  try {
+    await runProvision({ profile: a.profile, geography: a.geography, region: a.region }, ctx);
+  } finally {
+    ctx.flags.workspace = saved;
+  }
+  const { doc } = await ctx.store().read();
+  const c = doc.workspaces[a.name]?.credentials;
+  if (!c) throw new UsageError('provision-stored-nothing', 'Provisioning finished without a stored key.', 'Run byok iam provision --workspace NAME and check its output.');
+  return { creds: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, kind: 'long-term' }, source: 'iam' };
+}
+
 export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
   const p = await ctx.prompter();
   const interactive = ctx.canPrompt();
@@ -170,9 +217,20 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
   if (!planOk.ok) throw new UsageError(planOk.error.code, planOk.error.reason, planOk.error.hint);
 
   // 2–4. Credentials, geography and region, connection test — retried until it passes or the admin moves on.
-  let { creds, source } = await askCredentials(o, ctx);
-  const geography = o.geography ?? (await p.select('Inference profile (where inference may run):', GEOGRAPHIES.map((g) => ({ value: g, name: GEO_LINES[g] })), { default: existing?.geography, flag: '--geography' }));
-  let region = await askRegion(o, ctx, geography);
+  const method = await chooseMethod(o, ctx);
+  let creds: ValidCredentials;
+  let source: StoredCredentials['source'];
+  let geography: Geography;
+  let region: string;
+  if (method === 'provision') {
+    geography = o.geography ?? (await p.select('Inference profile (where inference may run):', GEOGRAPHIES.map((g) => ({ value: g, name: GEO_LINES[g] })), { default: existing?.geography, flag: '--geography' }));
+    region = await askRegion(o, ctx, geography);
+    ({ creds, source } = await provisionNow(ctx, { name, plan, geography, region, profile: o.provisionWithProfile || undefined, interactive }));
+  } else {
+    ({ creds, source } = await askCredentials(o, ctx, method));
+    geography = o.geography ?? (await p.select('Inference profile (where inference may run):', GEOGRAPHIES.map((g) => ({ value: g, name: GEO_LINES[g] })), { default: existing?.geography, flag: '--geography' }));
+    region = await askRegion(o, ctx, geography);
+  }
   let checks: ConnectionCheck[] = [];
   let tested = false;
   if (!o.skipTest) {
@@ -195,7 +253,7 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
         { value: 'abort', name: 'Abort without saving' },
       ], { flag: '--skip-test' });
       if (next === 'abort') throw new CancelledError('Setup aborted; nothing was saved.');
-      if (next === 'credentials') ({ creds, source } = await askCredentials({}, ctx));
+      if (next === 'credentials') ({ creds, source } = await askCredentials({}, ctx, 'type'));
       if (next === 'region') region = await askRegion({}, ctx, geography);
     }
   }
@@ -237,12 +295,15 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
     ws.region = region;
     ws.policy = policy;
     ws.byokEnabled = true;
-    ws.credentials = stored;
-    delete ws.session;
+    // A provisioned key is already stored (with its IAM user); anything else is stored now.
+    if (source !== 'iam' || ws.credentials?.accessKeyId !== stored.accessKeyId) {
+      ws.credentials = stored;
+      delete ws.session;
+    }
     if (tested) ws.lastConnectionTest = { at, ok: checks.every((c) => c.ok), summary: checks.map((c) => `${c.name}: ${c.ok ? 'ok' : 'FAILED'}`).join(', ') };
     else delete ws.lastConnectionTest;
     d.currentWorkspace = name;
-    tx.audit({ type: 'credentials-set', user: ctx.user, workspace: name, details: { accessKeyId: mask(stored.accessKeyId), kind: creds.kind, source, expiresAt: stored.expiresAt ?? null } });
+    if (source !== 'iam') tx.audit({ type: 'credentials-set', user: ctx.user, workspace: name, details: { accessKeyId: mask(stored.accessKeyId), kind: creds.kind, source, expiresAt: stored.expiresAt ?? null } });
     tx.audit({ type: 'setup-completed', user: ctx.user, workspace: name, details: { geography, region, policy, tested } });
   });
   const ws = after.workspaces[name]!;
@@ -280,5 +341,6 @@ export function registerSetup(program: Command, ctx: Context, sink: ExitSink): v
     .option('--region <region>', 'source region inside the geography')
     .option('--policy <mode>', POLICY_MODES.join('|'), choiceParser('policy', POLICY_MODES))
     .option('--skip-test', 'save without the connection test')
+    .option('--provision-with-profile <profile>', 'create the IAM user, policy and key now with this admin profile ("" for the environment / credential chain)')
     .action(async (o: SetupOptions) => sink.set(emit(ctx, await runSetup(o, ctx))));
 }
