@@ -1,6 +1,192 @@
-// Placeholder: the issue that builds this command replaces the file.
+// byok doctor: test-connection plus the product document's Troubleshooting checks, each failure
+// mapped to the document's steps (core/troubleshooting.ts). Nothing here prints a secret: AWS
+// messages pass through src/aws/errors.ts scrubbing, keys through mask().
 import type { Command } from 'commander';
+import type { CheckResult, ConnectionReport } from '../../aws/checks.js';
+import type { Workspace } from '../../core/config-doc.js';
+import { expiryStatus, mask } from '../../core/credentials.js';
+import { checkRegion } from '../../core/geography.js';
+import { MODELS } from '../../core/models.js';
+import { checkPlan } from '../../core/plans.js';
+import { troubleshoot, type Problem } from '../../core/troubleshooting.js';
 import type { Context } from '../context.js';
+import { emit, mark, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
+import { startSpinner } from '../spinner.js';
+import { pickWorkspace, requireAccess, type Role } from './shared.js';
+import { checkJson, connectionJson, renderChecks } from './test-connection.js';
 
-export function registerDoctor(_program: Command, _ctx: Context, _sink: ExitSink): void {}
+/** ASIA keys closer than this to expiry are a warning: reconfigure before they stop working. */
+const EXPIRY_WARNING_MS = 60 * 60_000;
+
+function pass(name: string, detail: string): CheckResult {
+  return { name, ok: true, status: 'pass', detail, category: null, hint: null };
+}
+function skip(name: string, detail: string): CheckResult {
+  return { name, ok: false, status: 'skip', detail, category: null, hint: null };
+}
+function problem(name: string, p: Problem, detail: string, lead?: string, status: 'fail' | 'warn' = 'fail', category?: Problem): CheckResult {
+  const t = troubleshoot(p);
+  return {
+    name,
+    ok: status !== 'fail',
+    status,
+    detail,
+    category: category ?? p,
+    hint: [lead, ...t.steps].filter((s): s is string => !!s).join(' '),
+    steps: t.steps,
+  };
+}
+
+function workspaceChecks(ws: Workspace, role: Role): CheckResult[] {
+  const who = role === 'member' ? ` (you are a member; members inherit the owner's BYOK)` : '';
+  const out: CheckResult[] = [];
+  out.push(ws.credentials
+    ? pass('owner-configured', `the owner (${ws.owner}) has configured BYOK: ${mask(ws.credentials.accessKeyId)}${who}`)
+    : problem('owner-configured', 'owner-not-configured', `the workspace owner (${ws.owner}) has not configured BYOK credentials for ${ws.name}${who}`));
+  out.push(ws.byokEnabled ? pass('byok-enabled', 'BYOK is enabled') : problem('byok-enabled', 'byok-disabled', `BYOK is disabled in workspace ${ws.name}`));
+  const plan = checkPlan(ws.plan);
+  out.push(plan.ok ? pass('plan-eligible', `the owner's plan (${plan.value.label}) includes BYOK`) : problem('plan-eligible', 'plan-ineligible', plan.error.reason, plan.error.hint));
+  return out;
+}
+
+function regionCheck(ws: Workspace, report: ConnectionReport | null): CheckResult {
+  if (!ws.geography || !ws.region) {
+    return problem('region', 'region-outside-geography', `no ${ws.geography ? 'region' : 'geography'} is set`, ws.geography ? 'Run: byok config set region REGION' : 'Run: byok config set geography global|us|eu|apac, then byok config set region REGION', 'fail', 'region-mismatch');
+  }
+  const r = checkRegion(ws.geography, ws.region);
+  if (!r.ok) return problem('region', 'region-outside-geography', r.error.reason, r.error.hint, 'fail', 'region-mismatch');
+  const mismatched = report?.checks.filter((c) => c.category === 'region-mismatch' && c.status === 'fail') ?? [];
+  if (mismatched.length > 0) {
+    return problem('region', 'region-mismatch', mismatched.map((c) => `${c.name}: ${c.detail}`).join('; '));
+  }
+  const warned = report?.checks.filter((c) => c.category === 'region-mismatch' && c.status === 'warn') ?? [];
+  const served = (['sonnet', 'opus'] as const).filter((m) => r.value.models[m] !== null).map((m) => `${MODELS[m].name} via ${r.value.models[m]!.profileId}`);
+  if (warned.length > 0 || r.value.notes.length > 0) {
+    const w = problem('region', ws.geography === 'apac' ? 'apac-opus-unavailable' : 'region-mismatch', `${ws.region} in ${ws.geography}: ${served.join(', ') || 'no model'}; ${[...r.value.notes, ...warned.map((c) => c.detail)][0]}`, undefined, 'warn', 'region-mismatch');
+    return w;
+  }
+  return pass('region', `${ws.region} is a source region of the ${ws.geography} profiles: ${served.join(', ')}`);
+}
+
+function sessionCheck(ctx: Context, ws: Workspace, report: ConnectionReport | null): CheckResult {
+  const c = ws.credentials;
+  if (!c) return skip('session-token-expiry', 'no credentials configured');
+  const now = ctx.now();
+  if (c.accessKeyId.startsWith('ASIA')) {
+    const st = expiryStatus(c.expiresAt, now, EXPIRY_WARNING_MS);
+    if (st === 'expired' || st === 'none') {
+      return problem('session-token-expiry', 'session-expired', `temporary key ${mask(c.accessKeyId)}: session_token_expires_at ${c.expiresAt ?? '(missing)'} has passed`, 'Temporary (ASIA) credentials cannot be refreshed: reconfigure with new ones.');
+    }
+    const mins = Math.round((new Date(c.expiresAt!).getTime() - now.getTime()) / 60_000);
+    if (st === 'expiring') {
+      return problem('session-token-expiry', 'session-expired', `temporary key ${mask(c.accessKeyId)} expires at ${c.expiresAt} (in ${mins} min) and cannot be refreshed`, 'Reconfigure with new credentials before then.', 'warn');
+    }
+    return pass('session-token-expiry', `temporary key ${mask(c.accessKeyId)}: session_token_expires_at ${c.expiresAt} (in ${Math.floor(mins / 60)} h ${mins % 60} min); it cannot be refreshed, reconfigure before then`);
+  }
+  if (report && report.credentials) {
+    return pass('session-token-expiry', `long-term key ${mask(c.accessKeyId)}: STS sessions are refreshed automatically (${report.credentials.source === 'new-session' ? 'a new session was obtained' : 'cached session'}, valid until ${report.credentials.session_token_expires_at})`);
+  }
+  const cred = report?.checks.find((x) => x.name === 'credentials' && x.status === 'fail');
+  if (cred) {
+    return problem('session-token-expiry', 'session-expired', `automatic refresh of the session for ${mask(c.accessKeyId)} failed: ${cred.detail}`, 'Reconfigure if automatic refresh fails.', 'fail', cred.category ?? 'session-expired');
+  }
+  return ws.session
+    ? pass('session-token-expiry', `long-term key ${mask(c.accessKeyId)}: cached session valid until ${ws.session.expiresAt}; refreshed automatically`)
+    : pass('session-token-expiry', `long-term key ${mask(c.accessKeyId)}: STS sessions are obtained and refreshed automatically`);
+}
+
+function credentialsCheck(report: ConnectionReport | null, why: string): CheckResult {
+  const c = report?.checks.find((x) => x.name === 'credentials');
+  if (!c) return skip('owner-credentials', `not checked: ${why}`);
+  return { ...c, name: 'owner-credentials' };
+}
+
+function modelAccessCheck(report: ConnectionReport | null, why: string): CheckResult {
+  if (!report) return skip('model-access', `not checked: ${why}`);
+  const probes = report.checks.filter((c) => /\.converse(-stream)?$/.test(c.name));
+  const denied = probes.filter((c) => c.category === 'model-access-denied' || c.category === 'inference-profile-required');
+  if (denied.length > 0) {
+    const first = denied[0]!;
+    return { ...first, name: 'model-access', detail: denied.map((c) => `${c.name}: ${c.detail}`).join('; ') };
+  }
+  if (probes.length > 0 && probes.every((c) => c.ok)) {
+    return pass('model-access', `${[...new Set(report.routes.map((r) => MODELS[r.model].name))].join(' and ')} answered a one-token request`);
+  }
+  const skipped = probes.filter((c) => !c.ok);
+  return skip('model-access', probes.length === 0 ? 'not checked: no model could be invoked' : `not determined: ${skipped.map((c) => c.name).join(', ')} failed for another reason`);
+}
+
+function permissionsCheck(report: ConnectionReport | null, why: string): CheckResult {
+  const c = report?.checks.find((x) => x.name === 'permissions');
+  if (!c) return skip('iam-permissions', `not checked: ${why}`);
+  return { ...c, name: 'iam-permissions' };
+}
+
+/** Whatever the connection test found that no troubleshooting check above already names. */
+function connectionCheck(report: ConnectionReport | null, why: string): CheckResult {
+  if (!report) return skip('connection', `not run: ${why}`);
+  if (report.ok) return pass('connection', `test-connection passed (${report.checks.length} checks, ${report.durationMs} ms)`);
+  const covered = new Set(['credential-invalid', 'session-expired', 'model-access-denied', 'inference-profile-required', 'iam-permission', 'region-mismatch']);
+  const other = report.checks.filter((c) => c.status === 'fail' && !covered.has(c.category ?? ''));
+  if (other.length === 0) {
+    const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.name);
+    return { name: 'connection', ok: false, status: 'fail', detail: `test-connection failed: ${failed.join(', ') || 'see above'}`, category: report.checks.find((c) => c.status === 'fail')?.category ?? 'other', hint: 'See the checks above for the cause and its steps.' };
+  }
+  const first = other[0]!;
+  return { ...first, name: 'connection', detail: other.map((c) => `${c.name}: ${c.detail}`).join('; ') };
+}
+
+export async function runDoctor(ctx: Context): Promise<Output> {
+  const { doc } = await ctx.store().read();
+  const ws = pickWorkspace(ctx, doc);
+  const role = requireAccess(ctx, ws);
+  const pre = workspaceChecks(ws, role);
+  const blocked = pre.filter((c) => c.name !== 'plan-eligible' && !c.ok);
+  const regionSet = ws.geography !== undefined && ws.region !== undefined;
+  let report: ConnectionReport | null = null;
+  const why = blocked.length > 0 ? blocked.map((c) => c.detail).join('; ') : 'no geography and region set';
+  if (blocked.length === 0 && regionSet) {
+    const { runConnectionChecks, recordConnectionTest } = await import('../../aws/checks.js');
+    const spinner = startSpinner(ctx, 'Running the connection test…');
+    try {
+      report = await runConnectionChecks(ctx, { workspace: ws.name, stream: true, onProgress: (t) => spinner.update(t) });
+    } finally {
+      spinner.stop();
+    }
+    await recordConnectionTest(ctx, report);
+  }
+  const checks: CheckResult[] = [
+    ...pre,
+    credentialsCheck(report, why),
+    sessionCheck(ctx, ws, report),
+    modelAccessCheck(report, why),
+    permissionsCheck(report, why),
+    regionCheck(ws, report),
+    connectionCheck(report, why),
+  ];
+  const failed = checks.filter((c) => c.status === 'fail');
+  const ok = checks.every((c) => c.ok);
+  const exitCode = report?.refused ? 4 : ok ? 0 : 1;
+  const json = {
+    ok,
+    workspace: ws.name,
+    role,
+    owner: ws.owner,
+    checks: checks.map(checkJson),
+    connection: report ? connectionJson(report) : null,
+  };
+  const lines = [...renderChecks(ctx, checks)];
+  if (report && !report.ok) {
+    lines.push('', ctx.chalk.bold('test-connection details:'), ...renderChecks(ctx, report.checks.filter((c) => c.status !== 'pass')).map((l) => `  ${l}`));
+  }
+  lines.push(ok ? mark.ok(ctx, `No problems found in ${ws.name}.`) : mark.fail(ctx, `${failed.length} problem${failed.length === 1 ? '' : 's'} found in ${ws.name}: ${failed.map((c) => c.name).join(', ')}.`));
+  return { json, lines, exitCode };
+}
+
+export function registerDoctor(program: Command, ctx: Context, sink: ExitSink): void {
+  program
+    .command('doctor')
+    .description('test-connection plus the workspace checks from the troubleshooting guide, each with its fix')
+    .action(async () => sink.set(emit(ctx, await runDoctor(ctx))));
+}

@@ -1,0 +1,341 @@
+// The connection test (product document "Test Connection"): credentials valid, both models
+// invokable through the selected profile, permissions right. Every independent call runs side by
+// side once the credentials are ready; a failure becomes a check with its category and the
+// document's troubleshooting steps (core/troubleshooting.ts), never a thrown error.
+import type { Context } from '../cli/context.js';
+import { pickWorkspace, requireAccess } from '../cli/commands/shared.js';
+import type { Workspace } from '../core/config-doc.js';
+import { ByokError } from '../core/errors.js';
+import { MODELS, type ModelKey } from '../core/models.js';
+import { resolveRoute, type Route } from '../core/routing.js';
+import { troubleshoot, type Problem } from '../core/troubleshooting.js';
+import { clockOffsetMs, credentialsInUse, CredentialsRefusedError, type CredentialsInUse } from './credentials.js';
+import { toAwsFailure, type AwsFailure } from './errors.js';
+import { deniedAccess, grantingStatement, profileArn, type PolicyStatementJson } from './permissions.js';
+
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
+
+/** One line of a report. `category` is DESIGN §4.3's vocabulary, or a workspace problem for doctor. */
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  status: CheckStatus;
+  detail: string;
+  category: Problem | null;
+  hint: string | null;
+  /** The product document's steps for this failure (core/troubleshooting.ts). */
+  steps?: string[];
+  /** For an AccessDenied: the missing action, the ARN, and the statement that would grant it. */
+  permission?: MissingPermission;
+}
+
+export interface MissingPermission {
+  action: string;
+  resource: string;
+  statement: PolicyStatementJson;
+}
+
+export const MODEL_KEYS: readonly ModelKey[] = ['sonnet', 'opus'];
+/** Per-request timeout for checks: long enough for a slow model, short enough not to hang CI. */
+export const CHECK_TIMEOUT_MS = 30_000;
+
+export function pass(name: string, detail: string): CheckResult {
+  return { name, ok: true, status: 'pass', detail, category: null, hint: null };
+}
+
+export function problemCheck(name: string, problem: Problem, detail: string, lead?: string, status: CheckStatus = 'fail'): CheckResult {
+  const t = troubleshoot(problem);
+  const hint = [lead, ...t.steps].filter((s): s is string => s !== undefined && s !== '').join(' ');
+  return { name, ok: status !== 'fail', status, detail, category: problem, hint, steps: t.steps };
+}
+
+export function describeFailure(f: AwsFailure): string {
+  return `${f.code ?? (f.status ? `HTTP ${f.status}` : 'error')}${f.message ? `: ${f.message}` : ''}`;
+}
+
+/** A failed AWS call as a check; an AccessDenied gets its action, ARN and granting statement. */
+export function failedCall(
+  name: string,
+  e: unknown,
+  call: { operation: string; region: string; account: string | null; profileId: string | null; fallbackResource?: string },
+): CheckResult {
+  const f = toAwsFailure(e);
+  const c = problemCheck(name, f.category, describeFailure(f), leadFor(f));
+  if (f.category === 'iam-permission') {
+    const pArn = call.profileId ? profileArn(call.region, call.account ?? '<ACCOUNT_ID>', call.profileId) : null;
+    const denied = deniedAccess(f.message, call.operation, call.fallbackResource ?? pArn ?? '*');
+    const statement = grantingStatement(denied, { region: call.region, profileArn: pArn });
+    c.permission = { action: denied.action, resource: denied.resource, statement };
+    c.hint = `Missing permission ${denied.action} on ${denied.resource}. Add this statement to the BYOK identity's policy: ${JSON.stringify(statement)}. ${c.hint ?? ''}`.trim();
+  }
+  return c;
+}
+
+function leadFor(f: AwsFailure): string | undefined {
+  if (f.category === 'model-access-denied' && /use case/i.test(f.message ?? '')) {
+    return 'The Anthropic use-case form has not been submitted for this account: byok models request-access.';
+  }
+  if (f.category === 'throttled') return 'AWS throttled the call; the SDK already retried with backoff.';
+  if (f.category === 'service-unavailable') return 'Bedrock answered with a transient server-side error; the SDK already retried.';
+  return undefined;
+}
+
+/** Workspace preconditions for using BYOK at all, as checks (doctor lists them; test-connection stops at the first). */
+export function workspaceChecks(ws: Workspace): CheckResult[] {
+  const out: CheckResult[] = [];
+  out.push(
+    ws.credentials
+      ? pass('owner-configured', `the owner (${ws.owner}) has configured BYOK credentials`)
+      : problemCheck('owner-configured', 'owner-not-configured', `the workspace owner (${ws.owner}) has not configured BYOK credentials for ${ws.name}`),
+  );
+  out.push(
+    ws.byokEnabled
+      ? pass('byok-enabled', 'BYOK is enabled')
+      : problemCheck('byok-enabled', 'byok-disabled', `BYOK is disabled in workspace ${ws.name}`),
+  );
+  return out;
+}
+
+/** The route for each model, or the refusal as a check (APAC has no Opus profile: a warning, not a failure). */
+export function routesFor(ws: Workspace): { routes: Partial<Record<ModelKey, Route>>; refusals: CheckResult[] } {
+  const routes: Partial<Record<ModelKey, Route>> = {};
+  const refusals: CheckResult[] = [];
+  for (const model of MODEL_KEYS) {
+    const r = resolveRoute({ model, geography: ws.geography, region: ws.region });
+    if (r.ok) {
+      routes[model] = r.value;
+      continue;
+    }
+    const e = r.error;
+    const name = `${model}.route`;
+    if (e.code === 'model-not-in-geography' && model === 'opus' && ws.geography === 'apac') {
+      const c = problemCheck(name, 'apac-opus-unavailable', e.reason, e.hint, 'warn');
+      c.category = 'region-mismatch';
+      refusals.push(c);
+    } else if (e.code === 'region-outside-geography') {
+      const c = problemCheck(name, 'region-outside-geography', e.reason, e.hint);
+      c.category = 'region-mismatch';
+      refusals.push(c);
+    } else if (e.code === 'geography-not-set' || e.code === 'region-not-set') {
+      refusals.push({ name, ok: false, status: 'fail', detail: e.reason, category: 'region-mismatch', hint: e.hint });
+    } else {
+      const c = problemCheck(name, 'region-mismatch', e.reason, e.hint);
+      refusals.push(c);
+    }
+  }
+  return { routes, refusals };
+}
+
+export interface IdentityInfo { account: string; arn: string }
+
+export interface ConnectionReport {
+  ok: boolean;
+  /** AWS refused the credentials outright (or an ASIA key had expired): exit 4. */
+  refused: boolean;
+  workspace: string;
+  geography: string | null;
+  region: string | null;
+  identity: IdentityInfo | null;
+  credentials: {
+    accessKeyId: string;
+    kind: 'long-term' | 'temporary';
+    /** temporary-key: the stored ASIA key; cached-session / new-session: an STS session of the AKIA key. */
+    source: CredentialsInUse['source'];
+    session_token_expires_at: string | null;
+  } | null;
+  /** A cached session AWS no longer accepted was replaced and the test run again. */
+  sessionRenewed: boolean;
+  routes: { model: ModelKey; inferenceProfileId: string; region: string; destinations: string[] }[];
+  checks: CheckResult[];
+  testedAt: string;
+  durationMs: number;
+}
+
+export interface ConnectionTestOptions {
+  workspace?: string;
+  /** Also probe ConverseStream (test-connection does; models check does not). */
+  stream?: boolean;
+  onProgress?: (text: string) => void;
+}
+
+function prefetchSdk(): void {
+  // Start loading the SDK while the credentials are read, so module loading is off the critical path.
+  void import('@aws-sdk/client-sts').catch(() => undefined);
+  void import('@aws-sdk/client-bedrock-runtime').catch(() => undefined);
+}
+
+/** Runs the connection test against the workspace's configuration. Never throws for an AWS failure. */
+export async function runConnectionChecks(ctx: Context, o: ConnectionTestOptions = {}): Promise<ConnectionReport> {
+  const started = Date.now();
+  const testedAt = ctx.now().toISOString();
+  const { doc } = await ctx.store().read();
+  const ws = pickWorkspace(ctx, doc, o.workspace);
+  requireAccess(ctx, ws);
+  const base: ConnectionReport = {
+    ok: false,
+    refused: false,
+    workspace: ws.name,
+    geography: ws.geography ?? null,
+    region: ws.region ?? null,
+    identity: null,
+    credentials: null,
+    sessionRenewed: false,
+    routes: [],
+    checks: [],
+    testedAt,
+    durationMs: 0,
+  };
+  const finish = (r: ConnectionReport): ConnectionReport => {
+    r.ok = r.checks.every((c) => c.ok);
+    r.durationMs = Date.now() - started;
+    return r;
+  };
+  const pre = workspaceChecks(ws).filter((c) => !c.ok);
+  if (pre.length > 0) return finish({ ...base, checks: pre });
+  prefetchSdk();
+  const { routes, refusals } = routesFor(ws);
+  base.routes = MODEL_KEYS.flatMap((m) => {
+    const r = routes[m];
+    return r ? [{ model: m, inferenceProfileId: r.inferenceProfileId, region: r.region, destinations: r.destinations }] : [];
+  });
+
+  let report = await attempt(ctx, ws, base, routes, refusals, o, false);
+  // A cached session AWS no longer accepts (revoked, or the key was rotated) is replaced once.
+  if (report.refused && report.credentials?.source === 'cached-session') {
+    report = await attempt(ctx, ws, base, routes, refusals, o, true);
+    report.sessionRenewed = true;
+  }
+  return finish(report);
+}
+
+async function attempt(
+  ctx: Context,
+  ws: Workspace,
+  base: ConnectionReport,
+  routes: Partial<Record<ModelKey, Route>>,
+  refusals: CheckResult[],
+  o: ConnectionTestOptions,
+  forceRefresh: boolean,
+): Promise<ConnectionReport> {
+  const report: ConnectionReport = { ...base, checks: [] };
+  o.onProgress?.('Getting credentials…');
+  let creds: CredentialsInUse;
+  try {
+    creds = await credentialsInUse(ctx, { workspace: ws.name, forceRefresh, requestTimeoutMs: CHECK_TIMEOUT_MS });
+  } catch (e) {
+    if (e instanceof CredentialsRefusedError) {
+      report.refused = true;
+      const c = problemCheck('credentials', e.category, e.message, e.hint);
+      report.checks = [c, ...skippedProbes(routes, refusals, o, 'credentials were refused')];
+      return report;
+    }
+    if (e instanceof ByokError) throw e;
+    // GetSessionToken throttled, 5xx, unreachable: the key may be fine; say what happened.
+    report.checks = [failedCall('credentials', e, { operation: 'GetSessionToken', region: ws.region!, account: null, profileId: null }), ...skippedProbes(routes, refusals, o, 'no session credentials')];
+    return report;
+  }
+  report.credentials = { accessKeyId: creds.accessKeyId, kind: creds.kind, source: creds.source, session_token_expires_at: creds.expiresAt };
+  const { getCallerIdentity } = await import('./sts.js');
+  const { openRuntime, probeConverse, probeConverseStream } = await import('./runtime.js');
+  const clock = clockOffsetMs(ctx);
+  const credentials = { accessKeyId: creds.credentials.accessKeyId, secretAccessKey: creds.credentials.secretAccessKey, sessionToken: creds.credentials.sessionToken };
+  const region = creds.region;
+  o.onProgress?.('Checking identity and invoking both models…');
+
+  const identityP = getCallerIdentity(ctx.env, region, credentials, { clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS });
+  const runtime = await openRuntime(ctx.env, { region, credentials, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS });
+  type Probe = { model: ModelKey; op: 'converse' | 'converse-stream'; route: Route; result: PromiseSettledResult<Awaited<ReturnType<typeof probeConverse>>> };
+  const probeList: Promise<Probe>[] = [];
+  for (const model of MODEL_KEYS) {
+    const route = routes[model];
+    if (!route) continue;
+    const ops: ('converse' | 'converse-stream')[] = o.stream === false ? ['converse'] : ['converse', 'converse-stream'];
+    for (const op of ops) {
+      const call = op === 'converse' ? probeConverse(runtime, route.inferenceProfileId) : probeConverseStream(runtime, route.inferenceProfileId);
+      probeList.push(call.then((v) => ({ model, op, route, result: { status: 'fulfilled', value: v } as const }), (err: unknown) => ({ model, op, route, result: { status: 'rejected', reason: err } as const })));
+    }
+  }
+  const [identityR, probes] = await Promise.all([identityP.then((v) => ({ ok: true as const, v }), (err: unknown) => ({ ok: false as const, err })), Promise.all(probeList)]);
+  runtime.destroy();
+
+  const checks: CheckResult[] = [];
+  let account: string | null = null;
+  if (identityR.ok) {
+    account = identityR.v.account;
+    report.identity = { account: identityR.v.account, arn: identityR.v.arn };
+    checks.push(pass('credentials', `valid: account ${identityR.v.account}, ${identityR.v.arn} (${describeSource(creds)})`));
+  } else {
+    const c = failedCall('credentials', identityR.err, { operation: 'GetCallerIdentity', region, account: null, profileId: null });
+    if (c.category === 'credential-invalid' || c.category === 'session-expired') report.refused = true;
+    checks.push(c);
+  }
+  checks.push(...refusals);
+  for (const p of probes) {
+    const name = `${p.model}.${p.op}`;
+    const opName = p.op === 'converse' ? 'Converse' : 'ConverseStream';
+    if (p.result.status === 'fulfilled') {
+      const v = p.result.value;
+      const retried = v.attempts > 1 ? ` after ${v.attempts} attempts` : '';
+      checks.push(pass(name, `${MODELS[p.model].name} answered through ${p.route.inferenceProfileId} from ${p.route.region}${retried} (${opName}, stop reason ${v.stopReason ?? 'n/a'})`));
+    } else {
+      checks.push(failedCall(name, p.result.reason, { operation: opName, region, account, profileId: p.route.inferenceProfileId }));
+    }
+  }
+  checks.push(permissionsSummary(checks, probes.length));
+  report.checks = checks;
+  return report;
+}
+
+function describeSource(c: CredentialsInUse): string {
+  if (c.source === 'temporary-key') return `temporary key ${c.accessKeyId}, expires ${c.expiresAt}`;
+  return `${c.source === 'cached-session' ? 'cached' : 'new'} STS session of long-term key ${c.accessKeyId}, valid until ${c.expiresAt}`;
+}
+
+function skippedProbes(routes: Partial<Record<ModelKey, Route>>, refusals: CheckResult[], o: ConnectionTestOptions, why: string): CheckResult[] {
+  const out: CheckResult[] = [...refusals];
+  for (const model of MODEL_KEYS) {
+    if (!routes[model]) continue;
+    const ops = o.stream === false ? ['converse'] : ['converse', 'converse-stream'];
+    for (const op of ops) out.push({ name: `${model}.${op}`, ok: false, status: 'skip', detail: `not run: ${why}`, category: null, hint: null });
+  }
+  return out;
+}
+
+/** "Permissions are correctly configured": conclusive only when every probe answered or was denied. */
+function permissionsSummary(checks: CheckResult[], probeCount: number): CheckResult {
+  const probeChecks = checks.filter((c) => /\.converse(-stream)?$/.test(c.name));
+  const denied = probeChecks.filter((c) => c.category === 'iam-permission' && c.permission);
+  if (denied.length > 0) {
+    const list = denied.map((c) => `${c.permission!.action} on ${c.permission!.resource}`);
+    const unique = [...new Set(list)];
+    const statements = [...new Map(denied.map((c) => [JSON.stringify(c.permission!.statement), c.permission!.statement])).values()];
+    const c = problemCheck('permissions', 'iam-permission', `missing: ${unique.join('; ')}`, `Add to the BYOK identity's policy: ${JSON.stringify(statements)}.`);
+    c.permission = denied[0]!.permission;
+    return c;
+  }
+  if (probeCount === 0) return { name: 'permissions', ok: false, status: 'skip', detail: 'not verified: no model could be invoked', category: null, hint: null };
+  const other = probeChecks.filter((c) => !c.ok);
+  if (other.length > 0) {
+    return { name: 'permissions', ok: false, status: 'skip', detail: `not verified: ${other.map((c) => c.name).join(', ')} failed for another reason (see above)`, category: null, hint: null };
+  }
+  return pass('permissions', 'bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream allowed through the selected profiles');
+}
+
+/** The exit code a report maps to (DESIGN §2): 0 all pass, 4 credentials refused, else 1. */
+export function reportExitCode(r: { ok: boolean; refused: boolean }): 0 | 1 | 4 {
+  if (r.refused) return 4;
+  return r.ok ? 0 : 1;
+}
+
+/** The record `doctor` and `config show` read back. */
+export async function recordConnectionTest(ctx: Context, r: ConnectionReport): Promise<void> {
+  const failed = r.checks.filter((c) => c.status === 'fail');
+  const summary = r.ok
+    ? `all ${r.checks.filter((c) => c.status === 'pass').length} checks passed${r.identity ? ` (account ${r.identity.account})` : ''}`
+    : `failed: ${failed.map((c) => `${c.name}${c.category ? ` (${c.category})` : ''}`).join(', ')}`;
+  await ctx.store().update((d) => {
+    const w = d.workspaces[r.workspace];
+    if (w) w.lastConnectionTest = { at: r.testedAt, ok: r.ok, summary };
+  });
+}
+
