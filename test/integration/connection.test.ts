@@ -1,0 +1,416 @@
+// byok test-connection, models check, doctor and credentials in use, against the emulator with
+// faults injected for real: every troubleshooting case of the product document is provoked and
+// its category and hint asserted; 24 emulated hours of a long-term key never see an expired token.
+import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createContext } from '../../src/cli/context.js';
+import { buildBedrockPolicy } from '../../src/core/iam-policy.js';
+import { MODELS } from '../../src/core/models.js';
+import { runInProcess, tempConfig, type TestEnv, type TestRun } from '../helpers/context.js';
+import { sdkConfig, startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { scanForSecrets } from '../helpers/secret-scan.js';
+
+let emu: TestEmulator;
+const temps: TestEnv[] = [];
+beforeAll(async () => {
+  emu = await startTestEmulator();
+});
+afterEach(async () => {
+  await emu.control.clearFaults();
+  // Tests that move the emulator's clock put it back, so the next test signs at the host's time.
+  const { offsetMs } = await emu.control.clock();
+  if (offsetMs !== 0) await emu.control.advanceClock(-offsetMs);
+});
+afterAll(async () => {
+  await emu.close();
+  for (const t of temps) t.cleanup();
+});
+
+interface Check { name: string; ok: boolean; status: string; detail: string; category: string | null; hint: string | null; steps: string[]; permission: { action: string; resource: string; statement: unknown } | null }
+type Creds = { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiresAt?: string };
+
+interface Ws {
+  accountId: string;
+  admin: { accessKeyId: string; secretAccessKey: string };
+  env: Record<string, string>;
+  outputs: string[];
+  byok(args: string[], o?: { now?: Date; stdin?: string; env?: Record<string, string | undefined> }): Promise<TestRun>;
+  json(args: string[], o?: { now?: Date }): Promise<{ code: number; body: { ok: boolean; checks: Check[]; [k: string]: unknown } }>;
+  setCredentials(c: Creds, now?: Date): Promise<void>;
+}
+
+async function workspace(o: { geography?: string; region?: string; useCaseSubmitted?: boolean; owner?: string } = {}): Promise<Ws> {
+  const acct = await emu.control.createAccount({ useCaseSubmitted: o.useCaseSubmitted });
+  const t = tempConfig();
+  temps.push(t);
+  const env = { ...t.env, ...emu.clientEnv };
+  const outputs: string[] = [];
+  const byok: Ws['byok'] = async (args, opts = {}) => {
+    const r = await runInProcess(args, { env: { ...env, ...opts.env }, now: opts.now, stdin: opts.stdin });
+    outputs.push(r.stdout, r.stderr);
+    return r;
+  };
+  const owner = o.owner ? { BYOK_USER: o.owner } : {};
+  expect((await byok(['workspace', 'create', 'ws', '--plan', 'enterprise'], { env: owner })).code).toBe(0);
+  expect((await byok(['config', 'set', 'geography', o.geography ?? 'us'], { env: owner })).code).toBe(0);
+  expect((await byok(['config', 'set', 'region', o.region ?? 'us-east-1'], { env: owner })).code).toBe(0);
+  const w: Ws = {
+    accountId: acct.accountId,
+    admin: acct.admin,
+    env,
+    outputs,
+    byok,
+    async json(args, opts = {}) {
+      const r = await byok([...args, '--json'], opts);
+      expect(r.stderr, 'no stack trace').not.toMatch(/\n\s+at /);
+      return { code: r.code, body: JSON.parse(r.stdout) };
+    },
+    async setCredentials(c, now) {
+      const args = ['credentials', 'set', '--access-key-id', c.accessKeyId, '--secret-access-key-stdin'];
+      if (c.sessionToken) args.push('--session-token-stdin', '--expires-at', c.expiresAt!);
+      const r = await byok(args, { stdin: `${c.secretAccessKey}\n${c.sessionToken ?? ''}\n`, now });
+      expect(r.code, r.stderr).toBe(0);
+    },
+  };
+  return w;
+}
+
+/** A least-privilege BYOK user from byok's own policy (optionally mutated), with one access key. */
+async function bedrockUser(w: Ws, geography: 'global' | 'us' | 'eu' | 'apac', region: string, mutate?: (doc: { Statement: { Resource: string | string[] }[] }) => void): Promise<Creds> {
+  const p = buildBedrockPolicy({ geography, region, accountId: w.accountId, models: ['sonnet', 'opus'] });
+  if (!p.ok) throw new Error(p.error.reason);
+  const doc = structuredClone(p.value.document) as unknown as { Statement: { Resource: string | string[] }[] };
+  mutate?.(doc);
+  const iam = new IAMClient(sdkConfig(emu, 'us-east-1', w.admin));
+  await iam.send(new CreateUserCommand({ UserName: 'byok-bedrock' }));
+  const arn = (await iam.send(new CreatePolicyCommand({ PolicyName: 'byok-bedrock', PolicyDocument: JSON.stringify(doc) }))).Policy!.Arn!;
+  await iam.send(new AttachUserPolicyCommand({ UserName: 'byok-bedrock', PolicyArn: arn }));
+  const k = (await iam.send(new CreateAccessKeyCommand({ UserName: 'byok-bedrock' }))).AccessKey!;
+  iam.destroy();
+  return { accessKeyId: k.AccessKeyId!, secretAccessKey: k.SecretAccessKey! };
+}
+
+const check = (body: { checks: Check[] }, name: string): Check => {
+  const c = body.checks.find((x) => x.name === name);
+  if (!c) throw new Error(`no check ${name} in ${body.checks.map((x) => x.name).join(', ')}`);
+  return c;
+};
+const failed = (body: { checks: Check[] }) => body.checks.filter((c) => c.status === 'fail');
+
+describe('a healthy least-privilege setup', () => {
+  it('test-connection passes every check in parallel, records the result, and doctor and models check agree', async () => {
+    const w = await workspace({ geography: 'us', region: 'us-east-1' });
+    const creds = await bedrockUser(w, 'us', 'us-east-1');
+    await w.setCredentials(creds);
+    const { code, body } = await w.json(['test-connection']);
+    expect(code, JSON.stringify(body)).toBe(0);
+    expect(body.ok).toBe(true);
+    expect(body.checks.map((c) => c.name)).toEqual(['credentials', 'sonnet.converse', 'sonnet.converse-stream', 'opus.converse', 'opus.converse-stream', 'permissions']);
+    expect(body.checks.every((c) => c.ok && c.status === 'pass' && c.category === null && c.hint === null)).toBe(true);
+    expect(body.identity).toEqual({ account: w.accountId, arn: `arn:aws:iam::${w.accountId}:user/byok-bedrock` });
+    expect(body.credentials).toMatchObject({ kind: 'long-term', source: 'new-session' });
+    expect(body.routes).toEqual([
+      expect.objectContaining({ model: 'sonnet', inferenceProfileId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', region: 'us-east-1' }),
+      expect.objectContaining({ model: 'opus', inferenceProfileId: 'us.anthropic.claude-opus-4-5-20251101-v1:0', region: 'us-east-1' }),
+    ]);
+
+    // The second run uses the cached session; config show reports it and the last result.
+    const again = await w.json(['test-connection']);
+    expect(again.body.credentials).toMatchObject({ source: 'cached-session' });
+    const shown = (await w.json(['config', 'show'])).body as unknown as { credentials: { source: string; kind: string }; session_token_expires_at: string; lastConnectionTest: { ok: boolean; at: string } };
+    expect(shown.credentials).toMatchObject({ kind: 'long-term', source: 'stdin' });
+    expect(shown.session_token_expires_at).toBe((again.body.credentials as { session_token_expires_at: string }).session_token_expires_at);
+    expect(shown.lastConnectionTest.ok).toBe(true);
+
+    const doctor = await w.json(['doctor']);
+    expect(doctor.code, JSON.stringify(failed(doctor.body))).toBe(0);
+    expect(doctor.body.checks.map((c) => c.name)).toEqual(['owner-configured', 'byok-enabled', 'plan-eligible', 'owner-credentials', 'session-token-expiry', 'model-access', 'iam-permissions', 'region', 'connection']);
+
+    // Without the discovery actions, models check names each missing one and still invokes.
+    const models = await w.json(['models', 'check']);
+    expect(models.code, JSON.stringify(failed(models.body))).toBe(0);
+    expect(check(models.body, 'sonnet.invoke').status).toBe('pass');
+    const avail = check(models.body, 'sonnet.availability');
+    expect(avail.status).toBe('warn');
+    expect(avail.permission?.action).toBe('bedrock:GetFoundationModelAvailability');
+    expect(check(models.body, 'use-case-form').permission?.action).toBe('bedrock:GetUseCaseForModelAccess');
+    expect(scanForSecrets([creds.secretAccessKey], { dirs: [w.env.BYOK_CONFIG_DIR!], texts: w.outputs })).toEqual([]);
+  });
+
+  it('models check with the discovery actions reads availability, the live profiles and the form', async () => {
+    const w = await workspace({ geography: 'eu', region: 'eu-west-1' });
+    await w.setCredentials(w.admin);
+    // Before the first invocation the Marketplace agreement is not in place: a warning, and the
+    // one-token invocation (which subscribes) is the conclusive check (reference/aws.md §4.2).
+    const first = await w.json(['models', 'check']);
+    expect(first.code, JSON.stringify(failed(first.body))).toBe(0);
+    expect(check(first.body, 'sonnet.availability')).toMatchObject({ status: 'warn', ok: true });
+    expect(check(first.body, 'sonnet.availability').detail).toContain('agreement NOT_AVAILABLE');
+    expect(check(first.body, 'sonnet.invoke').status).toBe('pass');
+    const { code, body } = await w.json(['models', 'check', '--refresh-catalog']);
+    expect(code, JSON.stringify(failed(body))).toBe(0);
+    expect(body.catalog).toMatchObject({ source: 'live' });
+    expect(body.useCaseForm).toEqual({ submitted: true });
+    for (const m of ['sonnet', 'opus'] as const) {
+      expect(check(body, `${m}.availability`).status).toBe('pass');
+      expect(check(body, `${m}.profile`).detail).toContain('ACTIVE');
+      expect(check(body, `${m}.invoke`).status).toBe('pass');
+    }
+    const models = body.models as { model: string; profile: { destinations: string[]; difference: unknown } }[];
+    expect(models.find((m) => m.model === 'sonnet')!.profile.difference).toBeNull();
+  });
+});
+
+describe('troubleshooting: each case provoked, its category and hint', () => {
+  it('no model access: Opus not available in the region', async () => {
+    const w = await workspace({ geography: 'us', region: 'us-east-1' });
+    await w.setCredentials(w.admin);
+    await emu.control.modelAccess({ accountId: w.accountId, availability: { modelId: MODELS.opus.modelId, region: 'us-east-1', status: 'NOT_AVAILABLE' } });
+    const { code, body } = await w.json(['test-connection']);
+    expect(code).toBe(1);
+    expect(failed(body).map((c) => c.name)).toEqual(['opus.converse', 'opus.converse-stream']);
+    const c = check(body, 'opus.converse');
+    expect(c.category).toBe('model-access-denied');
+    expect(c.detail).toContain("You don't have access to the model");
+    expect(c.hint).toContain('Check that both Sonnet 4.5 and Opus 4.5 models are enabled');
+    expect(check(body, 'sonnet.converse').ok).toBe(true);
+    // Not an IAM problem: permissions are not blamed.
+    expect(check(body, 'permissions').category).toBeNull();
+
+    const doctor = await w.json(['doctor']);
+    expect(doctor.code).toBe(1);
+    expect(check(doctor.body, 'model-access')).toMatchObject({ status: 'fail', category: 'model-access-denied' });
+
+    const models = await w.json(['models', 'check']);
+    expect(models.code).toBe(1);
+    expect(check(models.body, 'opus.availability')).toMatchObject({ status: 'warn', category: 'model-access-denied' });
+    expect(check(models.body, 'opus.availability').detail).toContain('region NOT_AVAILABLE');
+    expect(check(models.body, 'opus.invoke').category).toBe('model-access-denied');
+  });
+
+  it('use-case form missing: found, then submitted with request-access, then access works', async () => {
+    const w = await workspace({ geography: 'global', region: 'eu-west-1', useCaseSubmitted: false });
+    await w.setCredentials(w.admin);
+    const { code, body } = await w.json(['test-connection']);
+    expect(code).toBe(1);
+    const c = check(body, 'sonnet.converse');
+    expect(c.category).toBe('model-access-denied');
+    expect(c.detail).toContain('Model use case details have not been submitted');
+    expect(c.hint).toMatch(/use-case form has not been submitted.*byok models request-access/);
+
+    const models = await w.json(['models', 'check']);
+    expect(check(models.body, 'use-case-form')).toMatchObject({ status: 'fail', category: 'model-access-denied' });
+    expect(models.body.useCaseForm).toEqual({ submitted: false });
+
+    const bad = await w.byok(['models', 'request-access', '--company-name', 'x'.repeat(129), '--yes']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('at most 128 characters');
+    const put = await w.json(['models', 'request-access', '--company-name', 'Example Bank', '--company-website', 'https://bank.example', '--intended-users', 'internal', '--industry', 'Financial services', '--use-cases', 'Internal coding assistant.', '--yes']);
+    expect(put.code, JSON.stringify(put.body)).toBe(0);
+    expect(put.body).toMatchObject({ submitted: true, account: w.accountId });
+    expect((await emu.control.state()).accounts.find((a) => a.accountId === w.accountId)!.useCaseSubmitted).toBe(true);
+    expect((await w.json(['test-connection'])).code).toBe(0);
+  });
+
+  it('a policy missing one destination region: the action, the ARN and the statement that grants it', async () => {
+    const w = await workspace({ geography: 'us', region: 'us-east-1' });
+    const missing = `arn:aws:bedrock:us-west-2::foundation-model/${MODELS.sonnet.modelId}`;
+    const creds = await bedrockUser(w, 'us', 'us-east-1', (doc) => {
+      for (const st of doc.Statement) if (Array.isArray(st.Resource)) st.Resource = st.Resource.filter((r) => r !== missing);
+    });
+    await w.setCredentials(creds);
+    const { code, body } = await w.json(['test-connection']);
+    expect(code).toBe(1);
+    expect(failed(body).map((c) => c.name)).toEqual(['sonnet.converse', 'sonnet.converse-stream', 'permissions']);
+    const conv = check(body, 'sonnet.converse');
+    expect(conv.category).toBe('iam-permission');
+    expect(conv.permission).toMatchObject({ action: 'bedrock:InvokeModel', resource: missing });
+    expect(conv.permission!.statement).toMatchObject({ Effect: 'Allow', Action: 'bedrock:InvokeModel' });
+    expect([conv.permission!.statement as { Resource: string | string[] }].flatMap((st) => st.Resource)).toContain(missing);
+    expect(check(body, 'sonnet.converse-stream').permission).toMatchObject({ action: 'bedrock:InvokeModelWithResponseStream', resource: missing });
+    const perm = check(body, 'permissions');
+    expect(perm.category).toBe('iam-permission');
+    expect(perm.detail).toContain(`bedrock:InvokeModel on ${missing}`);
+    expect(perm.hint).toContain('Check that model ARNs in the policy match the models you');
+    expect(check(body, 'opus.converse').ok).toBe(true);
+    const doctor = await w.json(['doctor']);
+    expect(check(doctor.body, 'iam-permissions')).toMatchObject({ status: 'fail', category: 'iam-permission' });
+  });
+
+  it('a wrong secret: refused outright, exit 4, and the secret is never printed', async () => {
+    const w = await workspace();
+    const wrong = `${w.admin.secretAccessKey.slice(0, -4)}abcd`;
+    await w.setCredentials({ accessKeyId: w.admin.accessKeyId, secretAccessKey: wrong });
+    const { code, body } = await w.json(['test-connection']);
+    expect(code).toBe(4);
+    const c = check(body, 'credentials');
+    expect(c.category).toBe('credential-invalid');
+    expect(c.detail).toContain('SignatureDoesNotMatch');
+    expect(c.hint).toContain('Verify access key ID and secret access key are correct');
+    expect(c.hint).toContain('aws sts get-caller-identity');
+    const doctor = await w.json(['doctor']);
+    expect(doctor.code).toBe(4);
+    expect(check(doctor.body, 'owner-credentials').category).toBe('credential-invalid');
+    const human = await w.byok(['test-connection']);
+    expect(human.code).toBe(4);
+    expect(human.stdout + human.stderr).toContain('hint:');
+    expect(scanForSecrets([wrong, w.admin.secretAccessKey], { dirs: [w.env.BYOK_CONFIG_DIR!], texts: w.outputs })).toEqual([]);
+  });
+
+  it('an expired ASIA token: byok sees the expiry and makes no call (exit 4)', async () => {
+    const w = await workspace();
+    const sts = new STSClient(sdkConfig(emu, 'us-east-1', w.admin));
+    const s = (await sts.send(new GetSessionTokenCommand({ DurationSeconds: 900 }))).Credentials!;
+    sts.destroy();
+    await w.setCredentials({ accessKeyId: s.AccessKeyId!, secretAccessKey: s.SecretAccessKey!, sessionToken: s.SessionToken!, expiresAt: s.Expiration!.toISOString() });
+    // Any call the account makes now would be answered with an error the test could see.
+    await emu.control.addFault({ accountId: w.accountId, count: 100, error: { code: 'ServiceUnavailableException' } });
+    const later = new Date(s.Expiration!.getTime() + 60_000);
+    const { code, body } = await w.json(['test-connection'], { now: later });
+    expect(code).toBe(4);
+    const c = check(body, 'credentials');
+    expect(c.category).toBe('session-expired');
+    expect(c.detail).toContain('no call was made');
+    expect(c.hint).toContain('Temporary (ASIA) credentials cannot be refreshed');
+    expect(body.checks.filter((x) => x.name !== 'credentials' && x.name !== 'permissions').every((x) => x.status === 'skip')).toBe(true);
+    const doctor = await w.json(['doctor'], { now: later });
+    expect(check(doctor.body, 'session-token-expiry')).toMatchObject({ status: 'fail', category: 'session-expired' });
+    // invoke checks the expiry before its call too (strict policy: no fallback either).
+    const inv = await w.byok(['invoke', 'hi'], { now: later });
+    expect(inv.code).toBe(1);
+    expect(inv.stderr).toContain('no call was made');
+    const faults = (await emu.control.listFaults()).faults as { remaining?: number }[];
+    expect(faults[0]).toMatchObject({ remaining: 100 });
+  });
+
+  it('an ASIA token AWS has expired although its recorded expiry is later: session-expired, exit 4', async () => {
+    const w = await workspace();
+    const sts = new STSClient(sdkConfig(emu, 'us-east-1', w.admin));
+    const s = (await sts.send(new GetSessionTokenCommand({ DurationSeconds: 900 }))).Credentials!;
+    sts.destroy();
+    const emuNow = new Date((await emu.control.clock()).now);
+    // The admin typed a later expiry than the token really has.
+    await w.setCredentials({ accessKeyId: s.AccessKeyId!, secretAccessKey: s.SecretAccessKey!, sessionToken: s.SessionToken!, expiresAt: new Date(emuNow.getTime() + 12 * 3600_000).toISOString() }, emuNow);
+    await emu.control.advanceClock(20 * 60_000);
+    const later = new Date(emuNow.getTime() + 20 * 60_000);
+    const { code, body } = await w.json(['test-connection'], { now: later });
+    expect(code).toBe(4);
+    const c = check(body, 'credentials');
+    expect(c.category).toBe('session-expired');
+    expect(c.detail).toMatch(/ExpiredToken/);
+    expect(c.hint).toContain('Temporary credentials (ASIA) cannot be refreshed');
+  });
+
+  it.each([
+    ['throttling', 'ThrottlingException', 'throttled', 'AWS throttled the call'],
+    ['a 5xx', 'ServiceUnavailableException', 'service-unavailable', 'transient server-side error'],
+    ['a 500', 'InternalServerException', 'service-unavailable', 'transient server-side error'],
+  ])('%s on Bedrock Runtime: category and hint, the credentials still pass (exit 1)', async (_label, errorCode, category, lead) => {
+    const w = await workspace();
+    await w.setCredentials(w.admin);
+    await emu.control.addFault({ service: 'bedrock-runtime', accountId: w.accountId, durationMs: 60_000, error: { code: errorCode } });
+    const { code, body } = await w.json(['test-connection']);
+    expect(code).toBe(1);
+    expect(check(body, 'credentials').ok).toBe(true);
+    for (const name of ['sonnet.converse', 'sonnet.converse-stream', 'opus.converse', 'opus.converse-stream']) {
+      const c = check(body, name);
+      expect(c.category, name).toBe(category);
+      expect(c.detail).toContain(errorCode);
+      expect(c.hint).toContain(lead);
+    }
+    expect(check(body, 'permissions')).toMatchObject({ status: 'skip', category: null });
+    const doctor = await w.json(['doctor']);
+    expect(check(doctor.body, 'connection')).toMatchObject({ status: 'fail', category });
+  });
+
+  it('a region outside the geography: config refuses it; a stored one is never called', async () => {
+    const w = await workspace({ geography: 'eu', region: 'eu-west-1' });
+    await w.setCredentials(w.admin);
+    const set = await w.byok(['config', 'set', 'region', 'us-east-1', '--json']);
+    expect(set.code).toBe(2);
+    expect(JSON.parse(set.stderr || set.stdout)).toMatchObject({ error: { code: 'region-outside-geography' } });
+    // A config that holds one anyway (written before byok's table changed): route refuses, nothing is sent.
+    const ctx = createContext({ io: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, stdinIsTTY: false, stdoutIsTTY: false, stderrIsTTY: false }, env: w.env, osUser: 'alice' });
+    await ctx.store().update((d) => {
+      d.workspaces.ws!.region = 'us-east-1';
+    });
+    await emu.control.addFault({ accountId: w.accountId, service: 'bedrock-runtime', count: 100, error: { code: 'InternalServerException' } });
+    const { code, body } = await w.json(['test-connection']);
+    expect(code).toBe(1);
+    const r = check(body, 'sonnet.route');
+    expect(r.category).toBe('region-mismatch');
+    expect(r.detail).toContain('us-east-1');
+    expect(r.hint).toMatch(/eu-/);
+    expect(body.checks.some((c) => c.name.endsWith('.converse'))).toBe(false);
+    expect(((await emu.control.listFaults()).faults as { remaining: number }[])[0]!.remaining).toBe(100);
+    const doctor = await w.json(['doctor']);
+    expect(check(doctor.body, 'region')).toMatchObject({ status: 'fail', category: 'region-mismatch' });
+  });
+
+  it("a member of a workspace whose owner has no BYOK: the owner's step, for the member", async () => {
+    const w = await workspace({ owner: 'bob' });
+    expect((await w.byok(['workspace', 'add-member', 'alice'], { env: { BYOK_USER: 'bob' } })).code).toBe(0);
+    const { code, body } = await w.json(['doctor']);
+    expect(code).toBe(1);
+    expect(body.role).toBe('member');
+    const c = check(body, 'owner-configured');
+    expect(c.category).toBe('owner-not-configured');
+    expect(c.detail).toContain('bob');
+    expect(c.hint).toContain('Verify workspace owner has configured BYOK');
+    expect(check(body, 'connection').status).toBe('skip');
+    const tc = await w.json(['test-connection']);
+    expect(tc.code).toBe(1);
+    expect(check(tc.body, 'owner-configured').category).toBe('owner-not-configured');
+    // Once bob configures it, alice inherits it.
+    await w.byok(['credentials', 'set', '--access-key-id', w.admin.accessKeyId, '--secret-access-key-stdin'], { stdin: `${w.admin.secretAccessKey}\n`, env: { BYOK_USER: 'bob' } });
+    expect((await w.json(['test-connection'])).code).toBe(0);
+  });
+});
+
+describe('credentials that refresh themselves', () => {
+  it('a long-term key runs through 24 emulated hours of test-connections without an expired token', async () => {
+    const w = await workspace();
+    await w.setCredentials(await bedrockUser(w, 'us', 'us-east-1'));
+    const start = new Date((await emu.control.clock()).now);
+    const sources: string[] = [];
+    const expiries = new Set<string>();
+    // Every hour for 24 hours, plus a run three minutes before each 12-hour session expires
+    // (inside the five-minute refresh window: byok must not use the cached session then).
+    const minutes = [...Array.from({ length: 25 }, (_, h) => h * 60), 717, 1434].sort((a, b) => a - b);
+    let elapsed = 0;
+    for (const m of minutes) {
+      await emu.control.advanceClock(m * 60_000 - elapsed);
+      elapsed = m * 60_000;
+      const now = new Date(start.getTime() + elapsed);
+      const { code, body } = await w.json(['test-connection'], { now });
+      expect(code, `${m} min: ${JSON.stringify(failed(body))}`).toBe(0);
+      expect(body.checks.some((c) => c.category === 'session-expired')).toBe(false);
+      const cr = body.credentials as { source: string; session_token_expires_at: string };
+      sources.push(cr.source);
+      expiries.add(cr.session_token_expires_at);
+      // A cached session is never used within five minutes of its expiry.
+      if (cr.source === 'cached-session') expect(new Date(cr.session_token_expires_at).getTime() - now.getTime(), `${m} min`).toBeGreaterThan(5 * 60_000);
+    }
+    expect(sources[0]).toBe('new-session');
+    // New sessions at 0, 717 and 1434 minutes; every other run used the cache.
+    expect(sources.map((src, i) => (src === 'new-session' ? minutes[i] : null)).filter((x) => x !== null)).toEqual([0, 717, 1434]);
+    expect(expiries.size).toBe(sources.filter((s) => s === 'new-session').length);
+  });
+
+  it('credentials refresh forces a new session; an ASIA key cannot be refreshed', async () => {
+    const w = await workspace();
+    await w.setCredentials(w.admin);
+    expect((await w.json(['test-connection'])).body.credentials).toMatchObject({ source: 'new-session' });
+    const r = await w.json(['credentials', 'refresh']);
+    expect(r.code, JSON.stringify(r.body)).toBe(0);
+    expect((await w.json(['test-connection'])).body.credentials).toMatchObject({ source: 'cached-session' });
+    const sts = new STSClient(sdkConfig(emu, 'us-east-1', w.admin));
+    const s = (await sts.send(new GetSessionTokenCommand({}))).Credentials!;
+    sts.destroy();
+    await w.setCredentials({ accessKeyId: s.AccessKeyId!, secretAccessKey: s.SecretAccessKey!, sessionToken: s.SessionToken!, expiresAt: s.Expiration!.toISOString() });
+    const asia = await w.byok(['credentials', 'refresh']);
+    expect(asia.code).toBe(2);
+    expect(asia.stderr).toContain('cannot be refreshed');
+  });
+});
