@@ -109,8 +109,9 @@ export function routesFor(ws: Workspace): { routes: Partial<Record<ModelKey, Rou
     const e = r.error;
     const name = `${model}.route`;
     if (e.code === 'model-not-in-geography' && model === 'opus' && ws.geography === 'apac') {
-      const c = problemCheck(name, 'apac-opus-unavailable', e.reason, e.hint, 'warn');
+      const c = problemCheck(name, 'apac-opus-unavailable', e.reason, undefined, 'warn');
       c.category = 'region-mismatch';
+      c.hint = e.hint ?? c.hint; // the refusal's own hint already says what the steps say
       refusals.push(c);
     } else if (e.code === 'region-outside-geography') {
       const c = problemCheck(name, 'region-outside-geography', e.reason, e.hint);

@@ -193,7 +193,10 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
       lines.push(...renderChecks(ctx, mv.checks).map((l) => `  ${l}`));
     }
     lines.push(...renderChecks(ctx, [...general, formCheck]));
-    lines.push(ok ? mark.ok(ctx, `Both models are accessible from ${region}.`) : mark.fail(ctx, `Model access is not complete: ${checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}.`));
+    const reachable = models.filter((mv) => mv.accessible).map((mv) => mv.name);
+    const unrouted = models.filter((mv) => mv.inferenceProfileId === null).map((mv) => mv.name);
+    const served = `${reachable.join(' and ')} ${reachable.length === 1 ? 'is' : 'are'} accessible from ${region}${unrouted.length ? `; ${unrouted.join(' and ')} has no inference profile from ${region} in ${ws.geography}` : ''}.`;
+    lines.push(ok ? mark.ok(ctx, served) : mark.fail(ctx, `Model access is not complete: ${checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}.`));
     return {
       json: {
         ok,
