@@ -3,6 +3,7 @@
 // its category and hint asserted; 24 emulated hours of a long-term key never see an expired token.
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/cli/context.js';
 import { buildBedrockPolicy } from '../../src/core/iam-policy.js';
@@ -10,6 +11,15 @@ import { MODELS } from '../../src/core/models.js';
 import { runInProcess, tempConfig, type TestEnv, type TestRun } from '../helpers/context.js';
 import { sdkConfig, startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { scanForSecrets } from '../helpers/secret-scan.js';
+import { run } from '../helpers/spawn.js';
+
+const hasAws = spawnSync('aws', ['--version']).status === 0;
+/** The product document's own check: `aws sts get-caller-identity` with the same keys (the real AWS CLI). */
+async function awsCallerIdentity(c: Creds): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return run('aws', ['sts', 'get-caller-identity', '--output', 'json'], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...emu.clientEnv, AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' },
+  });
+}
 
 let emu: TestEmulator;
 const temps: TestEnv[] = [];
@@ -110,6 +120,11 @@ describe('a healthy least-privilege setup', () => {
     expect(body.checks.every((c) => c.ok && c.status === 'pass' && c.category === null && c.hint === null)).toBe(true);
     expect(body.identity).toEqual({ account: w.accountId, arn: `arn:aws:iam::${w.accountId}:user/byok-bedrock` });
     expect(body.credentials).toMatchObject({ kind: 'long-term', source: 'new-session' });
+    if (hasAws) {
+      const cli = await awsCallerIdentity(creds);
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(JSON.parse(cli.stdout)).toMatchObject({ Account: w.accountId, Arn: (body.identity as { arn: string }).arn });
+    }
     expect(body.routes).toEqual([
       expect.objectContaining({ model: 'sonnet', inferenceProfileId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', region: 'us-east-1' }),
       expect.objectContaining({ model: 'opus', inferenceProfileId: 'us.anthropic.claude-opus-4-5-20251101-v1:0', region: 'us-east-1' }),
@@ -249,6 +264,12 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     expect(c.detail).toContain('SignatureDoesNotMatch');
     expect(c.hint).toContain('Verify access key ID and secret access key are correct');
     expect(c.hint).toContain('aws sts get-caller-identity');
+    if (hasAws) {
+      // The step the hint gives agrees with byok: the real CLI refuses the same key the same way.
+      const cli = await awsCallerIdentity({ accessKeyId: w.admin.accessKeyId, secretAccessKey: wrong });
+      expect(cli.code).not.toBe(0);
+      expect(cli.stderr).toContain('SignatureDoesNotMatch');
+    }
     const doctor = await w.json(['doctor']);
     expect(doctor.code).toBe(4);
     expect(check(doctor.body, 'owner-credentials').category).toBe('credential-invalid');
