@@ -2,7 +2,7 @@
 import type { ClientOptions } from './clients.js';
 import type { Env } from '../cli/context.js';
 import { runtimeClient } from './clients.js';
-import { StreamEventError } from './runtime.js';
+import { readConverseStream } from './runtime.js';
 
 export interface ConverseResult {
   text: string;
@@ -11,8 +11,6 @@ export interface ConverseResult {
   outputTokens: number | null;
   attempts: number;
 }
-
-const STREAM_ERRORS = ['internalServerException', 'modelStreamErrorException', 'validationException', 'throttlingException', 'serviceUnavailableException'] as const;
 
 export async function converse(
   env: Env,
@@ -29,33 +27,8 @@ export async function converse(
       return { text, stopReason: r.stopReason ?? null, inputTokens: r.usage?.inputTokens ?? null, outputTokens: r.usage?.outputTokens ?? null, attempts: r.$metadata.attempts ?? 1 };
     }
     const r = await client.send(new sdk.ConverseStreamCommand(input));
-    let text = '';
-    let stopReason: string | null = null;
-    let inputTokens: number | null = null;
-    let outputTokens: number | null = null;
-    let sawStop = false;
-    for await (const ev of r.stream ?? []) {
-      const e = ev as unknown as Record<string, unknown>;
-      for (const member of STREAM_ERRORS) {
-        const x = e[member] as { message?: string } | undefined;
-        if (x) throw new StreamEventError(member, x.message ?? member);
-      }
-      const delta = ev.contentBlockDelta?.delta?.text;
-      if (delta) {
-        text += delta;
-        req.onText?.(delta);
-      }
-      if (ev.messageStop) {
-        sawStop = true;
-        stopReason = ev.messageStop.stopReason ?? null;
-      }
-      if (ev.metadata) {
-        inputTokens = ev.metadata.usage?.inputTokens ?? null;
-        outputTokens = ev.metadata.usage?.outputTokens ?? null;
-      }
-    }
-    if (!sawStop) throw new StreamEventError('modelStreamErrorException', 'The response stream ended before messageStop.');
-    return { text, stopReason, inputTokens, outputTokens, attempts: r.$metadata.attempts ?? 1 };
+    const read = await readConverseStream(r, req.onText);
+    return { ...read, attempts: r.$metadata.attempts ?? 1 };
   } finally {
     client.destroy();
   }

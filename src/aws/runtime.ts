@@ -42,15 +42,22 @@ export class StreamEventError extends Error {
 
 const STREAM_ERRORS = ['internalServerException', 'modelStreamErrorException', 'validationException', 'throttlingException', 'serviceUnavailableException'] as const;
 
-/** ConverseStream, maxTokens 1, read to the end: an error mid-stream is a failed probe. */
-export async function probeConverseStream(client: RuntimeClient, modelId: string): Promise<ProbeResult> {
-  const { ConverseStreamCommand } = await import('@aws-sdk/client-bedrock-runtime');
-  const r = await client.send(
-    new ConverseStreamCommand({ modelId, messages: [{ role: 'user', content: [{ text: PROBE_TEXT }] }], inferenceConfig: { maxTokens: 1 } }),
-  );
-  let stopReason: string | null = null;
-  let inputTokens: number | null = null;
-  let outputTokens: number | null = null;
+type ConverseStreamOutput = import('@aws-sdk/client-bedrock-runtime').ConverseStreamCommandOutput;
+
+export interface StreamRead {
+  text: string;
+  stopReason: string | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+}
+
+/**
+ * Reads a ConverseStream response to its end: text as it arrives, the stop reason and usage. An
+ * exception event, or a stream that ends before messageStop, is thrown as a StreamEventError so
+ * it is classified like any other AWS error.
+ */
+export async function readConverseStream(r: ConverseStreamOutput, onText?: (t: string) => void): Promise<StreamRead> {
+  const out: StreamRead = { text: '', stopReason: null, inputTokens: null, outputTokens: null };
   let sawStop = false;
   for await (const ev of r.stream ?? []) {
     const e = ev as unknown as Record<string, unknown>;
@@ -58,15 +65,30 @@ export async function probeConverseStream(client: RuntimeClient, modelId: string
       const x = e[member] as { message?: string } | undefined;
       if (x) throw new StreamEventError(member, x.message ?? member);
     }
+    const delta = ev.contentBlockDelta?.delta?.text;
+    if (delta) {
+      out.text += delta;
+      onText?.(delta);
+    }
     if (ev.messageStop) {
       sawStop = true;
-      stopReason = ev.messageStop.stopReason ?? null;
+      out.stopReason = ev.messageStop.stopReason ?? null;
     }
     if (ev.metadata) {
-      inputTokens = ev.metadata.usage?.inputTokens ?? null;
-      outputTokens = ev.metadata.usage?.outputTokens ?? null;
+      out.inputTokens = ev.metadata.usage?.inputTokens ?? null;
+      out.outputTokens = ev.metadata.usage?.outputTokens ?? null;
     }
   }
   if (!sawStop) throw new StreamEventError('modelStreamErrorException', 'The response stream ended before messageStop.');
+  return out;
+}
+
+/** ConverseStream, maxTokens 1, read to the end: an error mid-stream is a failed probe. */
+export async function probeConverseStream(client: RuntimeClient, modelId: string): Promise<ProbeResult> {
+  const { ConverseStreamCommand } = await import('@aws-sdk/client-bedrock-runtime');
+  const r = await client.send(
+    new ConverseStreamCommand({ modelId, messages: [{ role: 'user', content: [{ text: PROBE_TEXT }] }], inferenceConfig: { maxTokens: 1 } }),
+  );
+  const { stopReason, inputTokens, outputTokens } = await readConverseStream(r);
   return { stopReason, inputTokens, outputTokens, attempts: r.$metadata.attempts ?? 1 };
 }

@@ -345,6 +345,17 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     expect(check(doctor.body, 'connection')).toMatchObject({ status: 'fail', category });
   });
 
+  it('an error event in the middle of the response stream fails only the ConverseStream probe', async () => {
+    const w = await workspace();
+    await w.setCredentials(w.admin);
+    await emu.control.addFault({ service: 'bedrock-runtime', operation: 'ConverseStream', accountId: w.accountId, durationMs: 60_000, midStream: true, error: { code: 'ModelStreamErrorException' } });
+    const { code, body } = await w.json(['test-connection']);
+    expect(code).toBe(1);
+    expect(failed(body).map((c) => c.name)).toEqual(['sonnet.converse-stream', 'opus.converse-stream']);
+    expect(check(body, 'sonnet.converse-stream').detail).toContain('ModelStreamErrorException');
+    expect(check(body, 'sonnet.converse').ok).toBe(true);
+  });
+
   it('a region outside the geography: config refuses it; a stored one is never called', async () => {
     const w = await workspace({ geography: 'eu', region: 'eu-west-1' });
     await w.setCredentials(w.admin);
