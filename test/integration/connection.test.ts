@@ -4,6 +4,8 @@
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../../src/cli/context.js';
 import { buildBedrockPolicy } from '../../src/core/iam-policy.js';
@@ -428,6 +430,22 @@ describe('credentials that refresh themselves', () => {
     // New sessions at 0, 717 and 1434 minutes; every other run used the cache.
     expect(sources.map((src, i) => (src === 'new-session' ? minutes[i] : null)).filter((x) => x !== null)).toEqual([0, 717, 1434]);
     expect(expiries.size).toBe(sources.filter((s) => s === 'new-session').length);
+  });
+
+  it('credentials import reads a profile from the AWS shared config; a missing profile is exit 2 with nothing stored', async () => {
+    const w = await workspace();
+    const file = join(w.env.BYOK_CONFIG_DIR!, '..', 'aws-credentials');
+    writeFileSync(file, `[bank]\naws_access_key_id = ${w.admin.accessKeyId}\naws_secret_access_key = ${w.admin.secretAccessKey}\n`);
+    const env = { AWS_SHARED_CREDENTIALS_FILE: file };
+    const missing = await w.byok(['credentials', 'import', '--profile', 'nope'], { env });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Could not read credentials from AWS profile "nope"');
+    expect(JSON.parse((await w.byok(['credentials', 'show', '--json'])).stdout)).toMatchObject({ configured: false });
+    const r = await w.byok(['credentials', 'import', '--profile', 'bank', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'long-term', source: 'profile' });
+    expect((await w.json(['test-connection'])).code).toBe(0);
+    expect(scanForSecrets([w.admin.secretAccessKey], { dirs: [w.env.BYOK_CONFIG_DIR!], texts: w.outputs })).toEqual([]);
   });
 
   it('credentials refresh forces a new session; an ASIA key cannot be refreshed', async () => {

@@ -18,6 +18,8 @@ export interface CredentialsSetOptions {
   sessionTokenStdin?: boolean;
   expiresAt?: string;
   fromEnv?: boolean;
+  /** credentials import: a profile in the AWS shared config. */
+  profile?: string;
   platform?: boolean;
   regions?: string;
 }
@@ -28,6 +30,12 @@ function problemToError(p: CredentialProblem): UsageError {
 
 /** Gathers the three values from stdin, the environment or prompts, in that order of flags. */
 async function gatherCredentials(o: CredentialsSetOptions, ctx: Context): Promise<{ input: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiresAt?: string }; source: StoredCredentials['source'] }> {
+  if (o.profile !== undefined) {
+    if (o.secretAccessKeyStdin || o.sessionTokenStdin || o.fromEnv || o.accessKeyId !== undefined) throw new UsageError('conflicting-flags', '--profile cannot be combined with other credential sources.', 'Use one source: --profile NAME alone.');
+    const { readProfileCredentials } = await import('../../aws/profile.js');
+    const c = await readProfileCredentials(ctx, o.profile.trim());
+    return { input: { ...c, expiresAt: c.expiresAt ?? o.expiresAt }, source: 'profile' };
+  }
   if (o.fromEnv) {
     if (o.secretAccessKeyStdin || o.sessionTokenStdin) throw new UsageError('conflicting-flags', '--from-env cannot be combined with --secret-access-key-stdin or --session-token-stdin.', 'Use one source for the secret.');
     const id = ctx.env.AWS_ACCESS_KEY_ID;
@@ -219,6 +227,13 @@ export function registerCredentials(program: Command, ctx: Context, sink: ExitSi
     .option('--expires-at <iso8601>', 'expiry of an ASIA key, e.g. 2026-11-25T18:00:00Z')
     .option('--from-env', 'take AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION')
     .option('--platform', "store the platform's own Bedrock credentials (fallback target) instead of a workspace's")
+    .option('--regions <list>', 'with --platform: comma-separated regions the platform serves')
+    .action(async (o: CredentialsSetOptions) => sink.set(emit(ctx, await runCredentialsSet(o, ctx))));
+  cmd
+    .command('import')
+    .description('store credentials read from a profile in the AWS shared config (owner only; SSO and role profiles give temporary keys)')
+    .requiredOption('--profile <name>', 'the AWS profile to read (~/.aws/credentials, ~/.aws/config)')
+    .option('--platform', "store them as the platform's own Bedrock credentials instead")
     .option('--regions <list>', 'with --platform: comma-separated regions the platform serves')
     .action(async (o: CredentialsSetOptions) => sink.set(emit(ctx, await runCredentialsSet(o, ctx))));
   cmd.command('show').description('show the stored credentials, masked').option('--platform', 'show the platform credentials').action(async (o: { platform?: boolean }) => sink.set(emit(ctx, await runCredentialsShow(o, ctx))));

@@ -82,17 +82,6 @@ export async function testAnswers(ctx: Context, creds: ValidCredentials, geograp
   return Promise.all([identity, ...models]);
 }
 
-async function importProfile(ctx: Context, profile: string): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiresAt?: string }> {
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(profile)) throw new UsageError('invalid-profile', `"${printable(profile)}" is not an AWS profile name.`, 'Profile names are letters, digits and . _ -');
-  const { fromIni } = await import('@aws-sdk/credential-provider-ini');
-  try {
-    const c = await fromIni({ profile, filepath: ctx.env.AWS_SHARED_CREDENTIALS_FILE, configFilepath: ctx.env.AWS_CONFIG_FILE })();
-    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, expiresAt: c.expiration?.toISOString() };
-  } catch (e) {
-    throw new UsageError('profile-unreadable', `Could not read credentials from AWS profile "${profile}": ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`, 'Check ~/.aws/credentials and ~/.aws/config (or AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE), or type the keys instead.');
-  }
-}
-
 type CredentialMethod = 'type' | 'profile' | 'env' | 'stdin' | 'provision';
 
 async function chooseMethod(o: SetupOptions, ctx: Context): Promise<CredentialMethod> {
@@ -121,7 +110,7 @@ async function askCredentials(o: SetupOptions, ctx: Context, chosen?: Credential
     source = 'environment';
   } else if (method === 'profile') {
     const name = o.importProfile ?? (await p.input('AWS profile name:', { default: 'default', flag: '--import-profile NAME' }));
-    input = await importProfile(ctx, name.trim());
+    input = await (await import('../../aws/profile.js')).readProfileCredentials(ctx, name.trim());
     source = 'profile';
   } else if (method === 'stdin') {
     if (!o.accessKeyId) throw new UsageError('missing-input', 'The access key ID is missing.', 'Pass --access-key-id AKIA... (the secret comes on stdin).');
