@@ -4,7 +4,7 @@
 // document's troubleshooting steps (core/troubleshooting.ts), never a thrown error.
 import type { Context } from '../cli/context.js';
 import { pickWorkspace, requireAccess } from '../cli/commands/shared.js';
-import type { Workspace } from '../core/config-doc.js';
+import { workspaceCatalog, type Workspace } from '../core/config-doc.js';
 import { ByokError } from '../core/errors.js';
 import { MODELS, type ModelKey } from '../core/models.js';
 import { resolveRoute, type Route } from '../core/routing.js';
@@ -101,7 +101,7 @@ export function routesFor(ws: Workspace): { routes: Partial<Record<ModelKey, Rou
   const routes: Partial<Record<ModelKey, Route>> = {};
   const refusals: CheckResult[] = [];
   for (const model of MODEL_KEYS) {
-    const r = resolveRoute({ model, geography: ws.geography, region: ws.region });
+    const r = resolveRoute({ model, geography: ws.geography, region: ws.region, catalog: workspaceCatalog(ws) });
     if (r.ok) {
       routes[model] = r.value;
       continue;

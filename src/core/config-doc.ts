@@ -1,5 +1,6 @@
 // The config document: everything byok keeps per user, sealed as one authenticated unit by
 // src/store. Pure types, defaults and validation; no I/O.
+import type { LiveProfile } from './geography.js';
 
 export const PLANS = ['free', 'pro', 'scale', 'scale-plus', 'enterprise', 'byoc'] as const;
 export type Plan = (typeof PLANS)[number];
@@ -59,6 +60,22 @@ export interface Workspace {
   credentials?: StoredCredentials;
   session?: CachedSession;
   lastConnectionTest?: ConnectionTestRecord;
+  /** The inference profiles AWS listed for `region` (models check): they win over byok's table. */
+  catalog?: StoredCatalog;
+}
+
+/** Live inference profiles as AWS returned them from one source region (DESIGN §4.2). */
+export interface StoredCatalog {
+  region: string;
+  fetchedAt: string;
+  /** ListInferenceProfiles (the whole list), or GetInferenceProfile for the routed profiles only. */
+  source: 'ListInferenceProfiles' | 'GetInferenceProfile';
+  profiles: LiveProfile[];
+}
+
+/** The stored catalog where it applies: read from the workspace's current region. */
+export function workspaceCatalog(ws: Pick<Workspace, 'region' | 'catalog'>): readonly LiveProfile[] | undefined {
+  return ws.catalog && ws.region !== undefined && ws.catalog.region === ws.region ? ws.catalog.profiles : undefined;
 }
 
 /** Platform-managed Bedrock credentials for self-hosted deployments (DESIGN §4.3). */

@@ -118,20 +118,26 @@ export function inferenceProfileArn(region: string, accountId: string, profileId
 }
 
 interface Candidate { profileId: string; prefix: string; destinations: string[]; live: boolean }
+/** A profile AWS now routes outside the geography: never used, whatever byok's table says. */
+interface Leak { profileId: string; outside: string[] }
 
-function candidates(geography: Geography, model: ModelKey, region: string, catalog?: readonly LiveProfile[]): Candidate[] {
-  const out: Candidate[] = [];
+function candidates(geography: Geography, model: ModelKey, region: string, catalog?: readonly LiveProfile[]): { found: Candidate[]; leaks: Leak[] } {
+  const found: Candidate[] = [];
+  const leaks: Leak[] = [];
   for (const prefix of GEO_PREFIXES[geography]) {
     const profileId = profileIdFor(prefix, model);
     const live = catalog?.find((p) => p.profileId === profileId && p.sourceRegion === region && (p.status === undefined || p.status === 'ACTIVE'));
-    if (live && live.destinations.length > 0 && live.destinations.every((d) => d === '*' ? geography === 'global' : isRegionInGeography(geography, d))) {
-      out.push({ profileId, prefix, destinations: [...live.destinations].sort(), live: true });
+    if (live && live.destinations.length > 0) {
+      const outside = live.destinations.filter((d) => (d === '*' ? geography !== 'global' : !isRegionInGeography(geography, d)));
+      // Fail closed: where AWS says this profile leaves the geography, the table's older answer does not count.
+      if (outside.length > 0) leaks.push({ profileId, outside });
+      else found.push({ profileId, prefix, destinations: [...live.destinations].sort(), live: true });
       continue;
     }
     const fam = INFERENCE_PROFILES.find((f) => f.prefix === prefix && f.models.includes(model) && f.routes[region] !== undefined);
-    if (fam) out.push({ profileId, prefix, destinations: [...fam.routes[region]!], live: false });
+    if (fam) found.push({ profileId, prefix, destinations: [...fam.routes[region]!], live: false });
   }
-  return out;
+  return { found, leaks };
 }
 
 /** Source regions from which some profile of the geography serves the model (or either model). */
@@ -160,7 +166,17 @@ export function profileFor(geography: Geography, model: ModelKey, region: string
   if (!isValidRegionName(region)) {
     return err({ code: 'invalid-region', reason: `"${region.slice(0, 32)}" is not an AWS region name.`, hint: 'Use a name like eu-west-1.', allowedRegions: sourceRegions(geography, model, catalog) });
   }
-  const c = candidates(geography, model, region, catalog)[0];
+  const { found, leaks } = candidates(geography, model, region, catalog);
+  const c = found[0];
+  if (!c && leaks.length > 0) {
+    const l = leaks[0]!;
+    return err({
+      code: 'profile-leaves-geography',
+      reason: `AWS's live profile list routes ${l.profileId} from ${region} to ${l.outside.join(', ')}, outside ${geography === 'global' ? 'the global profile' : `the ${geography.toUpperCase()} geography`}; byok will not send requests through it.`,
+      hint: 'Review your residency rules before choosing another geography; byok models check --refresh-catalog re-reads the list from AWS.',
+      allowedRegions: [],
+    });
+  }
   if (!c) {
     const allowed = sourceRegions(geography, model, catalog);
     const name = MODELS[model].name;

@@ -47,27 +47,32 @@ export interface BedrockDeps {
   authorize(p: Principal, action: string, resource: string, context: Record<string, string>): void;
 }
 
-function destinationsFor(p: EmuProfile, region: string): string[] | null {
+/** Profile changes AWS makes over time, set through the control API: `${profileId}|${sourceRegion}` → destinations ([] = no longer a source). */
+type ProfileOverrides = Record<string, string[]> | undefined;
+
+function destinationsFor(p: EmuProfile, region: string, ov: ProfileOverrides): string[] | null {
+  const o = ov?.[`${p.id}|${region}`];
+  if (o) return o.length > 0 ? [...o] : null;
   const d = p.sources[region];
   return d ? [...d] : null;
 }
 
-function profileModels(p: EmuProfile, region: string): { modelArn: string }[] {
-  const d = destinationsFor(p, region) ?? [];
+function profileModels(p: EmuProfile, region: string, ov: ProfileOverrides): { modelArn: string }[] {
+  const d = destinationsFor(p, region, ov) ?? [];
   // Reference §9.3: what GetInferenceProfile lists for global profiles is unconfirmed; the
   // emulator lists the source region's model and the region-less global ARN.
   if (p.global) return [{ modelArn: fmArn(region, p.modelId) }, { modelArn: `arn:aws:bedrock:::foundation-model/${p.modelId}` }];
   return d.map((r) => ({ modelArn: fmArn(r, p.modelId) }));
 }
 
-function summary(p: EmuProfile, region: string, account: string) {
+function summary(p: EmuProfile, region: string, account: string, ov: ProfileOverrides) {
   return {
     inferenceProfileName: p.name,
-    description: `Routes requests to ${p.modelId} in ${p.global ? 'commercial AWS regions' : (destinationsFor(p, region) ?? []).join(', ')}.`,
+    description: `Routes requests to ${p.modelId} in ${p.global ? 'commercial AWS regions' : (destinationsFor(p, region, ov) ?? []).join(', ')}.`,
     createdAt: '2025-11-24T00:00:00Z',
     updatedAt: '2025-11-24T00:00:00Z',
     inferenceProfileArn: profileArn(region, account, p.id),
-    models: profileModels(p, region),
+    models: profileModels(p, region, ov),
     inferenceProfileId: p.id,
     status: 'ACTIVE',
     type: 'SYSTEM_DEFINED',
@@ -100,6 +105,7 @@ const decodeSeg = (s: string) => {
 export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise<EmuResponse> {
   const { principal: p, region } = req;
   const account = deps.state.data.accounts[p.accountId]!;
+  const ov = deps.state.data.profileOverrides;
   const segs = req.path.split('/').filter(Boolean).map(decodeSeg);
   const any = (action: string) => deps.authorize(p, action, '*', { 'aws:RequestedRegion': region });
   if (req.method === 'GET' && segs[0] === 'foundation-models' && segs.length === 1) {
@@ -134,9 +140,9 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
     const typeEq = req.query.get('type');
     const max = Math.min(Math.max(Number(req.query.get('maxResults') ?? 1000) || 1000, 1), 1000);
     const start = Number(req.query.get('nextToken') ?? 0) || 0;
-    const visible = typeEq === 'APPLICATION' ? [] : PROFILES.filter((x) => destinationsFor(x, region) !== null);
+    const visible = typeEq === 'APPLICATION' ? [] : PROFILES.filter((x) => destinationsFor(x, region, ov) !== null);
     deps.authorize(p, 'bedrock:ListInferenceProfiles', profileArn(region, p.accountId, '*'), { 'aws:RequestedRegion': region });
-    const page = visible.slice(start, start + max).map((x) => summary(x, region, p.accountId));
+    const page = visible.slice(start, start + max).map((x) => summary(x, region, p.accountId, ov));
     const next = start + max < visible.length ? String(start + max) : undefined;
     return json(200, { inferenceProfileSummaries: page, ...(next ? { nextToken: next } : {}) });
   }
@@ -144,9 +150,9 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
     const ident = segs.slice(1).join('/');
     const id = ident.startsWith('arn:') ? ident.split('inference-profile/')[1] ?? '' : ident;
     deps.authorize(p, 'bedrock:GetInferenceProfile', profileArn(region, p.accountId, id), { 'aws:RequestedRegion': region });
-    const prof = PROFILES.find((x) => x.id === id && destinationsFor(x, region) !== null);
+    const prof = PROFILES.find((x) => x.id === id && destinationsFor(x, region, ov) !== null);
     if (!prof) throw new AwsError('ResourceNotFoundException', `Inference profile ${ident} not found.`);
-    return json(200, summary(prof, region, p.accountId));
+    return json(200, summary(prof, region, p.accountId, ov));
   }
   if (segs[0] === 'use-case-for-model-access' && segs.length === 1) {
     if (req.method === 'GET') {
@@ -232,7 +238,7 @@ function authorizeInvocation(req: EmuRequest, deps: BedrockDeps, action: string,
   }
   const prof = PROFILES.find((x) => x.id === id);
   if (!prof) throw new AwsError('ValidationException', INVALID_MODEL);
-  const dests = destinationsFor(prof, region);
+  const dests = destinationsFor(prof, region, deps.state.data.profileOverrides);
   // A profile called from a region that is not one of its sources: AWS's wording is UNCONFIRMED
   // in the reference; the emulator answers as for an unknown identifier.
   if (!dests) throw new AwsError('ValidationException', INVALID_MODEL);

@@ -33,6 +33,9 @@ export class EmulatorControl {
   reset(): Promise<unknown> { return this.call('POST', 'reset'); }
   createAccount(o: { useCaseSubmitted?: boolean; requireMarketplacePermissions?: boolean } = {}): Promise<NewAccount> { return this.call('POST', 'accounts', o); }
   modelAccess(o: { accountId: string; useCaseSubmitted?: boolean; marketplaceSubscribed?: boolean; requireMarketplacePermissions?: boolean; availability?: { modelId: string; region: string; status: 'AVAILABLE' | 'NOT_AVAILABLE' } }): Promise<unknown> { return this.call('POST', 'model-access', o); }
+  /** AWS changes a profile: the destinations from one source region ([] = no longer a source; null undoes the change). */
+  changeProfile(o: { profileId: string; sourceRegion: string; destinations: string[] | null }): Promise<unknown> { return this.call('POST', 'profiles', o); }
+  clearProfileChanges(): Promise<unknown> { return this.call('DELETE', 'profiles'); }
   iamPropagationDelay(ms: number): Promise<unknown> { return this.call('POST', 'iam-propagation-delay', { ms }); }
   state(): Promise<{ now: string; accounts: { accountId: string; users: { name: string; inlinePolicies: string[]; attached: string[]; accessKeys: { id: string; status: string }[] }[]; policies: { arn: string; versions: { id: string; isDefault: boolean }[] }[]; useCaseSubmitted: boolean; subscribed: string[] }[] }> { return this.call('GET', 'state'); }
 }

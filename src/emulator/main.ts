@@ -79,6 +79,18 @@ export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Prom
   fault.command('list').option('--endpoint <url>').action(async (o: { endpoint?: string }) => { io.stdout.write(`${JSON.stringify(await endpoint(o).listFaults(), null, 2)}\n`); });
   fault.command('clear').option('--endpoint <url>').action(async (o: { endpoint?: string }) => { await endpoint(o).clearFaults(); });
   program.command('clock').command('advance').argument('<ms>', 'milliseconds', int('ms')).option('--endpoint <url>').action(async (ms: number, o: { endpoint?: string }) => { io.stdout.write(`${JSON.stringify(await endpoint(o).advanceClock(ms))}\n`); });
+  program
+    .command('profile')
+    .description("change an inference profile as AWS might: its destinations from one source region (test what byok does when AWS's list moves)")
+    .requiredOption('--profile-id <id>', 'e.g. us.anthropic.claude-sonnet-4-5-20250929-v1:0')
+    .requiredOption('--source-region <r>')
+    .option('--destinations <list>', 'comma-separated regions; empty string: no longer a source')
+    .option('--undo', 'back to the reference table for this profile and source region')
+    .option('--endpoint <url>')
+    .action(async (o: { profileId: string; sourceRegion: string; destinations?: string; undo?: boolean; endpoint?: string }) => {
+      const destinations = o.undo ? null : (o.destinations ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      io.stdout.write(`${JSON.stringify(await endpoint(o).changeProfile({ profileId: o.profileId, sourceRegion: o.sourceRegion, destinations }))}\n`);
+    });
   program.command('reset').option('--endpoint <url>').action(async (o: { endpoint?: string }) => { await endpoint(o).reset(); });
 
   try {

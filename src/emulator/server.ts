@@ -5,6 +5,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { codec, handleBedrock, handleRuntime, notAuthorized, runtimeOperation } from './bedrock.js';
+import { INFERENCE_PROFILES, isValidRegionName } from '../core/geography.js';
+import { MODELS } from '../core/models.js';
 import { AwsError, isAwsErrorCode, AWS_ERRORS } from './errors.js';
 import { handleIam, handleSts, queryError } from './query.js';
 import { verifyRequest, type Protocol } from './sigv4.js';
@@ -273,6 +275,24 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         state.save();
         return reply(200, { accountId: a.id, useCaseSubmitted: a.useCaseForm !== null, subscribed: a.subscribed, unavailable: a.unavailable });
       }
+      case 'POST profiles': {
+        // AWS changes its inference profiles over time (a destination added, a source dropped).
+        const id = input.profileId;
+        const src = input.sourceRegion;
+        const dests = input.destinations;
+        if (typeof id !== 'string' || !INFERENCE_PROFILES.some((f) => f.models.some((m) => `${f.prefix}.${MODELS[m].modelId}` === id))) return reply(400, { error: 'profileId must be one of the emulated system-defined profiles' });
+        if (typeof src !== 'string' || !isValidRegionName(src)) return reply(400, { error: 'sourceRegion must be a region name' });
+        if (dests !== null && (!Array.isArray(dests) || !dests.every((d) => typeof d === 'string' && isValidRegionName(d)))) return reply(400, { error: 'destinations must be a list of region names ([] = no longer a source), or null to undo' });
+        const ov = (state.data.profileOverrides ??= {});
+        if (dests === null) delete ov[`${id}|${src}`];
+        else ov[`${id}|${src}`] = dests as string[];
+        state.save();
+        return reply(200, { profileOverrides: ov });
+      }
+      case 'DELETE profiles':
+        delete state.data.profileOverrides;
+        state.save();
+        return reply(200, { cleared: true });
       case 'POST iam-propagation-delay':
         state.data.iamPropagationDelayMs = Number(input.ms ?? 0);
         return reply(200, { ms: state.data.iamPropagationDelayMs });

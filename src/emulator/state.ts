@@ -82,6 +82,8 @@ export interface StateData {
   clockOffsetMs: number;
   iamPropagationDelayMs: number;
   bootstrap: { accountId: string; accessKeyId: string };
+  /** Inference-profile changes AWS makes over time (control API `profiles`): `${profileId}|${sourceRegion}` → destinations. */
+  profileOverrides?: Record<string, string[]>;
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

@@ -30,6 +30,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   await emu.control.clearFaults();
+  await emu.control.clearProfileChanges();
   // Tests that move the emulator's clock put it back, so the next test signs at the host's time.
   const { offsetMs } = await emu.control.clock();
   if (offsetMs !== 0) await emu.control.advanceClock(-offsetMs);
@@ -48,7 +49,7 @@ interface Ws {
   env: Record<string, string>;
   outputs: string[];
   byok(args: string[], o?: { now?: Date; stdin?: string; env?: Record<string, string | undefined> }): Promise<TestRun>;
-  json(args: string[], o?: { now?: Date }): Promise<{ code: number; body: { ok: boolean; checks: Check[]; [k: string]: unknown } }>;
+  json(args: string[], o?: { now?: Date; env?: Record<string, string | undefined> }): Promise<{ code: number; body: { ok: boolean; checks: Check[]; [k: string]: unknown } }>;
   setCredentials(c: Creds, now?: Date): Promise<void>;
 }
 
@@ -462,5 +463,59 @@ describe('credentials that refresh themselves', () => {
     const asia = await w.byok(['credentials', 'refresh']);
     expect(asia.code).toBe(2);
     expect(asia.stderr).toContain('cannot be refreshed');
+  });
+});
+
+describe('AWS changes an inference profile: the live list wins, inside the geography only', () => {
+  const SONNET_US = `us.${MODELS.sonnet.modelId}`;
+  it('a destination AWS adds: the call fails on its ARN, models check keeps the live list, put-policy covers it; one that leaves the geography is never used', async () => {
+    const w = await workspace({ geography: 'us', region: 'us-east-1' });
+    const admin = { AWS_ACCESS_KEY_ID: w.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: w.admin.secretAccessKey, BYOK_IAM_PROPAGATION_POLL_MS: '20' };
+    const prov = await w.byok(['iam', 'provision', '--with-discovery', '--json'], { env: admin });
+    expect(prov.code, prov.stderr + prov.stdout).toBe(0);
+    expect((await w.json(['test-connection'])).code).toBe(0);
+
+    // AWS adds us-west-1 as a destination of the US Sonnet profile from us-east-1.
+    await emu.control.changeProfile({ profileId: SONNET_US, sourceRegion: 'us-east-1', destinations: ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'] });
+    const broken = await w.json(['test-connection']);
+    expect(broken.code).toBe(1);
+    expect(check(broken.body, 'sonnet.converse').permission).toMatchObject({ action: 'bedrock:InvokeModel', resource: `arn:aws:bedrock:us-west-1::foundation-model/${MODELS.sonnet.modelId}` });
+
+    const models = await w.json(['models', 'check']);
+    const prof = check(models.body, 'sonnet.profile');
+    expect(prof).toMatchObject({ status: 'warn' });
+    expect(prof.detail).toContain('AWS adds us-west-1');
+    expect(prof.hint).toContain('byok iam put-policy');
+    expect(check(models.body, 'catalog-stored').detail).toContain('changed');
+    const route = await w.json(['route', '--model', 'sonnet']);
+    expect(route.body).toMatchObject({ inferenceProfileId: SONNET_US, destinations: ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'] });
+    const audit = JSON.parse((await w.byok(['audit', 'list', '--json'])).stdout) as { events: { type: string }[] };
+    expect(audit.events.map((e) => e.type)).toContain('catalog-updated');
+
+    const put = await w.json(['iam', 'put-policy', '--with-discovery'], { env: admin });
+    expect(put.code, JSON.stringify(put.body)).toBe(0);
+    expect((put.body.steps as { step: string; state: string }[]).find((st) => st.step === 'policy')?.state).toBe('updated');
+    expect((await w.json(['test-connection'])).code).toBe(0);
+
+    // AWS starts routing the profile to eu-west-1: byok learns it and stops using the profile.
+    await emu.control.changeProfile({ profileId: SONNET_US, sourceRegion: 'us-east-1', destinations: ['us-east-1', 'eu-west-1'] });
+    const leak = await w.json(['models', 'check']);
+    expect(leak.code).toBe(1);
+    expect(check(leak.body, 'sonnet.profile')).toMatchObject({ status: 'fail', category: 'region-mismatch' });
+    expect(check(leak.body, 'sonnet.profile').detail).toContain('eu-west-1');
+    const refused = await w.byok(['route', '--model', 'sonnet', '--json']);
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stderr || refused.stdout)).toMatchObject({ error: { code: 'profile-leaves-geography' } });
+    // Nothing more goes through it: a fault on every runtime call stays untouched by invoke and test-connection.
+    // (ValidationException: not retried by the SDK, so each call uses the fault exactly once.)
+    await emu.control.addFault({ accountId: w.accountId, service: 'bedrock-runtime', operation: 'Converse', count: 100, error: { code: 'ValidationException' } });
+    const inv = await w.byok(['invoke', '--model', 'sonnet', 'hi']);
+    expect(inv.code).toBe(2);
+    expect(inv.stderr).toContain('eu-west-1');
+    const tc = await w.json(['test-connection']);
+    expect(check(tc.body, 'sonnet.route')).toMatchObject({ status: 'fail', category: 'region-mismatch' });
+    expect(tc.body.checks.some((c) => c.name === 'sonnet.converse')).toBe(false);
+    const converses = ((await emu.control.listFaults()).faults as { remaining: number }[])[0]!.remaining;
+    expect(converses, 'only the opus probe used the Converse fault').toBe(99);
   });
 });

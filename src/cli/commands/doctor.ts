@@ -3,7 +3,7 @@
 // messages pass through src/aws/errors.ts scrubbing, keys through mask().
 import type { Command } from 'commander';
 import type { CheckResult, ConnectionReport } from '../../aws/checks.js';
-import type { Workspace } from '../../core/config-doc.js';
+import { workspaceCatalog, type Workspace } from '../../core/config-doc.js';
 import { expiryStatus, mask } from '../../core/credentials.js';
 import { checkRegion } from '../../core/geography.js';
 import { MODELS } from '../../core/models.js';
@@ -54,7 +54,7 @@ function regionCheck(ws: Workspace, report: ConnectionReport | null): CheckResul
   if (!ws.geography || !ws.region) {
     return problem('region', 'region-outside-geography', `no ${ws.geography ? 'region' : 'geography'} is set`, ws.geography ? 'Run: byok config set region REGION' : 'Run: byok config set geography global|us|eu|apac, then byok config set region REGION', 'fail', 'region-mismatch');
   }
-  const r = checkRegion(ws.geography, ws.region);
+  const r = checkRegion(ws.geography, ws.region, workspaceCatalog(ws));
   if (!r.ok) return problem('region', 'region-outside-geography', r.error.reason, r.error.hint, 'fail', 'region-mismatch');
   const mismatched = report?.checks.filter((c) => c.category === 'region-mismatch' && c.status === 'fail') ?? [];
   if (mismatched.length > 0) {

@@ -4,11 +4,11 @@
 // The one rule above all: a new secret access key is stored before anything else can fail, or
 // the key is deleted again.
 import type { Command } from 'commander';
-import { GEOGRAPHIES, type Geography, type StoredCredentials, type Workspace } from '../../core/config-doc.js';
+import { GEOGRAPHIES, type Geography, type StoredCredentials, type Workspace, workspaceCatalog } from '../../core/config-doc.js';
 import { mask } from '../../core/credentials.js';
 import { AwsRefusedError, CheckFailedError, LocalStateError, UsageError } from '../../core/errors.js';
 import { buildBedrockPolicy, POLICY_NAME, policySize, samePolicy, type PolicyPlan } from '../../core/iam-policy.js';
-import { checkRegion } from '../../core/geography.js';
+import { checkRegion, type LiveProfile } from '../../core/geography.js';
 import { MODELS, type ModelKey } from '../../core/models.js';
 import { resolveRoute } from '../../core/routing.js';
 import type { AwsCredentials } from '../../aws/clients.js';
@@ -113,18 +113,22 @@ async function openSession(ctx: Context, o: IamCommonOptions): Promise<IamSessio
   };
 }
 
-function workspaceRoute(ctx: Context, ws: Workspace, o: IamCommonOptions): { geography: Geography; region: string } {
+interface IamRoute { geography: Geography; region: string; catalog?: readonly LiveProfile[] }
+
+/** The workspace's route (or the flags'); the live catalog `models check` stored applies to the workspace's own region. */
+function workspaceRoute(ctx: Context, ws: Workspace, o: IamCommonOptions): IamRoute {
   const geography = o.geography ?? ws.geography;
   const region = (o.region ?? ws.region)?.trim().toLowerCase();
   if (!geography || !region) throw new UsageError('region-not-set', `Workspace ${ws.name} has no geography and region yet, and none was given.`, 'Pass --geography G --region R, or set them: byok config set geography ...; byok config set region ...');
-  const c = checkRegion(geography, region);
+  const catalog = geography === ws.geography && region === ws.region ? workspaceCatalog(ws) : undefined;
+  const c = checkRegion(geography, region, catalog);
   if (!c.ok) throw new UsageError(c.error.code, c.error.reason, c.error.hint);
   void ctx;
-  return { geography, region };
+  return { geography, region, catalog };
 }
 
-function planPolicy(s: IamSession, o: IamCommonOptions, route: { geography: Geography; region: string }, otherInline: number): PolicyPlan {
-  const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: s.accountId, models: parseModels(o.models), withDiscovery: o.withDiscovery, otherInlineSize: otherInline });
+function planPolicy(s: IamSession, o: IamCommonOptions, route: IamRoute, otherInline: number): PolicyPlan {
+  const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: s.accountId, models: parseModels(o.models), withDiscovery: o.withDiscovery, otherInlineSize: otherInline, catalog: route.catalog });
   if (!p.ok) throw new UsageError(p.error.code, p.error.reason, p.error.hint);
   return p.value;
 }
@@ -147,7 +151,7 @@ async function ensureUser(s: IamSession, userName: string, tags: { Key: string; 
   }
 }
 
-async function ensurePolicy(s: IamSession, userName: string, o: IamCommonOptions, route: { geography: Geography; region: string }): Promise<PolicyPlan> {
+async function ensurePolicy(s: IamSession, userName: string, o: IamCommonOptions, route: IamRoute): Promise<PolicyPlan> {
   try {
     const inline = await s.iam.inlinePolicies(userName);
     const other = Object.entries(inline).filter(([n]) => n !== POLICY_NAME).reduce((n, [, d]) => n + policySize(d), 0);
@@ -252,12 +256,12 @@ async function waitForKey(s: IamSession, key: AwsCredentials): Promise<void> {
 }
 
 /** STS with the key, then one Converse (maxTokens 1) per model through the workspace route. */
-async function testKey(s: IamSession, key: AwsCredentials, route: { geography: Geography; region: string }, models: ModelKey[]): Promise<void> {
+async function testKey(s: IamSession, key: AwsCredentials, route: IamRoute, models: ModelKey[]): Promise<void> {
   await waitForKey(s, key);
   const { converse } = await import('../../aws/converse.js');
   const results = await Promise.allSettled(
     models.map(async (m) => {
-      const r = resolveRoute({ model: m, geography: route.geography, region: route.region });
+      const r = resolveRoute({ model: m, geography: route.geography, region: route.region, catalog: route.catalog });
       if (!r.ok) throw new Error(r.error.reason);
       await converse(s.ctx.env, { region: route.region, credentials: key, clockOffsetMs: s.ctx.now().getTime() - Date.now() }, { modelId: r.value.inferenceProfileId, prompt: 'ping', maxTokens: 1, stream: false });
       return r.value.inferenceProfileId;
@@ -387,7 +391,7 @@ export async function runRotateKey(o: IamCommonOptions, ctx: Context): Promise<O
       throw new UsageError('key-not-owned', `The workspace's key ${mask(old.accessKeyId)} is not one of ${userName}'s access keys.`, 'Pass --user-name with the IAM user that owns the key.');
     }
     const key = await createKeyFor(s, ws, userName);
-    const models = (['sonnet', 'opus'] as ModelKey[]).filter((m) => resolveRoute({ model: m, geography: route.geography, region: route.region }).ok);
+    const models = (['sonnet', 'opus'] as ModelKey[]).filter((m) => resolveRoute({ model: m, geography: route.geography, region: route.region, catalog: route.catalog }).ok);
     try {
       await testKey(s, key, route, models);
     } catch (e) {
@@ -452,7 +456,7 @@ export async function runProvision(o: IamCommonOptions & { tag?: string[]; print
 
 const sq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-async function printCommands(ctx: Context, o: IamCommonOptions, ws: Workspace, userName: string, tags: { Key: string; Value: string }[], route: { geography: Geography; region: string }): Promise<Output> {
+async function printCommands(ctx: Context, o: IamCommonOptions, ws: Workspace, userName: string, tags: { Key: string; Value: string }[], route: IamRoute): Promise<Output> {
   let account = o.account;
   if (account === undefined) {
     const { getCallerIdentity } = await import('../../aws/sts.js');
@@ -462,7 +466,7 @@ async function printCommands(ctx: Context, o: IamCommonOptions, ws: Workspace, u
       throw new UsageError('missing-account', 'byok needs the account ID to write the policy ARNs.', 'Pass --account 123456789012, or admin credentials so byok can read it.');
     }
   }
-  const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: account, models: parseModels(o.models), withDiscovery: o.withDiscovery });
+  const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: account, models: parseModels(o.models), withDiscovery: o.withDiscovery, catalog: route.catalog });
   if (!p.ok) throw new UsageError(p.error.code, p.error.reason, p.error.hint);
   const arn = `arn:aws:iam::${account}:policy/${POLICY_NAME}`;
   const commands = [

@@ -2,7 +2,7 @@
 // (DESIGN §4.3). BYOK is always tried first; at most one fallback, in the same region, only
 // after its audit event is on disk.
 import type { Command } from 'commander';
-import type { ConfigDoc, Workspace } from '../../core/config-doc.js';
+import { workspaceCatalog, type ConfigDoc, type Workspace } from '../../core/config-doc.js';
 import { AwsRefusedError, CancelledError, EXIT, UsageError } from '../../core/errors.js';
 import { evaluateFallback, type FallbackDecision } from '../../core/fallback.js';
 import type { ModelKey } from '../../core/geography.js';
@@ -82,7 +82,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
   const { usableWorkspace, credentialsInUse } = await import('../../aws/credentials.js');
   usableWorkspace(ctx, ws);
   await confirmIfRequired(ctx, ws);
-  const routed = resolveRoute({ task: o.task, model: o.model, geography: ws.geography, region: ws.region });
+  const routed = resolveRoute({ task: o.task, model: o.model, geography: ws.geography, region: ws.region, catalog: workspaceCatalog(ws) });
   if (!routed.ok) throw new UsageError(routed.error.code, routed.error.reason, routed.error.hint);
   const route = routed.value;
   const conversation = o.conversation ?? `cli-${ctx.now().getTime().toString(36)}`;

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { CheckResult } from '../../aws/checks.js';
 import type { LiveInferenceProfile, ModelAvailability, UseCaseForm } from '../../aws/bedrock.js';
 import { UsageError, EXIT, CancelledError } from '../../core/errors.js';
-import type { LiveProfile } from '../../core/geography.js';
+import { isRegionInGeography, type LiveProfile } from '../../core/geography.js';
 import { MODELS, type ModelKey } from '../../core/models.js';
 import type { Route } from '../../core/routing.js';
 import type { Context } from '../context.js';
@@ -140,12 +140,16 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
           const live: LiveInferenceProfile = profile.v;
           const diff = compareDestinations(route.destinations, live.destinationRegions);
           profileView = { id: live.id || route.inferenceProfileId, status: live.status, destinations: live.destinationRegions.length > 0 ? live.destinationRegions : route.destinations, tableDestinations: route.destinations, difference: diff };
-          if (live.status !== 'ACTIVE') {
+          const outside = ws.geography === 'global' || !ws.geography ? [] : live.destinationRegions.filter((d) => !isRegionInGeography(ws.geography!, d));
+          if (outside.length > 0) {
+            // Fail closed: byok stores this list, and routing then refuses the profile (core/geography.ts).
+            checks.push(problemCheck(`${m}.profile`, 'region-mismatch', `AWS now routes ${route.inferenceProfileId} from ${region} to ${outside.join(', ')}, outside the ${ws.geography!.toUpperCase()} geography`, 'byok will no longer send requests through this profile. Review your residency rules before choosing another geography.'));
+          } else if (live.status !== 'ACTIVE') {
             checks.push({ name: `${m}.profile`, ok: false, status: 'fail', detail: `${route.inferenceProfileId} is ${live.status} in ${region}`, category: 'region-mismatch', hint: 'Pick another source region or geography (byok route shows the options).' });
           } else if (diff) {
-            checks.push({ name: `${m}.profile`, ok: true, status: 'warn', detail: `${route.inferenceProfileId} ACTIVE; AWS's destinations differ from byok's table (${diff.added.length ? `AWS adds ${diff.added.join(', ')}` : ''}${diff.added.length && diff.removed.length ? '; ' : ''}${diff.removed.length ? `AWS no longer lists ${diff.removed.join(', ')}` : ''}): the live list is used`, category: null, hint: 'Regenerate the IAM policy so it covers every live destination region: byok iam policy-document --geography G --region R' });
+            checks.push({ name: `${m}.profile`, ok: true, status: 'warn', detail: `${route.inferenceProfileId} ACTIVE; AWS's destinations differ from byok's table (${diff.added.length ? `AWS adds ${diff.added.join(', ')}` : ''}${diff.added.length && diff.removed.length ? '; ' : ''}${diff.removed.length ? `AWS no longer lists ${diff.removed.join(', ')}` : ''}): the live list is used`, category: null, hint: 'Update the IAM policy so it covers every live destination region: byok iam put-policy (it uses the live list byok keeps), or apply byok iam provision --print-commands yourself.' });
           } else {
-            checks.push(pass(`${m}.profile`, `${route.inferenceProfileId} ACTIVE, destinations ${route.destinations.includes('*') ? (live.destinationRegions.join(', ') || 'any commercial region') : live.destinationRegions.join(', ')} (as byok's table)`));
+            checks.push(pass(`${m}.profile`, `${route.inferenceProfileId} ACTIVE, destinations ${route.destinations.includes('*') ? (live.destinationRegions.join(', ') || 'any commercial region') : live.destinationRegions.join(', ')} (as byok routes it${route.notes.some((n) => n.includes('live inference-profile list')) ? ', from the live list it keeps' : ''})`));
           }
         } else {
           const f = toAwsFailure(profile.e);
@@ -171,6 +175,8 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
     });
     const [form, models] = await Promise.all([formP, Promise.all(perModel)]);
     spinner.stop();
+    const stored = await storeCatalog(catalog, models);
+    if (stored) general.push(stored);
 
     const invokeFailedOnAccess = models.some((mv) => mv.checks.some((c) => c.name.endsWith('.invoke') && c.category === 'model-access-denied'));
     let formCheck: CheckResult;
@@ -214,6 +220,31 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
     spinner.stop();
     client.destroy();
     runtime.destroy();
+  }
+
+  /**
+   * "The live one wins" (DESIGN §4.2): the profile list AWS gave, or the routed profiles whose
+   * destinations differ from byok's table, are kept for this workspace and region, so route,
+   * invoke, test-connection and iam put-policy use them (only where they stay in the geography:
+   * core/geography.ts checks every destination). The change is written to the audit log.
+   */
+  async function storeCatalog(listed: LiveProfile[] | undefined, mv: ModelView[]): Promise<CheckResult | null> {
+    const learned: LiveProfile[] = mv.flatMap((m) => (m.profile && m.profile.status === 'ACTIVE' && m.profile.difference ? [{ profileId: m.profile.id, sourceRegion: region, destinations: m.profile.destinations, status: m.profile.status }] : []));
+    if (!listed && learned.length === 0) return null;
+    const fetchedAt = ctx.now().toISOString();
+    const summary = (ps: readonly LiveProfile[]) => ps.map((x) => `${x.profileId}=${[...x.destinations].sort().join('+')}`).sort().join(' ');
+    const { result } = await ctx.store().update((d, tx) => {
+      const w = d.workspaces[ws.name];
+      if (!w || w.region !== region) return null; // the region changed meanwhile: this list is not for it
+      const before = w.catalog?.region === region ? w.catalog.profiles : [];
+      const profiles = listed ?? [...before.filter((x) => !learned.some((l) => l.profileId === x.profileId)), ...learned];
+      const changed = summary(before) !== summary(profiles);
+      w.catalog = { region, fetchedAt, source: listed ? 'ListInferenceProfiles' : 'GetInferenceProfile', profiles };
+      if (changed) tx.audit({ type: 'catalog-updated', user: ctx.user, workspace: w.name, details: { region, source: w.catalog.source, profiles: profiles.length, routed: learned.map((l) => l.profileId).join(',') || null } });
+      return { changed, count: profiles.length };
+    });
+    if (!result) return null;
+    return pass('catalog-stored', `${result.count} live profile${result.count === 1 ? '' : 's'} from ${region} kept for routing${result.changed ? ' (changed: recorded in the audit log)' : ''}; byok iam put-policy brings the IAM policy in line with them`);
   }
 
   /** A read-only discovery call that failed: a missing permission is named, and is a warning (the invocation decides). */

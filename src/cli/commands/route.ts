@@ -1,8 +1,8 @@
 // byok route: which model, inference profile and region a task would use, and why.
 import type { Command } from 'commander';
-import { GEOGRAPHIES, type Geography } from '../../core/config-doc.js';
+import { GEOGRAPHIES, workspaceCatalog, type Geography } from '../../core/config-doc.js';
 import { UsageError } from '../../core/errors.js';
-import type { ModelKey } from '../../core/geography.js';
+import type { LiveProfile, ModelKey } from '../../core/geography.js';
 import { resolveRoute } from '../../core/routing.js';
 import type { Context } from '../context.js';
 import { emit, table, type Output } from '../output.js';
@@ -18,6 +18,7 @@ export async function runRoute(o: RouteOptions, ctx: Context): Promise<Output> {
   let geography = o.geography;
   let region = o.region?.trim().toLowerCase();
   let workspace: string | null = null;
+  let catalog: readonly LiveProfile[] | undefined;
   if (geography === undefined || region === undefined) {
     const { doc } = await ctx.store().read();
     const ws = pickWorkspace(ctx, doc);
@@ -25,8 +26,10 @@ export async function runRoute(o: RouteOptions, ctx: Context): Promise<Output> {
     workspace = ws.name;
     geography ??= ws.geography;
     region ??= ws.region;
+    // The live profiles models check stored, where they were read from this very region.
+    if (geography === ws.geography && region === ws.region) catalog = workspaceCatalog(ws);
   }
-  const r = resolveRoute({ task: o.task, model: o.model, geography, region });
+  const r = resolveRoute({ task: o.task, model: o.model, geography, region, catalog });
   if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
   const route = r.value;
   return {

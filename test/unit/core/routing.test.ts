@@ -49,6 +49,18 @@ describe('profile table (reference aws.md §2)', () => {
     const usLive = { profileId: `us.${S}`, sourceRegion: 'us-east-1', destinations: ['us-east-1', 'us-east-2'] };
     expect(profileFor('us', 'sonnet', 'us-east-1', [usLive])).toMatchObject({ ok: true, value: { destinations: ['us-east-1', 'us-east-2'], fromLiveCatalog: true } });
   });
+  it('a profile AWS now routes outside the geography is refused, not answered from the older table', () => {
+    const usLeaky = { profileId: `us.${S}`, sourceRegion: 'us-east-1', destinations: ['us-east-1', 'eu-west-1'] };
+    const r = profileFor('us', 'sonnet', 'us-east-1', [usLeaky]);
+    expect(r).toMatchObject({ ok: false, error: { code: 'profile-leaves-geography' } });
+    if (!r.ok) expect(r.error.reason).toContain('eu-west-1');
+    expect(resolveRoute({ model: 'sonnet', geography: 'us', region: 'us-east-1', catalog: [usLeaky] }).ok).toBe(false);
+    // Opus, not in the leaky entry, still routes; a leaky entry from another source region changes nothing here.
+    expect(profileFor('us', 'opus', 'us-east-1', [usLeaky]).ok).toBe(true);
+    expect(profileFor('us', 'sonnet', 'us-east-2', [usLeaky]).ok).toBe(true);
+    // A global profile's '*' is the whole world only for global.
+    expect(profileFor('eu', 'sonnet', 'eu-west-1', [{ profileId: `eu.${S}`, sourceRegion: 'eu-west-1', destinations: ['*'] }]).ok).toBe(false);
+  });
 });
 
 describe('model selection and routing', () => {
