@@ -94,7 +94,10 @@ describe('invoke follows policy evaluate', () => {
       const r = await byok(['invoke', '--json', '--operation-kind', c.kind, ...(c.extra ?? []), 'Summarise the change window.']);
       const out = JSON.parse(r.stdout);
       expect(out.fallback.decision).toBe(expected.decision);
-      expect(r.code).toBe(expected.decision === 'fallback' ? 0 : 1);
+      // Exit 4 where AWS refused the identity (auth, permission, model access), else 1 (DESIGN §2).
+      const refused = ['credential-invalid', 'session-expired', 'iam-permission', 'model-access-denied'].includes(expected.category);
+      expect(r.code).toBe(expected.decision === 'fallback' ? 0 : refused ? 4 : 1);
+      if (expected.decision !== 'fallback') expect(out.error.hint.length).toBeGreaterThan(20);
       const events = JSON.parse((await byok(['audit', 'list', '--json', '--type', 'fallback'])).stdout).events;
       if (expected.decision === 'fallback') {
         expect(out.servedBy).toBe('platform');

@@ -300,10 +300,11 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     expect(body.checks.filter((x) => x.name !== 'credentials' && x.name !== 'permissions').every((x) => x.status === 'skip')).toBe(true);
     const doctor = await w.json(['doctor'], { now: later });
     expect(check(doctor.body, 'session-token-expiry')).toMatchObject({ status: 'fail', category: 'session-expired' });
-    // invoke checks the expiry before its call too (strict policy: no fallback either).
+    // invoke checks the expiry before its call too (strict policy: no fallback either): exit 4, how to reconfigure.
     const inv = await w.byok(['invoke', 'hi'], { now: later });
-    expect(inv.code).toBe(1);
+    expect(inv.code).toBe(4);
     expect(inv.stderr).toContain('no call was made');
+    expect(inv.stderr).toContain('Reconfigure with new ones: byok credentials set');
     const faults = (await emu.control.listFaults()).faults as { remaining?: number }[];
     expect(faults[0]).toMatchObject({ remaining: 100 });
   });

@@ -8,6 +8,8 @@ import { evaluateFallback, type FallbackDecision } from '../../core/fallback.js'
 import type { ModelKey } from '../../core/geography.js';
 import { describeFindings, findCredentials } from '../../core/payload-guard.js';
 import { resolveRoute, type Route } from '../../core/routing.js';
+import type { ErrorCategory } from '../../core/error-classes.js';
+import { troubleshoot } from '../../core/troubleshooting.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
@@ -94,6 +96,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
 
   // 1. BYOK, always first.
   let failure: ReturnType<typeof toAwsFailure>;
+  let refusalHint: string | undefined;
   try {
     const creds = await credentialsInUse(ctx, { workspace: ws.name });
     const r = await converse(ctx.env, { region: route.region, credentials: creds.credentials, clockOffsetMs }, { modelId: route.inferenceProfileId, prompt: o.prompt, maxTokens: o.maxTokens, stream: o.stream === true, onText });
@@ -103,6 +106,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
     if (e instanceof AwsRefusedError && e.code === 'session-expired') {
       // An expired ASIA key fails before any call; it is still "credential expiration" to the policy.
       failure = { code: 'ExpiredTokenException', status: 403, message: e.message, category: 'session-expired', retryable: true };
+      refusalHint = e.hint;
     } else if (e instanceof UsageError || e instanceof CancelledError) {
       throw e;
     } else {
@@ -151,7 +155,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
       decision = evaluateFallback({ ...evalInput, auditWritable: false });
       const why = e instanceof Error ? e.message : String(e);
       decision.reasons.push(`the audit event could not be written (${why}), so the fallback did not happen`);
-      return failed(ctx, ws, route, conversation, attempts, decision, failure);
+      return failed(ctx, ws, route, conversation, attempts, decision, failure, refusalHint);
     }
     // 3. Exactly one retry, platform credentials, same region.
     try {
@@ -172,10 +176,10 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
       await ctx.store().update((_d, tx) => {
         tx.audit({ type: 'fallback-completed', user: ctx.user, workspace: ws.name, details: { conversation, ok: false, platformEndpoint: endpoint, region: route.region, model: route.modelId, errorCode: f2.code ?? null, inputTokens: null, outputTokens: null } });
       }).catch(() => undefined);
-      return failed(ctx, ws, route, conversation, attempts, decision, failure);
+      return failed(ctx, ws, route, conversation, attempts, decision, failure, refusalHint);
     }
   }
-  return failed(ctx, ws, route, conversation, attempts, decision, failure);
+  return failed(ctx, ws, route, conversation, attempts, decision, failure, refusalHint);
 }
 
 function routeJson(route: Route) {
@@ -198,18 +202,24 @@ function done(ctx: Context, o: InvokeOptions, ws: Workspace, route: Route, conve
   };
 }
 
-function failed(ctx: Context, ws: Workspace, route: Route, conversation: string, attempts: Attempt[], decision: FallbackDecision, failure: { code?: string; category: string; message?: string }): Output {
+/** Categories where AWS refused the BYOK identity (or its temporary key had expired): exit 4, as DESIGN §2 says. */
+const REFUSED: readonly ErrorCategory[] = ['credential-invalid', 'session-expired', 'iam-permission', 'model-access-denied'];
+
+function failed(ctx: Context, ws: Workspace, route: Route, conversation: string, attempts: Attempt[], decision: FallbackDecision, failure: { code?: string; category: ErrorCategory; message?: string }, refusalHint?: string): Output {
   const byok = attempts[0]?.error;
+  // The product document's steps for this failure (never a platform retry that hides a broken setup).
+  const hint = refusalHint ?? troubleshoot(failure.category).steps.join(' ');
   const status = [
     `${ctx.chalk.dim('route:')} ${route.modelName} via ${route.inferenceProfileId} from ${route.region}`,
     mark.fail(ctx, `BYOK call failed: ${failure.code ?? 'error'} (${failure.category})${failure.message ? ` — ${failure.message}` : ''}`),
+    ...(hint ? [`  ${ctx.chalk.dim('hint:')} ${hint}`] : []),
     `  fallback: ${decision.decision === 'fallback' ? 'attempted on platform credentials and failed' : 'not allowed'}`,
     ...decision.reasons.map((r) => `  - ${r}`),
   ];
   return {
-    json: { ok: false, workspace: ws.name, conversation, servedBy: null, route: routeJson(route), error: byok ?? null, attempts, fallback: decisionJson(decision) },
+    json: { ok: false, workspace: ws.name, conversation, servedBy: null, route: routeJson(route), error: byok ? { ...byok, hint } : null, attempts, fallback: decisionJson(decision) },
     status,
-    exitCode: EXIT.checkFailed,
+    exitCode: REFUSED.includes(failure.category) ? EXIT.awsRefused : EXIT.checkFailed,
   };
 }
 
