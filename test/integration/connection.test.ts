@@ -450,6 +450,18 @@ describe('credentials that refresh themselves', () => {
     expect(scanForSecrets([w.admin.secretAccessKey], { dirs: [w.env.BYOK_CONFIG_DIR!], texts: w.outputs })).toEqual([]);
   });
 
+  it('a cached session AWS stops accepting is replaced once, and the test runs again', async () => {
+    const w = await workspace();
+    await w.setCredentials(w.admin);
+    const first = await w.json(['test-connection']);
+    expect(first.body.credentials).toMatchObject({ source: 'new-session' });
+    await emu.control.addFault({ service: 'sts', operation: 'GetCallerIdentity', accountId: w.accountId, count: 1, error: { code: 'ExpiredToken' } });
+    const { code, body } = await w.json(['test-connection']);
+    expect(code, JSON.stringify(failed(body))).toBe(0);
+    expect(body.sessionRenewed).toBe(true);
+    expect(body.credentials).toMatchObject({ source: 'new-session' });
+  });
+
   it('credentials refresh forces a new session; an ASIA key cannot be refreshed', async () => {
     const w = await workspace();
     await w.setCredentials(w.admin);
