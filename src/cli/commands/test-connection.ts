@@ -44,13 +44,18 @@ export function connectionJson(r: ConnectionReport) {
 export function renderChecks(ctx: Context, checks: CheckResult[]): string[] {
   const width = Math.max(0, ...checks.map((c) => c.name.length));
   const out: string[] = [];
+  const shown = new Map<string, string>(); // hint text → the check it was first printed under
   for (const c of checks) {
     const text = `${c.name.padEnd(width)}  ${c.detail}`;
     if (c.status === 'pass') out.push(mark.ok(ctx, text));
     else if (c.status === 'warn') out.push(mark.warn(ctx, text));
     else if (c.status === 'skip') out.push(`${ctx.chalk.dim('-')} ${ctx.chalk.dim(text)}`);
     else out.push(mark.fail(ctx, `${text}${c.category ? ctx.chalk.dim(` [${c.category}]`) : ''}`));
-    if (c.status !== 'pass' && c.status !== 'skip' && c.hint) out.push(`  ${' '.repeat(width)}  ${ctx.chalk.dim('hint:')} ${c.hint}`);
+    if (c.status !== 'pass' && c.status !== 'skip' && c.hint) {
+      const first = shown.get(c.hint);
+      out.push(`  ${' '.repeat(width)}  ${ctx.chalk.dim('hint:')} ${first ? `as for ${first} above` : c.hint}`);
+      if (!first) shown.set(c.hint, c.name);
+    }
   }
   return out;
 }
