@@ -239,8 +239,10 @@ function authorizeInvocation(req: EmuRequest, deps: BedrockDeps, action: string,
   const prof = PROFILES.find((x) => x.id === id);
   if (!prof) throw new AwsError('ValidationException', INVALID_MODEL);
   const dests = destinationsFor(prof, region, deps.state.data.profileOverrides);
-  // A profile called from a region that is not one of its sources: AWS's wording is UNCONFIRMED
-  // in the reference; the emulator answers as for an unknown identifier.
+  // A profile called from a region that is not one of its sources: not in the reference. Users
+  // report ValidationException "The provided model identifier is invalid." for geography profiles
+  // their region could not use (secondary: langchain-ai/open_deep_research#224,
+  // langgenius/dify-official-plugins#2948), so the emulator answers as for an unknown identifier.
   if (!dests) throw new AwsError('ValidationException', INVALID_MODEL);
   const pArn = profileArn(region, p.accountId, prof.id);
   // §3.3: the profile resource is evaluated without bedrock:InferenceProfileArn.

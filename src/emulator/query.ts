@@ -81,7 +81,8 @@ export function handleIam(op: string, c: QueryContext): string {
   const userArn = (name: string) => `arn:aws:iam::${acct.id}:user/${name}`;
   const findUser = (name: string): User => {
     const u = acct.users[name.toLowerCase()];
-    // Wording UNCONFIRMED in the reference; AWS's usual NoSuchEntity text for users.
+    // Not in the reference; the same text appears in a real AWS response quoted in
+    // https://github.com/ansible/ansible/issues/45593 (secondary source).
     if (!u) throw new AwsError('NoSuchEntity', `The user with name ${name} cannot be found.`);
     return u;
   };
