@@ -98,6 +98,9 @@ try {
   step('byok test-connection', 'Credentials valid, both models answer through the EU inference profile, permissions right.');
   byok(['test-connection'], env);
 
+  step('byok models check', 'Per model: availability, the live inference profile against byok\'s table, the use-case form, and a one-token call (the only conclusive check).');
+  byok(['models', 'check'], env);
+
   step('byok policy set strict', 'Banks and BYOC deployments: a BYOK failure is surfaced, never retried on other credentials.');
   byok(['policy', 'set', 'strict'], env);
 
