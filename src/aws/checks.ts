@@ -10,7 +10,7 @@ import { MODELS, type ModelKey } from '../core/models.js';
 import { resolveRoute, type Route } from '../core/routing.js';
 import { troubleshoot, type Problem } from '../core/troubleshooting.js';
 import { clockOffsetMs, credentialsInUse, CredentialsRefusedError, type CredentialsInUse } from './credentials.js';
-import { toAwsFailure, type AwsFailure } from './errors.js';
+import { networkLead, toAwsFailure, type AwsFailure } from './errors.js';
 import { deniedAccess, grantingStatement, profileArn, type PolicyStatementJson } from './permissions.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -72,6 +72,7 @@ export function failedCall(
 }
 
 function leadFor(f: AwsFailure): string | undefined {
+  if (f.network) return networkLead(f);
   if (f.category === 'model-access-denied' && /use case/i.test(f.message ?? '')) {
     return 'The Anthropic use-case form has not been submitted for this account: byok models request-access.';
   }

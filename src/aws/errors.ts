@@ -4,6 +4,8 @@
 import { classifyError, type ErrorCategory } from '../core/error-classes.js';
 
 export interface AwsFailure {
+  /** No answer came from AWS at all: the connection failed or timed out before a response. */
+  network?: boolean;
   code?: string;
   status?: number;
   message?: string;
@@ -44,5 +46,20 @@ export function toAwsFailure(e: unknown): AwsFailure {
   const message = typeof err.message === 'string' ? scrubMessage(err.message) : e instanceof Error ? scrubMessage(e.message) : undefined;
   const requestId = typeof err.$metadata?.requestId === 'string' ? err.$metadata.requestId : undefined;
   const c = classifyError({ code, status, message });
-  return { code, status, message, requestId, category: c.category, retryable: c.retryable };
+  const network = status === undefined && code !== undefined && (NETWORK_CODES.has(code.toUpperCase()) || code === 'TimeoutError');
+  return { network, code, status, message, requestId, category: c.category, retryable: c.retryable };
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Does this look like an AWS SDK or network error (rather than a bug)? */
+export function isAwsOrNetworkError(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const x = e as { $metadata?: unknown; code?: unknown; syscall?: unknown; name?: unknown };
+  return x.$metadata !== undefined || (typeof x.code === 'string' && typeof x.syscall === 'string') || x.name === 'TimeoutError';
+}
+
+/** The first words of a hint for a call that never reached AWS. */
+export function networkLead(f: AwsFailure): string {
+  return `No answer from AWS (${f.code}): check the network, any proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL_* overrides; the SDK already retried.`;
 }

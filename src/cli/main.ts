@@ -15,6 +15,14 @@ function osUser(): string {
 // byok's developers (README), not for the admin running a command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// A reader that goes away (`byok audit list | head`) is not an error: the command still finishes
+// its work and sets its exit code; what it would have printed goes nowhere.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 const ctx = createContext({
   io: {
     stdin: process.stdin,

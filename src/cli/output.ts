@@ -1,5 +1,7 @@
 // Rendering: data to stdout, talk to stderr (STYLE §6.3). --json writes exactly one document.
+import { isAwsOrNetworkError, networkLead, toAwsFailure } from '../aws/errors.js';
 import { ByokError, EXIT, type ExitCode } from '../core/errors.js';
+import { troubleshoot } from '../core/troubleshooting.js';
 import type { Context } from './context.js';
 
 /** What every command's run function hands back: one JSON view, one human view, an exit code. */
@@ -46,6 +48,23 @@ export function renderError(ctx: Context, e: unknown): ExitCode {
     }
     if (ctx.flags.debug && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
     return e.exitCode;
+  }
+  if (isAwsOrNetworkError(e)) {
+    // An AWS or network failure a command did not turn into a report: say what AWS said, scrubbed,
+    // with the troubleshooting steps for its category. Not a bug.
+    const f = toAwsFailure(e);
+    const what = f.network ? `could not reach AWS: ${f.code}${f.message ? ` — ${f.message}` : ''}` : `AWS answered ${f.code ?? `HTTP ${f.status ?? '?'}`}${f.message ? `: ${f.message}` : ''}`;
+    const hint = [f.network ? networkLead(f) : undefined, ...troubleshoot(f.category).steps].filter(Boolean).join(' ');
+    const refused = ['credential-invalid', 'session-expired', 'iam-permission', 'model-access-denied'].includes(f.category);
+    const exitCode = refused ? EXIT.awsRefused : EXIT.checkFailed;
+    if (ctx.flags.json) {
+      ctx.io.stdout.write(`${JSON.stringify({ ok: false, error: { code: f.code ?? 'aws-error', kind: 'aws', category: f.category, message: what, hint, exitCode } }, null, 2)}\n`);
+    } else {
+      ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${what} [${f.category}]\n`);
+      ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} ${hint}\n`);
+    }
+    if (ctx.flags.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
+    return exitCode;
   }
   const message = e instanceof Error ? e.message : String(e);
   if (ctx.flags.json) {

@@ -114,3 +114,13 @@ describe('local commands stay light', () => {
     }
   });
 });
+
+describe('a reader that goes away', () => {
+  it('`byok ... | true` is not a crash: no stack trace, the command exits as it would have', async () => {
+    const { run } = await import('../helpers/spawn.js');
+    const script = `"${process.execPath}" "${BYOK_BIN}" route --geography eu --region eu-west-1 --task plan 2>"${join(t.dir, 'err.txt')}" | true; echo "\${PIPESTATUS[0]}"`;
+    const r = await run('bash', ['-c', script], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...t.env } });
+    expect(r.stdout.trim()).toBe('0');
+    expect(readFileSync(join(t.dir, 'err.txt'), 'utf8')).toBe('');
+  });
+});

@@ -360,6 +360,23 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     expect(check(body, 'sonnet.converse').ok).toBe(true);
   });
 
+  it('AWS unreachable: every check says no answer came (not a Bedrock error), and no command calls it a bug', async () => {
+    const w = await workspace();
+    await w.setCredentials(w.admin);
+    const closed = Object.fromEntries(Object.keys(emu.clientEnv).filter((k) => k.startsWith('AWS_ENDPOINT_URL')).map((k) => [k, 'http://127.0.0.1:1']));
+    const tc = await w.byok(['test-connection', '--json'], { env: closed });
+    expect(tc.code).toBe(1);
+    const body = JSON.parse(tc.stdout) as { checks: Check[] };
+    expect(check(body, 'credentials')).toMatchObject({ status: 'fail', category: 'service-unavailable' });
+    expect(check(body, 'credentials').hint).toContain('No answer from AWS (ECONNREFUSED)');
+    const refresh = await w.byok(['credentials', 'refresh'], { env: closed });
+    expect(refresh.code).toBe(1);
+    expect(refresh.stderr).toContain('could not reach AWS: ECONNREFUSED');
+    expect(refresh.stderr).not.toMatch(/bug in byok|\n\s+at /);
+    const j = await w.byok(['credentials', 'refresh', '--json'], { env: closed });
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: { kind: 'aws', code: 'ECONNREFUSED', category: 'service-unavailable' } });
+  });
+
   it('a region outside the geography: config refuses it; a stored one is never called', async () => {
     const w = await workspace({ geography: 'eu', region: 'eu-west-1' });
     await w.setCredentials(w.admin);
