@@ -16,7 +16,7 @@ await build({
   target: 'node20',
   sourcemap: true,
   chunkNames: 'chunks/[name]-[hash]',
-  external: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*', '@inquirer/prompts', '@napi-rs/keyring', 'proper-lockfile'],
+  external: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*', '@inquirer/prompts', '@napi-rs/keyring', 'proper-lockfile', 'https-proxy-agent', 'http-proxy-agent', 'proxy-from-env'],
   banner: { js: "import { createRequire as __byokCreateRequire } from 'node:module'; const require = __byokCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -37,16 +37,47 @@ export function endpointFor(env: Env, service: ServiceKey): string | undefined {
   return v && v.trim() !== '' ? v.trim() : undefined;
 }
 
+/** The URL the SDK will call when no endpoint is configured (only used to match NO_PROXY). */
+function defaultEndpoint(service: ServiceKey, region: string): string {
+  if (service === 'IAM') return 'https://iam.amazonaws.com';
+  return `https://${service === 'BEDROCK_RUNTIME' ? 'bedrock-runtime' : service.toLowerCase()}.${region}.amazonaws.com`;
+}
+
+/**
+ * HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the AWS CLI honours them; the SDK for JavaScript does
+ * not read them itself. proxy-from-env decides (it reads the process environment, so only a real
+ * run — whose context env is process.env — is proxied; in-process tests stay hermetic), and
+ * TooTallNate's agents tunnel (CONNECT for https) or forward (http).
+ */
+async function proxyAgents(env: Env, target: string): Promise<{ proxy: string; httpAgent?: unknown; httpsAgent?: unknown } | null> {
+  if (env !== process.env) return null;
+  const { getProxyForUrl } = await import('proxy-from-env');
+  const proxy = getProxyForUrl(target);
+  if (!proxy) return null;
+  if (target.startsWith('https:')) {
+    const { HttpsProxyAgent } = await import('https-proxy-agent');
+    return { proxy, httpsAgent: new HttpsProxyAgent(proxy) };
+  }
+  const { HttpProxyAgent } = await import('http-proxy-agent');
+  return { proxy, httpAgent: new HttpProxyAgent(proxy) };
+}
+
 async function baseConfig(env: Env, service: ServiceKey, o: ClientOptions) {
   const { NodeHttpHandler } = await import('@smithy/node-http-handler');
   const endpoint = o.endpoint ?? endpointFor(env, service);
   const timeout = o.requestTimeoutMs ?? 30_000;
+  const agents = await proxyAgents(env, endpoint ?? defaultEndpoint(service, o.region));
   return {
     region: o.region,
     credentials: o.credentials,
     maxAttempts: o.maxAttempts ?? 3,
     ...(o.clockOffsetMs ? { systemClockOffset: o.clockOffsetMs } : {}),
-    requestHandler: new NodeHttpHandler({ connectionTimeout: Math.min(timeout, 10_000), requestTimeout: timeout }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: Math.min(timeout, 10_000),
+      requestTimeout: timeout,
+      ...(agents?.httpAgent ? { httpAgent: agents.httpAgent as never } : {}),
+      ...(agents?.httpsAgent ? { httpsAgent: agents.httpsAgent as never } : {}),
+    }),
     ...(endpoint ? { endpoint } : {}),
   };
 }
