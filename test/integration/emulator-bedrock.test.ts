@@ -1,6 +1,6 @@
 // Bedrock and Bedrock Runtime through the real SDK clients: results, event streams, the
 // least-privilege policies of reference aws.md §3.2/§3.3 and what happens when one part is missing.
-import { BedrockClient, GetFoundationModelAvailabilityCommand, GetInferenceProfileCommand, GetUseCaseForModelAccessCommand, ListFoundationModelsCommand, ListInferenceProfilesCommand, PutUseCaseForModelAccessCommand } from '@aws-sdk/client-bedrock';
+import { BedrockClient, GetFoundationModelAvailabilityCommand, GetFoundationModelCommand, GetInferenceProfileCommand, GetUseCaseForModelAccessCommand, ListFoundationModelsCommand, ListInferenceProfilesCommand, PutUseCaseForModelAccessCommand } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +69,27 @@ describe('control plane', () => {
     expect((await errOf(b.send(new GetInferenceProfileCommand({ inferenceProfileIdentifier: `us.${S}` }))))?.name).toBe('ResourceNotFoundException');
     const av = await b.send(new GetFoundationModelAvailabilityCommand({ modelId: S }));
     expect(av).toMatchObject({ modelId: S, authorizationStatus: 'AUTHORIZED', regionAvailability: 'AVAILABLE' });
+    const fm = await b.send(new GetFoundationModelCommand({ modelIdentifier: O }));
+    expect(fm.modelDetails).toMatchObject({ modelId: O, modelArn: `arn:aws:bedrock:eu-west-1::foundation-model/${O}`, providerName: 'Anthropic' });
+    expect((await errOf(b.send(new GetFoundationModelCommand({ modelIdentifier: 'anthropic.claude-nope-v1:0' }))))?.name).toBe('ResourceNotFoundException');
+  });
+
+  it('a profile AWS changes (control API): GetInferenceProfile, ListInferenceProfiles and the runtime follow', async () => {
+    const b = new BedrockClient(sdkConfig(emu, 'eu-west-1', emu.admin));
+    await emu.control.changeProfile({ profileId: `eu.${S}`, sourceRegion: 'eu-west-1', destinations: ['eu-west-1', 'eu-west-2'] });
+    try {
+      const eu = await b.send(new GetInferenceProfileCommand({ inferenceProfileIdentifier: `eu.${S}` }));
+      expect(eu.models?.map((m) => m.modelArn)).toEqual([`arn:aws:bedrock:eu-west-1::foundation-model/${S}`, `arn:aws:bedrock:eu-west-2::foundation-model/${S}`]);
+      // A source AWS drops: gone from the list, and calling it is an invalid identifier.
+      await emu.control.changeProfile({ profileId: `eu.${S}`, sourceRegion: 'eu-west-1', destinations: [] });
+      const ids = (await b.send(new ListInferenceProfilesCommand({}))).inferenceProfileSummaries!.map((p) => p.inferenceProfileId);
+      expect(ids).not.toContain(`eu.${S}`);
+      const e = await errOf(runtime('eu-west-1', emu.admin).send(new ConverseCommand({ modelId: `eu.${S}`, messages: msg })));
+      expect(e).toMatchObject({ name: 'ValidationException', message: 'The provided model identifier is invalid.' });
+    } finally {
+      await emu.control.clearProfileChanges();
+    }
+    expect((await b.send(new GetInferenceProfileCommand({ inferenceProfileIdentifier: `eu.${S}` }))).models).toHaveLength(6);
   });
 
   it('the use-case form: missing, submitted, validated', async () => {
