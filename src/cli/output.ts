@@ -1,5 +1,5 @@
 // Rendering: data to stdout, talk to stderr (STYLE §6.3). --json writes exactly one document.
-import { isAwsOrNetworkError, networkLead, toAwsFailure } from '../aws/errors.js';
+import { isAwsOrNetworkError, networkLead, scrubMessage, toAwsFailure } from '../aws/errors.js';
 import { ByokError, EXIT, type ExitCode } from '../core/errors.js';
 import { troubleshoot } from '../core/troubleshooting.js';
 import type { Context } from './context.js';
@@ -46,7 +46,7 @@ export function renderError(ctx: Context, e: unknown): ExitCode {
       ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${e.message}\n`);
       if (e.hint) ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} ${e.hint}\n`);
     }
-    if (ctx.flags.debug && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
+    if (ctx.flags.debug && e.stack) ctx.io.stderr.write(`${scrubMessage(e.stack)}\n`); // --debug output is shared in tickets: scrubbed too
     return e.exitCode;
   }
   if (isAwsOrNetworkError(e)) {
@@ -63,7 +63,7 @@ export function renderError(ctx: Context, e: unknown): ExitCode {
       ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${what} [${f.category}]\n`);
       ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} ${hint}\n`);
     }
-    if (ctx.flags.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
+    if (ctx.flags.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${scrubMessage(e.stack)}\n`); // --debug output is shared in tickets: scrubbed too
     return exitCode;
   }
   const message = e instanceof Error ? e.message : String(e);
@@ -73,6 +73,6 @@ export function renderError(ctx: Context, e: unknown): ExitCode {
     ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${message}\n`);
     ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} this is a bug in byok or an unexpected environment; re-run with --debug for details.\n`);
   }
-  if (ctx.flags.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
+  if (ctx.flags.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${scrubMessage(e.stack)}\n`); // --debug output is shared in tickets: scrubbed too
   return EXIT.checkFailed;
 }
