@@ -85,6 +85,7 @@ export function evaluateFallback(input: FallbackInput): FallbackDecision {
   const region = typeof input.region === 'string' && isValidRegionName(input.region) ? input.region : undefined;
   let regionOk = region !== undefined;
   let regionDetail = region !== undefined ? `the retry would go to the platform endpoint in ${region}, the region of the original call` : 'the original region is unknown, so the retry cannot be pinned to it';
+  if (region !== undefined && input.platformRegions === undefined) regionDetail += " (the regions the platform serves were not given, so they were not checked)";
   if (region !== undefined && input.platformRegions !== undefined) {
     if (!input.platformRegions.includes(region)) {
       regionOk = false;

@@ -220,6 +220,11 @@ describe('policy', () => {
     expect(strict.code).toBe(1);
     expect(strict.body).toMatchObject({ decision: 'fail', retryable: true, category: 'throttled', targetRegion: null });
     await byok(['policy', 'set', 'warn']);
+    // As invoke sees it: with no platform credentials there is no region to fall back to.
+    const nowhere = await json(['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read']);
+    expect(nowhere.body).toMatchObject({ decision: 'fail', targetRegion: null });
+    expect((nowhere.body.reasons as string[]).join(' ')).toContain('no platform credentials');
+    await byok(['credentials', 'set', '--platform', '--regions', 'eu-west-1', '--access-key-id', AKIA, '--secret-access-key-stdin'], { stdin: `${SECRET}\n` });
     const warn = await json(['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read']);
     expect(warn.code).toBe(0);
     expect(warn.body).toMatchObject({ decision: 'fallback', requiresConfirmation: true, targetRegion: 'eu-west-1' });

@@ -549,3 +549,74 @@ describe('AWS changes an inference profile: the live list wins, inside the geogr
     expect(converses, 'only the opus probe used the Converse fault').toBe(99);
   });
 });
+
+describe('invoke decides on facts, and on the configuration as it is when it falls back', () => {
+  async function withPlatform(name: string) {
+    const w = await workspace({ geography: 'us', region: 'us-east-1' });
+    if (name !== 'ws') {
+      expect((await w.byok(['workspace', 'create', name, '--plan', 'scale'])).code).toBe(0);
+      await w.byok(['config', 'set', 'geography', 'us']);
+      await w.byok(['config', 'set', 'region', 'us-east-1']);
+    }
+    await w.setCredentials(w.admin);
+    const p = await emu.control.createAccount();
+    const r = await w.byok(['credentials', 'set', '--platform', '--regions', 'us-east-1', '--access-key-id', p.admin.accessKeyId, '--secret-access-key-stdin'], { stdin: `${p.admin.secretAccessKey}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    expect((await w.byok(['policy', 'set', 'allow'])).code).toBe(0);
+    const env = { BYOK_PLATFORM_ENDPOINT_URL: emu.url };
+    const fallbacks = async () => (JSON.parse((await w.byok(['audit', 'list', '--json', '--type', 'fallback'])).stdout) as { events: unknown[] }).events.length;
+    return { w, env, fallbacks };
+  }
+
+  it("a refused key never falls back, whatever the workspace is called (the name is not evidence)", async () => {
+    const { w, env, fallbacks } = await withPlatform('throttled-overloaded-lab');
+    await emu.control.addFault({ service: 'sts', accountId: w.accountId, count: 5, error: { code: 'AccessDenied' } });
+    const r = await w.byok(['invoke', '--json', 'hi'], { env });
+    expect(r.code, r.stdout).toBe(4);
+    const out = JSON.parse(r.stdout) as { servedBy: string | null; error: { category: string; hint: string }; fallback: { decision: string } };
+    expect(out.servedBy).toBeNull();
+    expect(out.fallback.decision).toBe('fail');
+    expect(out.error.category).toBe('iam-permission');
+    expect(await fallbacks()).toBe(0);
+  });
+
+  it('strict set while the BYOK call is in flight stops the fallback', async () => {
+    const { w, env, fallbacks } = await withPlatform('ws');
+    // Every SDK attempt (3) is throttled, slowly: the call is in flight for well over a second.
+    await emu.control.addFault({ service: 'bedrock-runtime', operation: 'Converse', accountId: w.accountId, count: 3, latencyMs: 500, error: { code: 'ThrottlingException' } });
+    const inflight = w.byok(['invoke', '--json', 'hi'], { env });
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await w.byok(['policy', 'set', 'strict'])).code).toBe(0);
+    const r = await inflight;
+    const out = JSON.parse(r.stdout) as { servedBy: string | null; fallback: { decision: string; reasons: string[] } };
+    expect(out.servedBy).toBeNull();
+    expect(out.fallback.decision).toBe('fail');
+    expect(out.fallback.reasons.join(' ')).toContain('configuration changed');
+    expect(await fallbacks()).toBe(0);
+    // Under allow, with nothing changing, the same failure does fall back: the test above is not vacuous.
+    await w.byok(['policy', 'set', 'allow']);
+    await emu.control.addFault({ service: 'bedrock-runtime', operation: 'Converse', accountId: w.accountId, count: 3, error: { code: 'ThrottlingException' } });
+    const ok = JSON.parse((await w.byok(['invoke', '--json', 'hi'], { env })).stdout) as { servedBy: string };
+    expect(ok.servedBy).toBe('platform');
+    expect(await fallbacks()).toBe(1);
+  });
+
+  it('only a workspace owner may replace or remove the platform credentials (the fallback target)', async () => {
+    const { w } = await withPlatform('ws');
+    const before = (await w.byok(['credentials', 'show', '--platform', '--json'])).stdout;
+    const set = await w.byok(['credentials', 'set', '--platform', '--regions', 'us-east-1', '--access-key-id', w.admin.accessKeyId, '--secret-access-key-stdin'], { stdin: `${w.admin.secretAccessKey}\n`, env: { BYOK_USER: 'mallory' } });
+    expect(set.code).toBe(2);
+    expect(set.stderr).toContain('Only a workspace owner');
+    expect((await w.byok(['credentials', 'remove', '--platform'], { env: { BYOK_USER: 'mallory' } })).code).toBe(2);
+    expect((await w.byok(['credentials', 'show', '--platform', '--json'])).stdout).toBe(before);
+  });
+
+  it('a stream that broke after printing part of the reply is not retried (two replies would mix)', async () => {
+    const { w, env, fallbacks } = await withPlatform('ws');
+    await emu.control.addFault({ service: 'bedrock-runtime', operation: 'ConverseStream', accountId: w.accountId, count: 1, midStream: true, error: { code: 'ThrottlingException' } });
+    const r = await w.byok(['invoke', '--stream', 'stream me please'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('already streamed');
+    expect(await fallbacks()).toBe(0);
+  });
+});

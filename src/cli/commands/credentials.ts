@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
 import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { isoNow, pickWorkspace, requireAccess, requireOwner } from './shared.js';
+import { isoNow, pickWorkspace, requireAccess, requireOwner, requirePlatformAdmin } from './shared.js';
 import { isValidRegionName } from '../../core/geography.js';
 import { registerCredentialsRefresh } from './credentials-refresh.js';
 
@@ -137,9 +137,10 @@ function parseRegions(raw: string | undefined): string[] {
 export async function runCredentialsSet(o: CredentialsSetOptions, ctx: Context): Promise<Output> {
   // Validate what we can before reading secrets, and check the workspace before touching stdin.
   const regions = o.platform ? parseRegions(o.regions) : undefined;
-  if (!o.platform) {
+  {
     const { doc } = await ctx.store().read();
-    requireOwner(ctx, pickWorkspace(ctx, doc), 'change BYOK credentials');
+    if (o.platform) requirePlatformAdmin(ctx, doc, 'set the platform credentials');
+    else requireOwner(ctx, pickWorkspace(ctx, doc), 'change BYOK credentials');
   }
   const { input, source } = await gatherCredentials(o, ctx);
   const valid = validateCredentials(input, ctx.now());
@@ -147,6 +148,7 @@ export async function runCredentialsSet(o: CredentialsSetOptions, ctx: Context):
   const stored = toStored(valid.value, source, ctx.now().toISOString());
   const { result } = await ctx.store().update((doc, tx) => {
     if (o.platform) {
+      requirePlatformAdmin(ctx, doc, 'set the platform credentials');
       doc.platform = { credentials: stored, regions: regions! };
       tx.audit({ type: 'platform-credentials-set', user: ctx.user, workspace: null, details: { accessKeyId: mask(stored.accessKeyId), regions: regions!.join(',') } });
       return null;
@@ -196,6 +198,7 @@ export async function runCredentialsShow(o: { platform?: boolean }, ctx: Context
 export async function runCredentialsRemove(o: { platform?: boolean }, ctx: Context): Promise<Output> {
   const { result } = await ctx.store().update((doc, tx) => {
     if (o.platform) {
+      requirePlatformAdmin(ctx, doc, 'remove the platform credentials');
       const had = doc.platform !== undefined;
       delete doc.platform;
       if (had) tx.audit({ type: 'platform-credentials-removed', user: ctx.user, workspace: null, details: {} });

@@ -2,13 +2,13 @@
 // (DESIGN §4.3). BYOK is always tried first; at most one fallback, in the same region, only
 // after its audit event is on disk.
 import type { Command } from 'commander';
-import { workspaceCatalog, type ConfigDoc, type Workspace } from '../../core/config-doc.js';
-import { AwsRefusedError, CancelledError, EXIT, UsageError } from '../../core/errors.js';
+import { workspaceCatalog, type ConfigDoc, type PlatformConfig, type Workspace } from '../../core/config-doc.js';
+import { ByokError, CancelledError, EXIT, UsageError } from '../../core/errors.js';
 import { evaluateFallback, type FallbackDecision } from '../../core/fallback.js';
 import type { ModelKey } from '../../core/geography.js';
 import { describeFindings, findCredentials } from '../../core/payload-guard.js';
 import { resolveRoute, type Route } from '../../core/routing.js';
-import type { ErrorCategory } from '../../core/error-classes.js';
+import { RETRYABLE_CATEGORIES, type ErrorCategory } from '../../core/error-classes.js';
 import { troubleshoot } from '../../core/troubleshooting.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
@@ -81,7 +81,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
   }
   const { doc } = await ctx.store().read();
   const ws = pickWorkspace(ctx, doc);
-  const { usableWorkspace, credentialsInUse } = await import('../../aws/credentials.js');
+  const { usableWorkspace, credentialsInUse, CredentialsRefusedError } = await import('../../aws/credentials.js');
   usableWorkspace(ctx, ws);
   await confirmIfRequired(ctx, ws);
   const routed = resolveRoute({ task: o.task, model: o.model, geography: ws.geography, region: ws.region, catalog: workspaceCatalog(ws) });
@@ -91,7 +91,8 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
   const { converse } = await import('../../aws/converse.js');
   const { toAwsFailure } = await import('../../aws/errors.js');
   const clockOffsetMs = ctx.now().getTime() - Date.now();
-  const onText = o.stream && !ctx.flags.json ? (t: string) => ctx.io.stdout.write(t) : undefined;
+  let streamed = 0;
+  const onText = o.stream && !ctx.flags.json ? (t: string) => { streamed += t.length; ctx.io.stdout.write(t); } : undefined;
   const attempts: Attempt[] = [];
 
   // 1. BYOK, always first.
@@ -103,27 +104,38 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
     attempts.push({ via: 'byok', ok: true, endpoint: byokEndpoint(ctx, route.region), region: route.region });
     return done(ctx, o, ws, route, conversation, r, attempts, null);
   } catch (e) {
-    if (e instanceof AwsRefusedError && e.code === 'session-expired') {
-      // An expired ASIA key fails before any call; it is still "credential expiration" to the policy.
-      failure = { code: 'ExpiredTokenException', status: 403, message: e.message, category: 'session-expired', retryable: true };
+    if (e instanceof CredentialsRefusedError) {
+      // Classified from what AWS said (or, for an expired ASIA key, from the expiry byok saw),
+      // never from byok's own sentence: that carries the workspace name, which decides nothing.
+      failure = e.failure ?? { code: 'ExpiredTokenException', status: 403, message: e.message, category: e.category, retryable: RETRYABLE_CATEGORIES.includes(e.category) };
       refusalHint = e.hint;
-    } else if (e instanceof UsageError || e instanceof CancelledError) {
-      throw e;
+    } else if (e instanceof ByokError) {
+      throw e; // usage, local state (locked, tampered: exit 3), cancellation
     } else {
       failure = toAwsFailure(e);
     }
   }
+  if (streamed > 0) refusalHint ??= `${streamed} characters of the reply had already been printed when the stream broke.`;
   attempts.push({ via: 'byok', ok: false, endpoint: byokEndpoint(ctx, route.region), region: route.region, error: { code: failure.code ?? null, status: failure.status ?? null, message: failure.message ?? null, category: failure.category } });
 
   // 2. The policy decides; the audit event must be written before any fallback.
   const operation = { kind: o.operationKind, markedFallbackEligible: o.fallbackEligible === true, autonomous: o.autonomous === true, environment: o.environment };
-  const platform = doc.platform;
-  const evalInput = { error: { code: failure.code, status: failure.status, message: failure.message }, operation, policy: ws.policy, region: route.region, platformRegions: platform?.regions ?? [] };
+  const evalInput = { error: { code: failure.code, status: failure.status, message: failure.message }, operation, policy: ws.policy, region: route.region, platformRegions: doc.platform?.regions ?? [] };
   let decision: FallbackDecision = evaluateFallback(evalInput);
-  if (decision.decision === 'fallback' && platform) {
+  if (decision.decision === 'fallback' && streamed > 0) {
+    // Part of the BYOK reply is already on stdout: a retry would print a second reply after it.
+    decision = { ...decision, decision: 'fail', targetRegion: null, reasons: [...decision.reasons, `no: ${streamed} characters of the BYOK reply were already streamed; a retry would mix two replies`] };
+  }
+  let platform: PlatformConfig | undefined;
+  if (decision.decision === 'fallback') {
     const endpoint = platformEndpoint(ctx, route.region);
     try {
-      await ctx.store().update((d: ConfigDoc, tx) => {
+      const { result } = await ctx.store().update((d: ConfigDoc, tx) => {
+        // Decide again on the document as it is now, under the lock: a policy set to strict, BYOK
+        // disabled or the platform credentials removed while the BYOK call ran all stop the fallback.
+        const w = d.workspaces[ws.name];
+        const fresh = evaluateFallback({ ...evalInput, policy: w?.policy ?? 'strict', platformRegions: w?.byokEnabled ? (d.platform?.regions ?? []) : [] });
+        if (fresh.decision !== 'fallback' || !w || !d.platform) return { decision: fresh, platform: undefined };
         tx.audit({
           type: 'fallback',
           user: ctx.user,
@@ -138,7 +150,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
             model: route.modelId,
             inferenceProfileId: route.inferenceProfileId,
             region: route.region,
-            policy: ws.policy,
+            policy: w.policy,
             // Written before the retry, so the request's size is known and the reply's is not yet:
             // the fallback-completed event that follows carries the counts Bedrock reported.
             inputTokens: Math.ceil(o.prompt.length / 4),
@@ -146,11 +158,16 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
             maxTokens: o.maxTokens,
           },
         });
-        if (ws.policy === 'warn') {
-          const w = d.workspaces[ws.name];
-          if (w) w.confirmationRequired = { since: ctx.now().toISOString(), reason: `fallback after ${failure.code ?? failure.category}` };
-        }
+        if (w.policy === 'warn') w.confirmationRequired = { since: ctx.now().toISOString(), reason: `fallback after ${failure.code ?? failure.category}` };
+        return { decision: fresh, platform: structuredClone(d.platform) };
       });
+      if (result.decision.decision !== 'fallback' || !result.platform) {
+        const changed = { ...result.decision, decision: 'fail' as const, targetRegion: null };
+        changed.reasons = [...changed.reasons, 'no: the configuration changed while the BYOK call ran (policy, BYOK enabled or platform credentials); decided again on it'];
+        return failed(ctx, ws, route, conversation, attempts, changed, failure, refusalHint);
+      }
+      decision = result.decision;
+      platform = result.platform;
     } catch (e) {
       decision = evaluateFallback({ ...evalInput, auditWritable: false });
       const why = e instanceof Error ? e.message : String(e);

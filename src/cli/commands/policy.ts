@@ -117,7 +117,8 @@ export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context):
     workspace = ws.name;
     policy ??= ws.policy;
     region ??= ws.region;
-    platformRegions = doc.platform?.regions;
+    // As invoke sees it: no platform credentials means no region to fall back to.
+    platformRegions = doc.platform?.regions ?? [];
   }
   const d = evaluateFallback({
     error: { code: o.errorCode, status: o.httpStatus, message: o.message },

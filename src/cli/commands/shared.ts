@@ -90,3 +90,13 @@ export function intParser(name: string, min: number, max: number): (v: string) =
 export function isoNow(ctx: Context): string {
   return ctx.now().toISOString();
 }
+
+/**
+ * The platform's own credentials are the fallback target of every workspace in this config: only
+ * someone who owns a workspace here may set or remove them (anyone, before the first workspace).
+ */
+export function requirePlatformAdmin(ctx: Context, doc: ConfigDoc, what: string): void {
+  const owners = [...new Set(Object.values(doc.workspaces).map((w) => w.owner))];
+  if (owners.length === 0 || owners.includes(ctx.user)) return;
+  throw new UsageError('platform-admin-only', `Only a workspace owner can ${what}; ${ctx.user} owns no workspace in this configuration.`, `Ask one of: ${owners.join(', ')}.`);
+}
