@@ -235,8 +235,10 @@ describe('--print-commands', () => {
     const printed = await w.byok(['iam', 'provision', '--print-commands']);
     expect(printed.code, printed.stderr).toBe(0);
     const script = join(w.t.dir, 'provision.sh');
-    const store = printed.stdout.split('\n').find((l) => l.includes('byok credentials set'))!.replace(/^#\s*/, '').replace('| byok credentials', `| "${process.execPath}" "${BYOK_BIN}" credentials`);
-    writeFileSync(script, `set -e\ncd "${w.t.dir}"\n${printed.stdout}\n${store}\n`);
+    // The only change: `byok` is this checkout's binary. No file may hold the secret.
+    const body = printed.stdout.replace('| byok credentials', `| "${process.execPath}" "${BYOK_BIN}" credentials`);
+    expect(printed.stdout).not.toMatch(/>\s*\S+\.txt/);
+    writeFileSync(script, `set -e\ncd "${w.t.dir}"\n${body}\n`);
     const env = { PATH: process.env.PATH, HOME: w.t.dir, ...w.env, AWS_DEFAULT_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' };
     const r = await run('/bin/sh', [script], { env, timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
@@ -249,5 +251,17 @@ describe('--print-commands', () => {
     const again = JSON.parse((await w.byok(['iam', 'provision', '--json'])).stdout);
     expect(again.steps.filter((s: { state: string }) => s.state === 'created' || s.state === 'updated')).toEqual([]);
     expect((await w.byok(['invoke', 'hi'], { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined })).code).toBe(0);
+  });
+
+  it('when byok cannot store the new secret, the printed commands delete the key again', async () => {
+    const w = await freshWorkspace('us', 'us-east-1');
+    const printed = await w.byok(['iam', 'provision', '--print-commands']);
+    const script = join(w.t.dir, 'provision.sh');
+    writeFileSync(script, `set -e\ncd "${w.t.dir}"\n${printed.stdout.replace('| byok credentials', `| "${process.execPath}" "${BYOK_BIN}" credentials`)}\n`);
+    // A key that does not open this config: byok refuses to write (exit 3).
+    const env = { PATH: process.env.PATH, HOME: w.t.dir, ...w.env, BYOK_KEY: Buffer.alloc(32, 7).toString('base64'), AWS_DEFAULT_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' };
+    const r = await run('/bin/sh', [script], { env, timeoutMs: 120_000 });
+    expect(r.code).not.toBe(0);
+    expect(await userKeys(w.acct.accountId)).toEqual([]);
   });
 });

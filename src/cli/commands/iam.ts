@@ -474,15 +474,17 @@ async function printCommands(ctx: Context, o: IamCommonOptions, ws: Workspace, u
     ...(p.value.placement === 'inline'
       ? [`aws iam put-user-policy --user-name ${userName} --policy-name ${POLICY_NAME} --policy-document ${sq(p.value.json)}`]
       : [`aws iam create-policy --policy-name ${POLICY_NAME} --policy-document ${sq(p.value.json)}`, `aws iam attach-user-policy --user-name ${userName} --policy-arn ${arn}`]),
-    `aws iam create-access-key --user-name ${userName} --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text > byok-key.txt`,
+    // The secret goes straight from AWS into byok's encrypted store: never into a file. If byok
+    // cannot store it, the new key is deleted again (its secret would be lost otherwise).
+    `aws iam create-access-key --user-name ${userName} --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text | { read -r id secret && printf '%s\n' "$secret" | byok credentials set --workspace ${ws.name} --access-key-id "$id" --secret-access-key-stdin || { aws iam delete-access-key --user-name ${userName} --access-key-id "$id"; false; }; }`,
   ];
   const lines = [
     `# byok iam provision for workspace ${ws.name}: ${route.geography} from ${route.region}, account ${account}`,
     `# Policy: ${p.value.placement}, ${p.value.size} characters — ${p.value.reason}.`,
     ...p.value.notes.map((n) => `# ${n}`),
-    ...commands,
-    '# The secret is shown once: store it in byok at once, then remove the file:',
-    `#   cut -f2 byok-key.txt | byok credentials set --workspace ${ws.name} --access-key-id "$(cut -f1 byok-key.txt)" --secret-access-key-stdin && rm byok-key.txt`,
+    ...commands.slice(0, -1),
+    '# The secret is shown once: it is piped straight into byok (never a file); if byok cannot store it, the key is deleted again.',
+    commands.at(-1)!,
   ];
   return { json: { accountId: account, workspace: ws.name, userName, placement: p.value.placement, policySize: p.value.size, commands }, lines };
 }
