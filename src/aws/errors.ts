@@ -15,10 +15,14 @@ export interface AwsFailure {
 }
 
 const ACCESS_KEY_ID = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g;
-const SECRET_LIKE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+// 40 characters as AWS issues them, 41 as one AWS sample has (core/credentials.ts accepts both).
+const SECRET_LIKE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40,41}(?![A-Za-z0-9/+=])/g;
+// Session tokens: long base64 runs (hundreds of characters).
+const TOKEN_LIKE = /[A-Za-z0-9/+=]{100,}/g;
 
 export function scrubMessage(message: string): string {
   return message
+    .replace(TOKEN_LIKE, '****************')
     .replace(ACCESS_KEY_ID, (id) => `${id.slice(0, 4)}************${id.slice(-4)}`)
     .replace(SECRET_LIKE, '****************');
 }

@@ -1,5 +1,6 @@
 // Streams, TTY facts and colour, decided once per run (STYLE §4: gh's IOStreams).
 import { Chalk, type ChalkInstance } from 'chalk';
+import { UsageError } from '../core/errors.js';
 
 export interface Io {
   stdin: NodeJS.ReadableStream;
@@ -35,7 +36,7 @@ export async function readAllStdin(stdin: NodeJS.ReadableStream, limit = 64 * 10
   for await (const chunk of stdin as AsyncIterable<Buffer | string>) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buf.length;
-    if (size > limit) throw new Error('stdin is larger than expected for a credential');
+    if (size > limit) throw new UsageError('stdin-too-large', `stdin holds more than ${Math.round(limit / 1024)} KiB; a credential is far smaller.`, 'Send only the secret (and, on the next line, the session token) on stdin.');
     chunks.push(buf);
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -16,7 +16,7 @@ export const FALLBACK_AUDIT_FIELDS = ['originalErrorCode', 'platformEndpoint', '
 export const GENESIS_HASH = '0'.repeat(64);
 
 const KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/;
-const SECRET = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/;
+const SECRET = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40,41}(?![A-Za-z0-9/+=])/;
 const TOKEN = /[A-Za-z0-9/+=]{100,}/;
 
 export function validateAuditEvent(e: AuditEventInput): { ok: true } | { ok: false; reason: string } {

@@ -234,6 +234,13 @@ describe('policy', () => {
     expect(Array.isArray(JSON.parse(standalone.stdout).reasons)).toBe(true);
   });
 
+  it('a flood on stdin is bad input (exit 2), not a crash, and nothing is stored', async () => {
+    const r = await byok(['credentials', 'set', '--access-key-id', AKIA, '--secret-access-key-stdin'], { stdin: 'a'.repeat(70_000) });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('stdin holds more than');
+    expect(r.stderr).not.toContain('bug in byok');
+  });
+
   it('refuses malformed evaluate input with exit 2', async () => {
     for (const args of [
       ['policy', 'evaluate', '--operation-kind', 'read'],

@@ -224,6 +224,9 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     const bad = await w.byok(['models', 'request-access', '--company-name', 'x'.repeat(129), '--yes']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('at most 128 characters');
+    const mars = await w.byok(['models', 'request-access', '--region', 'mars', '--company-name', 'x', '--yes']);
+    expect(mars.code).toBe(2);
+    expect(mars.stderr).toContain('not an AWS region name');
     const put = await w.json(['models', 'request-access', '--company-name', 'Example Bank', '--company-website', 'https://bank.example', '--intended-users', 'internal', '--industry', 'Financial services', '--use-cases', 'Internal coding assistant.', '--yes']);
     expect(put.code, JSON.stringify(put.body)).toBe(0);
     expect(put.body).toMatchObject({ submitted: true, account: w.accountId });

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { CheckResult } from '../../aws/checks.js';
 import type { LiveInferenceProfile, ModelAvailability, UseCaseForm } from '../../aws/bedrock.js';
 import { UsageError, EXIT, CancelledError } from '../../core/errors.js';
-import { isRegionInGeography, type LiveProfile } from '../../core/geography.js';
+import { isRegionInGeography, isValidRegionName, type LiveProfile } from '../../core/geography.js';
 import { MODELS, type ModelKey } from '../../core/models.js';
 import type { Route } from '../../core/routing.js';
 import type { Context } from '../context.js';
@@ -317,6 +317,7 @@ export async function runRequestAccess(o: RequestAccessOptions, ctx: Context): P
   if (o.profile !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(o.profile)) throw new UsageError('invalid-profile', `"${printable(o.profile)}" is not an AWS profile name.`, 'Profile names are letters, digits and . _ -');
   const { doc } = await ctx.store().read();
   let region = o.region?.trim().toLowerCase();
+  if (region !== undefined && !isValidRegionName(region)) throw new UsageError('invalid-region', `"${printable(o.region ?? '')}" is not an AWS region name.`, 'Use a name like eu-west-1 (or leave --region out to use the workspace region).');
   let wsName: string | null = null;
   if (doc.currentWorkspace !== undefined || ctx.flags.workspace !== undefined) {
     const ws = pickWorkspace(ctx, doc);
