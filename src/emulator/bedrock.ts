@@ -111,7 +111,10 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
   if (req.method === 'GET' && segs[0] === 'foundation-models' && segs.length === 1) {
     any('bedrock:ListFoundationModels');
     const provider = req.query.get('byProvider');
-    const list = FOUNDATION_MODELS.filter((m) => !provider || provider.toLowerCase() === 'anthropic').map((m) => modelSummary(m, region));
+    const inferenceType = req.query.get('byInferenceType');
+    const list = FOUNDATION_MODELS.map((m) => modelSummary(m, region))
+      .filter((m) => !provider || provider.toLowerCase() === 'anthropic')
+      .filter((m) => !inferenceType || m.inferenceTypesSupported.includes(inferenceType));
     return json(200, { modelSummaries: list });
   }
   if (req.method === 'GET' && segs[0] === 'foundation-models' && segs.length === 2) {

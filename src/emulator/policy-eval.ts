@@ -25,7 +25,30 @@ export function matchArn(pattern: string, arn: string): boolean {
   return pp.every((seg, i) => globToRegExp(seg, false).test(aa[i]!));
 }
 
-function conditionHolds(op: string, key: string, expected: string[], ctx: Record<string, string>): boolean {
+/** Numeric* and Date* operators; null where the operator is not one of them or a value does not parse. */
+function compareOrdered(operator: string, actual: string, expected: string): boolean | null {
+  const m = /^(Numeric|Date)(Equals|NotEquals|LessThan|LessThanEquals|GreaterThan|GreaterThanEquals)$/.exec(operator);
+  if (!m) return null;
+  const num = (v: string) => (m[1] === 'Numeric' ? Number(v) : /^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v));
+  const a = num(actual);
+  const b = num(expected);
+  if (Number.isNaN(a) || Number.isNaN(b)) return false;
+  switch (m[2]) {
+    case 'Equals': return a === b;
+    case 'NotEquals': return a !== b;
+    case 'LessThan': return a < b;
+    case 'LessThanEquals': return a <= b;
+    case 'GreaterThan': return a > b;
+    default: return a >= b;
+  }
+}
+
+/** Operators IAM accepts but the emulator does not evaluate (IP ranges): decided conservatively. */
+const UNEVALUATED = new Set(['IpAddress', 'NotIpAddress']);
+
+function conditionHolds(op: string, key: string, expected: string[], ctx: Record<string, string>, effect: 'Allow' | 'Deny'): boolean {
+  if (UNEVALUATED.has(op.replace(/^For(AnyValue|AllValues):/, '').replace(/IfExists$/, ''))) return effect === 'Deny'; // a Deny applies, an Allow does not
+
   let operator = op;
   let ifExists = false;
   let setOp: 'any' | 'all' | null = null;
@@ -41,27 +64,38 @@ function conditionHolds(op: string, key: string, expected: string[], ctx: Record
     operator = operator.slice(0, -'IfExists'.length);
   }
   const actualKey = Object.keys(ctx).find((k) => k.toLowerCase() === key.toLowerCase());
+  // Null: "true" holds when the key is absent, "false" when it is present.
+  if (operator === 'Null') return expected.some((e) => (e.toLowerCase() === 'true') === (actualKey === undefined));
   if (actualKey === undefined) {
     if (ifExists) return true;
-    if (setOp === 'all') return true;
+    if (setOp === 'all') return true; // ForAllValues over an empty set is true
+    if (setOp === 'any') return false; // ForAnyValue over an empty set is false, negated or not
     return operator.includes('Not');
   }
   const actual = ctx[actualKey]!;
   const test = (e: string): boolean => {
     switch (operator) {
-      case 'StringEquals': case 'ArnEquals': return actual === e;
+      case 'StringEquals': return actual === e;
+      // IAM: ArnEquals and ArnLike behave alike (per-segment wildcards).
+      case 'ArnEquals': return matchArn(e, actual);
       case 'StringEqualsIgnoreCase': return actual.toLowerCase() === e.toLowerCase();
       case 'StringLike': return globToRegExp(e, false).test(actual);
       case 'ArnLike': return matchArn(e, actual);
       case 'Bool': return actual.toLowerCase() === e.toLowerCase();
-      default: return false;
+      case 'BinaryEquals': return actual === e;
+      default: {
+        const cmp = compareOrdered(operator, actual, e);
+        return cmp ?? false;
+      }
     }
   };
   switch (operator) {
-    case 'StringNotEquals': case 'ArnNotEquals': return !expected.some((e) => actual === e);
+    case 'StringNotEquals': return !expected.some((e) => actual === e);
+    case 'ArnNotEquals': return !expected.some((e) => matchArn(e, actual));
     case 'StringNotEqualsIgnoreCase': return !expected.some((e) => actual.toLowerCase() === e.toLowerCase());
     case 'StringNotLike': return !expected.some((e) => globToRegExp(e, false).test(actual));
     case 'ArnNotLike': return !expected.some((e) => matchArn(e, actual));
+    case 'NumericNotEquals': case 'DateNotEquals': return expected.every((e) => compareOrdered(operator, actual, e) === true);
     default: return expected.some(test);
   }
 }
@@ -74,7 +108,7 @@ function statementMatches(s: PolicyStatement, req: AuthzRequest): boolean {
   for (const [op, keys] of Object.entries(s.Condition ?? {})) {
     for (const [key, value] of Object.entries(keys)) {
       const expected = (Array.isArray(value) ? value : [value]).map(String);
-      if (!conditionHolds(op, key, expected, req.context)) return false;
+      if (!conditionHolds(op, key, expected, req.context, s.Effect === 'Deny' ? 'Deny' : 'Allow')) return false;
     }
   }
   return true;
@@ -107,8 +141,18 @@ export function parsePolicyDocument(text: string): PolicyDocument | null {
   if (statements.length === 0) return null;
   for (const s of statements) {
     if (typeof s !== 'object' || s === null || (s.Effect !== 'Allow' && s.Effect !== 'Deny')) return null;
-    if (s.Action === undefined && s.NotAction === undefined) return null;
-    if (s.Resource === undefined && s.NotResource === undefined) return null;
+    // Exactly one of Action / NotAction, and of Resource / NotResource.
+    if ((s.Action === undefined) === (s.NotAction === undefined)) return null;
+    if ((s.Resource === undefined) === (s.NotResource === undefined)) return null;
+    for (const op of Object.keys(s.Condition ?? {})) if (!KNOWN_OPERATORS.has(op.replace(/^For(AnyValue|AllValues):/, '').replace(/IfExists$/, ''))) return null;
   }
   return d;
 }
+
+/** IAM's condition operators (IfExists and set prefixes aside); any other is malformed, as on AWS. */
+const KNOWN_OPERATORS = new Set([
+  'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
+  'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
+  'DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals',
+  'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress', 'ArnEquals', 'ArnNotEquals', 'ArnLike', 'ArnNotLike', 'Null',
+]);

@@ -78,7 +78,6 @@ export function handleIam(op: string, c: QueryContext): string {
   if (principal.kind === 'session') throw new AwsError('InvalidClientTokenId');
   const acct = state.data.accounts[principal.accountId]!;
   const iso = new Date(state.now()).toISOString();
-  const userArn = (name: string) => `arn:aws:iam::${acct.id}:user/${name}`;
   const findUser = (name: string): User => {
     const u = acct.users[name.toLowerCase()];
     // Not in the reference; the same text appears in a real AWS response quoted in
@@ -109,11 +108,15 @@ export function handleIam(op: string, c: QueryContext): string {
     case 'CreateUser': {
       const name = need(params, 'UserName');
       if (!USER_NAME.test(name)) throw new AwsError('InvalidInput', `1 validation error detected: Value '${name}' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`);
-      c.authorize('iam:CreateUser', userArn(name));
+      const path = params.get('Path') ?? '/';
+      if (!/^\/([\x21-\x7e]*\/)?$/.test(path) || path.length > 512) throw new AwsError('InvalidInput', `1 validation error detected: Value '${path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`);
+      // The ARN carries the path: arn:aws:iam::ACCOUNT:user/PATH/NAME.
+      const arn = `arn:aws:iam::${acct.id}:user${path}${name}`;
+      c.authorize('iam:CreateUser', arn);
       if (acct.users[name.toLowerCase()]) throw new AwsError('EntityAlreadyExists', `User with name ${name} already exists.`);
       const tags: User['tags'] = [];
       for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) tags.push({ Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' });
-      const u: User = { name, id: newId('AIDA'), arn: userArn(name), path: params.get('Path') ?? '/', createDate: iso, tags, inline: {}, attached: [] };
+      const u: User = { name, id: newId('AIDA'), arn, path, createDate: iso, tags, inline: {}, attached: [] };
       acct.users[name.toLowerCase()] = u;
       return done(userXml(u));
     }
@@ -125,15 +128,18 @@ export function handleIam(op: string, c: QueryContext): string {
     case 'TagUser': {
       const u = findUser(need(params, 'UserName'));
       c.authorize('iam:TagUser', u.arn);
+      // All or nothing: the tags are checked on a copy and kept only if the whole request is valid.
+      const next = u.tags.map((t) => ({ ...t }));
       for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) {
         const Key = params.get(`Tags.member.${i}.Key`)!;
         const Value = params.get(`Tags.member.${i}.Value`) ?? '';
         if (Key.length > 128 || Value.length > 256) throw new AwsError('InvalidInput', 'Tag key or value exceeds the allowed length.');
-        const t = u.tags.find((x) => x.Key === Key);
+        const t = next.find((x) => x.Key === Key);
         if (t) t.Value = Value;
-        else u.tags.push({ Key, Value });
+        else next.push({ Key, Value });
       }
-      if (u.tags.length > 50) throw new AwsError('LimitExceeded', 'Cannot exceed quota for TagsPerUser: 50');
+      if (next.length > 50) throw new AwsError('LimitExceeded', 'Cannot exceed quota for TagsPerUser: 50');
+      u.tags = next;
       return done(null);
     }
     case 'DeleteUser': {

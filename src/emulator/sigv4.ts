@@ -65,6 +65,8 @@ export async function verifyRequest(
   } else {
     const k = state.data.keys[auth.accessKeyId];
     if (!k || k.status !== 'Active' || k.usableFrom > now) throw new AwsError(CODES.unknownKey[protocol] as 'InvalidClientTokenId');
+    // Reference §5.2: long-term keys sent with a (stale) session token are refused as an invalid token.
+    if (token !== undefined && token !== '') throw new AwsError(CODES.unknownKey[protocol] as 'InvalidClientTokenId');
     secret = k.secret;
     principal = state.principalFor(k.accountId, k.userName, k.id, 'long-term');
   }

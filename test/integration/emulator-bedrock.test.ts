@@ -59,6 +59,8 @@ describe('control plane', () => {
     const b = new BedrockClient(sdkConfig(emu, 'eu-west-1', emu.admin));
     const models = await b.send(new ListFoundationModelsCommand({ byProvider: 'Anthropic' }));
     expect(models.modelSummaries?.map((m) => m.modelId).sort()).toEqual([O, S]);
+    // Neither model is invocable on demand (profiles only): the filter honours that.
+    expect((await b.send(new ListFoundationModelsCommand({ byInferenceType: 'ON_DEMAND' }))).modelSummaries).toEqual([]);
     const list = await b.send(new ListInferenceProfilesCommand({}));
     const ids = list.inferenceProfileSummaries!.map((p) => p.inferenceProfileId).sort();
     expect(ids).toEqual([`eu.${O}`, `eu.${S}`, `global.${O}`, `global.${S}`]);

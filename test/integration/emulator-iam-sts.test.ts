@@ -51,6 +51,15 @@ describe('STS', () => {
     expect(e).toMatchObject({ name: 'SignatureDoesNotMatch' });
     expect((e as Error).message).toMatch(/Signature not yet current/);
   });
+
+  it('long-term keys sent with a stale session token are refused (reference §5.2), on both protocols', async () => {
+    const stale = { ...emu.admin, sessionToken: 'bogus-stale-token' };
+    const e = await new STSClient(sdkConfig(emu, 'us-east-1', stale)).send(new GetCallerIdentityCommand({})).catch((x: Error) => x);
+    expect(e).toMatchObject({ name: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.' });
+    const { BedrockRuntimeClient, ConverseCommand } = await import('@aws-sdk/client-bedrock-runtime');
+    const rt = await new BedrockRuntimeClient(sdkConfig(emu, 'us-east-1', stale)).send(new ConverseCommand({ modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', messages: [{ role: 'user', content: [{ text: 'hi' }] }] })).catch((x: Error) => x);
+    expect(rt).toMatchObject({ name: 'UnrecognizedClientException' });
+  });
 });
 
 describe('IAM', () => {
@@ -69,6 +78,14 @@ describe('IAM', () => {
     expect(await errName(iam.send(new PutUserPolicyCommand({ UserName: 'byok-bedrock', PolicyName: 'p3', PolicyDocument: '{not json' })))).toBe('MalformedPolicyDocumentException');
     expect(await errName(iam.send(new DeleteUserCommand({ UserName: 'byok-bedrock' })))).toBe('DeleteConflictException');
     await iam.send(new DeleteUserPolicyCommand({ UserName: 'byok-bedrock', PolicyName: 'p1' }));
+  });
+
+  it('a user path is part of its ARN; TagUser over the 50-tag limit changes nothing', async () => {
+    const u = await iam.send(new CreateUserCommand({ UserName: 'pathed', Path: '/team/' }));
+    expect(u.User?.Arn).toBe(`arn:aws:iam::${emu.admin.accountId}:user/team/pathed`);
+    const tags = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    expect(await errName(iam.send(new TagUserCommand({ UserName: 'pathed', Tags: tags })))).toBe('LimitExceededException');
+    expect((await iam.send(new GetUserCommand({ UserName: 'pathed' }))).User?.Tags ?? []).toEqual([]);
   });
 
   it('managed policies: 6,144 characters, five versions, default protected, attach and detach', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicies, matchArn } from '../../../src/emulator/policy-eval.js';
+import { evaluatePolicies, matchArn, parsePolicyDocument } from '../../../src/emulator/policy-eval.js';
 import type { PolicyDocument } from '../../../src/emulator/types.js';
 
 const doc = (...Statement: PolicyDocument['Statement'][]): PolicyDocument => ({ Version: '2012-10-17', Statement: Statement.flat() });
@@ -21,6 +21,15 @@ describe('evaluatePolicies', () => {
     ['StringNotEquals', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': 'eu-west-1' } } })], 'allow'],
     ['values OR', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': ['eu-west-1', 'us-east-1'] } } })], 'allow'],
     ['keys AND', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1', 'bedrock:InferenceProfileArn': 'nope' } } })], 'implicit-deny'],
+    // Found in review: Null, ArnEquals wildcards, ForAnyValue over a missing key, ordered operators.
+    ['Null true: a Deny on calls without a profile does not hit a profile call', [doc({ Effect: 'Allow', Action: '*', Resource: '*' }), doc({ Effect: 'Deny', Action: '*', Resource: '*', Condition: { Null: { 'bedrock:InferenceProfileArn': 'true' } } })], 'allow'],
+    ['Null true: it hits a call without the key', [doc({ Effect: 'Allow', Action: '*', Resource: '*' }), doc({ Effect: 'Deny', Action: '*', Resource: '*', Condition: { Null: { 'aws:SourceVpce': 'true' } } })], 'explicit-deny'],
+    ['Null false: the key is present', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { Null: { 'bedrock:InferenceProfileArn': 'false' } } })], 'allow'],
+    ['ArnEquals takes wildcards like ArnLike', [doc({ Effect: 'Allow', Action: '*', Resource: '*' }), doc({ Effect: 'Deny', Action: '*', Resource: '*', Condition: { ArnEquals: { 'bedrock:InferenceProfileArn': 'arn:aws:bedrock:*:*:inference-profile/us.*' } } })], 'explicit-deny'],
+    ['ForAnyValue over a missing key is false, negated or not', [doc({ Effect: 'Allow', Action: '*', Resource: '*' }), doc({ Effect: 'Deny', Action: '*', Resource: '*', Condition: { 'ForAnyValue:StringNotEquals': { 'aws:SourceVpce': 'vpce-1' } } })], 'allow'],
+    ['NumericLessThan', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { NumericLessThan: { 'x:n': '10' } } })], 'implicit-deny'],
+    ['an IP condition the emulator does not evaluate: a Deny applies', [doc({ Effect: 'Allow', Action: '*', Resource: '*' }), doc({ Effect: 'Deny', Action: '*', Resource: '*', Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } })], 'explicit-deny'],
+    ['an IP condition the emulator does not evaluate: an Allow does not', [doc({ Effect: 'Allow', Action: '*', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } })], 'implicit-deny'],
   ] as const)('%s → %s', (_n, docs, expected) => {
     expect(evaluatePolicies([...docs], req)).toBe(expected);
   });
@@ -29,5 +38,18 @@ describe('evaluatePolicies', () => {
     expect(matchArn('arn:aws:bedrock:::foundation-model/*', req.resource)).toBe(false);
     expect(matchArn('arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0', 'arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0')).toBe(true);
     expect(matchArn('arn:aws:iam::*:user/*', 'arn:aws:iam::123456789012:user/bob')).toBe(true);
+  });
+});
+
+describe('parsePolicyDocument (MalformedPolicyDocument)', () => {
+  it.each([
+    ['Action and NotAction together', { Statement: [{ Effect: 'Allow', Action: '*', NotAction: 'iam:*', Resource: '*' }] }],
+    ['no Resource', { Statement: [{ Effect: 'Allow', Action: '*' }] }],
+    ['an unknown condition operator', { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Condition: { StringEqualz: { 'aws:RequestedRegion': 'us-east-1' } } }] }],
+  ])('refuses %s', (_n, d) => {
+    expect(parsePolicyDocument(JSON.stringify(d))).toBeNull();
+  });
+  it('accepts IAM operators it does not evaluate, and set/IfExists forms', () => {
+    expect(parsePolicyDocument(JSON.stringify({ Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' }, 'ForAnyValue:StringLikeIfExists': { 'aws:TagKeys': 'x*' }, DateGreaterThan: { 'aws:CurrentTime': '2026-01-01T00:00:00Z' } } }] }))).not.toBeNull();
   });
 });
