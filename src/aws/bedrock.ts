@@ -95,14 +95,11 @@ export async function getInferenceProfile(client: BedrockControl, id: string): P
 
 /** ListInferenceProfiles, all pages, system-defined profiles only (the cross-region ones). */
 export async function listInferenceProfiles(client: BedrockControl): Promise<LiveInferenceProfile[]> {
-  const { ListInferenceProfilesCommand } = await import('@aws-sdk/client-bedrock');
+  const { paginateListInferenceProfiles } = await import('@aws-sdk/client-bedrock');
   const out: LiveInferenceProfile[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < 50; page++) {
-    const r = await client.send(new ListInferenceProfilesCommand({ maxResults: 1000, typeEquals: 'SYSTEM_DEFINED', nextToken }));
-    for (const p of r.inferenceProfileSummaries ?? []) out.push(toProfile(p));
-    nextToken = r.nextToken;
-    if (!nextToken) break;
+  // The SDK's own paginator follows nextToken (and stops on a repeated token).
+  for await (const page of paginateListInferenceProfiles({ client, pageSize: 1000 }, { typeEquals: 'SYSTEM_DEFINED' })) {
+    for (const p of page.inferenceProfileSummaries ?? []) out.push(toProfile(p));
   }
   return out;
 }
