@@ -3,7 +3,9 @@
 // side once the credentials are ready; a failure becomes a check with its category and the
 // document's troubleshooting steps (core/troubleshooting.ts), never a thrown error.
 import type { Context } from '../cli/context.js';
-import { pickWorkspace, requireAccess } from '../cli/commands/shared.js';
+import { pickWorkspace, requireAccess, type Role } from '../cli/commands/shared.js';
+import { mask } from '../core/credentials.js';
+import { checkPlan } from '../core/plans.js';
 import { workspaceCatalog, type Workspace } from '../core/config-doc.js';
 import { ByokError } from '../core/errors.js';
 import { MODELS, type ModelKey } from '../core/models.js';
@@ -43,10 +45,15 @@ export function pass(name: string, detail: string): CheckResult {
   return { name, ok: true, status: 'pass', detail, category: null, hint: null };
 }
 
-export function problemCheck(name: string, problem: Problem, detail: string, lead?: string, status: CheckStatus = 'fail'): CheckResult {
+export function skip(name: string, detail: string): CheckResult {
+  return { name, ok: false, status: 'skip', detail, category: null, hint: null };
+}
+
+/** A failed (or warning) check with the document's steps for `problem`; `category` overrides the one shown. */
+export function problemCheck(name: string, problem: Problem, detail: string, lead?: string, status: CheckStatus = 'fail', category: Problem = problem): CheckResult {
   const t = troubleshoot(problem);
   const hint = [lead, ...t.steps].filter((s): s is string => s !== undefined && s !== '').join(' ');
-  return { name, ok: status !== 'fail', status, detail, category: problem, hint, steps: t.steps };
+  return { name, ok: status !== 'fail', status, detail, category, hint, steps: t.steps };
 }
 
 export function describeFailure(f: AwsFailure): string {
@@ -81,20 +88,21 @@ function leadFor(f: AwsFailure): string | undefined {
   return undefined;
 }
 
-/** Workspace preconditions for using BYOK at all, as checks (doctor lists them; test-connection stops at the first). */
-export function workspaceChecks(ws: Workspace): CheckResult[] {
-  const out: CheckResult[] = [];
-  out.push(
+/**
+ * The product document's "BYOK not working in workspace" checks: owner configured, BYOK enabled,
+ * plan eligible. doctor lists them all (with `role`, a member is told they inherit the owner's
+ * BYOK); test-connection stops at a failed one of the first two.
+ */
+export function workspaceChecks(ws: Workspace, role?: Role): CheckResult[] {
+  const who = role === 'member' ? ` (you are a member; members inherit the owner's BYOK)` : '';
+  const plan = checkPlan(ws.plan);
+  return [
     ws.credentials
-      ? pass('owner-configured', `the owner (${ws.owner}) has configured BYOK credentials`)
-      : problemCheck('owner-configured', 'owner-not-configured', `the workspace owner (${ws.owner}) has not configured BYOK credentials for ${ws.name}`),
-  );
-  out.push(
-    ws.byokEnabled
-      ? pass('byok-enabled', 'BYOK is enabled')
-      : problemCheck('byok-enabled', 'byok-disabled', `BYOK is disabled in workspace ${ws.name}`),
-  );
-  return out;
+      ? pass('owner-configured', `the owner (${ws.owner}) has configured BYOK: ${mask(ws.credentials.accessKeyId)}${who}`)
+      : problemCheck('owner-configured', 'owner-not-configured', `the workspace owner (${ws.owner}) has not configured BYOK credentials for ${ws.name}${who}`),
+    ws.byokEnabled ? pass('byok-enabled', 'BYOK is enabled') : problemCheck('byok-enabled', 'byok-disabled', `BYOK is disabled in workspace ${ws.name}`),
+    plan.ok ? pass('plan-eligible', `the owner's plan (${plan.value.label}) includes BYOK`) : problemCheck('plan-eligible', 'plan-ineligible', plan.error.reason, plan.error.hint),
+  ];
 }
 
 /** The route for each model, or the refusal as a check (APAC has no Opus profile: a warning, not a failure). */
@@ -110,14 +118,11 @@ export function routesFor(ws: Workspace): { routes: Partial<Record<ModelKey, Rou
     const e = r.error;
     const name = `${model}.route`;
     if (e.code === 'model-not-in-geography' && model === 'opus' && ws.geography === 'apac') {
-      const c = problemCheck(name, 'apac-opus-unavailable', e.reason, undefined, 'warn');
-      c.category = 'region-mismatch';
+      const c = problemCheck(name, 'apac-opus-unavailable', e.reason, undefined, 'warn', 'region-mismatch');
       c.hint = e.hint ?? c.hint; // the refusal's own hint already says what the steps say
       refusals.push(c);
     } else if (e.code === 'region-outside-geography') {
-      const c = problemCheck(name, 'region-outside-geography', e.reason, e.hint);
-      c.category = 'region-mismatch';
-      refusals.push(c);
+      refusals.push(problemCheck(name, 'region-outside-geography', e.reason, e.hint, 'fail', 'region-mismatch'));
     } else if (e.code === 'geography-not-set' || e.code === 'region-not-set') {
       refusals.push({ name, ok: false, status: 'fail', detail: e.reason, category: 'region-mismatch', hint: e.hint });
     } else {
@@ -192,7 +197,7 @@ export async function runConnectionChecks(ctx: Context, o: ConnectionTestOptions
     r.durationMs = Date.now() - started;
     return r;
   };
-  const pre = workspaceChecks(ws).filter((c) => !c.ok);
+  const pre = workspaceChecks(ws).filter((c) => !c.ok && c.name !== 'plan-eligible');
   if (pre.length > 0) return finish({ ...base, checks: pre });
   prefetchSdk();
   const { routes, refusals } = routesFor(ws);

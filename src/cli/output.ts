@@ -1,5 +1,6 @@
 // Rendering: data to stdout, talk to stderr (STYLE §6.3). --json writes exactly one document.
 import { isAwsOrNetworkError, networkLead, scrubMessage, toAwsFailure } from '../aws/errors.js';
+import { REFUSED_CATEGORIES } from '../core/error-classes.js';
 import { ByokError, EXIT, type ExitCode } from '../core/errors.js';
 import { troubleshoot } from '../core/troubleshooting.js';
 import type { Context } from './context.js';
@@ -55,8 +56,7 @@ export function renderError(ctx: Context, e: unknown): ExitCode {
     const f = toAwsFailure(e);
     const what = f.network ? `could not reach AWS: ${f.code}${f.message ? ` — ${f.message}` : ''}` : `AWS answered ${f.code ?? `HTTP ${f.status ?? '?'}`}${f.message ? `: ${f.message}` : ''}`;
     const hint = [f.network ? networkLead(f) : undefined, ...troubleshoot(f.category).steps].filter(Boolean).join(' ');
-    const refused = ['credential-invalid', 'session-expired', 'iam-permission', 'model-access-denied'].includes(f.category);
-    const exitCode = refused ? EXIT.awsRefused : EXIT.checkFailed;
+    const exitCode = REFUSED_CATEGORIES.includes(f.category) ? EXIT.awsRefused : EXIT.checkFailed;
     if (ctx.flags.json) {
       ctx.io.stdout.write(`${JSON.stringify({ ok: false, error: { code: f.code ?? 'aws-error', kind: 'aws', category: f.category, message: what, hint, exitCode } }, null, 2)}\n`);
     } else {

@@ -9,6 +9,8 @@ export const ERROR_CATEGORIES = [
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
 export const RETRYABLE_CATEGORIES: readonly ErrorCategory[] = ['session-expired', 'throttled', 'service-unavailable'];
+/** AWS refused the identity itself (authentication, permission, model access): exit 4 (DESIGN §2). */
+export const REFUSED_CATEGORIES: readonly ErrorCategory[] = ['credential-invalid', 'session-expired', 'iam-permission', 'model-access-denied'];
 
 export interface Classification {
   category: ErrorCategory;

@@ -2,68 +2,35 @@
 // mapped to the document's steps (core/troubleshooting.ts). Nothing here prints a secret: AWS
 // messages pass through src/aws/errors.ts scrubbing, keys through mask().
 import type { Command } from 'commander';
-import type { CheckResult, ConnectionReport } from '../../aws/checks.js';
+import { pass, problemCheck, skip, workspaceChecks, type CheckResult, type ConnectionReport } from '../../aws/checks.js';
 import { workspaceCatalog, type Workspace } from '../../core/config-doc.js';
 import { expiryStatus, mask } from '../../core/credentials.js';
 import { checkRegion } from '../../core/geography.js';
 import { MODELS } from '../../core/models.js';
-import { checkPlan } from '../../core/plans.js';
-import { troubleshoot, type Problem } from '../../core/troubleshooting.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
 import { startSpinner } from '../spinner.js';
-import { pickWorkspace, requireAccess, type Role } from './shared.js';
+import { pickWorkspace, requireAccess } from './shared.js';
 import { checkJson, connectionJson, renderChecks } from './test-connection.js';
 
 /** ASIA keys closer than this to expiry are a warning: reconfigure before they stop working. */
 const EXPIRY_WARNING_MS = 60 * 60_000;
 
-function pass(name: string, detail: string): CheckResult {
-  return { name, ok: true, status: 'pass', detail, category: null, hint: null };
-}
-function skip(name: string, detail: string): CheckResult {
-  return { name, ok: false, status: 'skip', detail, category: null, hint: null };
-}
-function problem(name: string, p: Problem, detail: string, lead?: string, status: 'fail' | 'warn' = 'fail', category?: Problem): CheckResult {
-  const t = troubleshoot(p);
-  return {
-    name,
-    ok: status !== 'fail',
-    status,
-    detail,
-    category: category ?? p,
-    hint: [lead, ...t.steps].filter((s): s is string => !!s).join(' '),
-    steps: t.steps,
-  };
-}
-
-function workspaceChecks(ws: Workspace, role: Role): CheckResult[] {
-  const who = role === 'member' ? ` (you are a member; members inherit the owner's BYOK)` : '';
-  const out: CheckResult[] = [];
-  out.push(ws.credentials
-    ? pass('owner-configured', `the owner (${ws.owner}) has configured BYOK: ${mask(ws.credentials.accessKeyId)}${who}`)
-    : problem('owner-configured', 'owner-not-configured', `the workspace owner (${ws.owner}) has not configured BYOK credentials for ${ws.name}${who}`));
-  out.push(ws.byokEnabled ? pass('byok-enabled', 'BYOK is enabled') : problem('byok-enabled', 'byok-disabled', `BYOK is disabled in workspace ${ws.name}`));
-  const plan = checkPlan(ws.plan);
-  out.push(plan.ok ? pass('plan-eligible', `the owner's plan (${plan.value.label}) includes BYOK`) : problem('plan-eligible', 'plan-ineligible', plan.error.reason, plan.error.hint));
-  return out;
-}
-
 function regionCheck(ws: Workspace, report: ConnectionReport | null): CheckResult {
   if (!ws.geography || !ws.region) {
-    return problem('region', 'region-outside-geography', `no ${ws.geography ? 'region' : 'geography'} is set`, ws.geography ? 'Run: byok config set region REGION' : 'Run: byok config set geography global|us|eu|apac, then byok config set region REGION', 'fail', 'region-mismatch');
+    return problemCheck('region', 'region-outside-geography', `no ${ws.geography ? 'region' : 'geography'} is set`, ws.geography ? 'Run: byok config set region REGION' : 'Run: byok config set geography global|us|eu|apac, then byok config set region REGION', 'fail', 'region-mismatch');
   }
   const r = checkRegion(ws.geography, ws.region, workspaceCatalog(ws));
-  if (!r.ok) return problem('region', 'region-outside-geography', r.error.reason, r.error.hint, 'fail', 'region-mismatch');
+  if (!r.ok) return problemCheck('region', 'region-outside-geography', r.error.reason, r.error.hint, 'fail', 'region-mismatch');
   const mismatched = report?.checks.filter((c) => c.category === 'region-mismatch' && c.status === 'fail') ?? [];
   if (mismatched.length > 0) {
-    return problem('region', 'region-mismatch', mismatched.map((c) => `${c.name}: ${c.detail}`).join('; '));
+    return problemCheck('region', 'region-mismatch', mismatched.map((c) => `${c.name}: ${c.detail}`).join('; '));
   }
   const warned = report?.checks.filter((c) => c.category === 'region-mismatch' && c.status === 'warn') ?? [];
   const served = (['sonnet', 'opus'] as const).filter((m) => r.value.models[m] !== null).map((m) => `${MODELS[m].name} via ${r.value.models[m]!.profileId}`);
   if (warned.length > 0 || r.value.notes.length > 0) {
-    const w = problem('region', ws.geography === 'apac' ? 'apac-opus-unavailable' : 'region-mismatch', `${ws.region} in ${ws.geography}: ${served.join(', ') || 'no model'}; ${[...r.value.notes, ...warned.map((c) => c.detail)][0]}`, undefined, 'warn', 'region-mismatch');
+    const w = problemCheck('region', ws.geography === 'apac' ? 'apac-opus-unavailable' : 'region-mismatch', `${ws.region} in ${ws.geography}: ${served.join(', ') || 'no model'}; ${[...r.value.notes, ...warned.map((c) => c.detail)][0]}`, undefined, 'warn', 'region-mismatch');
     return w;
   }
   return pass('region', `${ws.region} is a source region of the ${ws.geography} profiles: ${served.join(', ')}`);
@@ -76,11 +43,11 @@ function sessionCheck(ctx: Context, ws: Workspace, report: ConnectionReport | nu
   if (c.accessKeyId.startsWith('ASIA')) {
     const st = expiryStatus(c.expiresAt, now, EXPIRY_WARNING_MS);
     if (st === 'expired' || st === 'none') {
-      return problem('session-token-expiry', 'session-expired', `temporary key ${mask(c.accessKeyId)}: session_token_expires_at ${c.expiresAt ?? '(missing)'} has passed`, 'Temporary (ASIA) credentials cannot be refreshed: reconfigure with new ones.');
+      return problemCheck('session-token-expiry', 'session-expired', `temporary key ${mask(c.accessKeyId)}: session_token_expires_at ${c.expiresAt ?? '(missing)'} has passed`, 'Temporary (ASIA) credentials cannot be refreshed: reconfigure with new ones.');
     }
     const mins = Math.round((new Date(c.expiresAt!).getTime() - now.getTime()) / 60_000);
     if (st === 'expiring') {
-      return problem('session-token-expiry', 'session-expired', `temporary key ${mask(c.accessKeyId)} expires at ${c.expiresAt} (in ${mins} min) and cannot be refreshed`, 'Reconfigure with new credentials before then.', 'warn');
+      return problemCheck('session-token-expiry', 'session-expired', `temporary key ${mask(c.accessKeyId)} expires at ${c.expiresAt} (in ${mins} min) and cannot be refreshed`, 'Reconfigure with new credentials before then.', 'warn');
     }
     return pass('session-token-expiry', `temporary key ${mask(c.accessKeyId)}: session_token_expires_at ${c.expiresAt} (in ${Math.floor(mins / 60)} h ${mins % 60} min); it cannot be refreshed, reconfigure before then`);
   }
@@ -89,17 +56,17 @@ function sessionCheck(ctx: Context, ws: Workspace, report: ConnectionReport | nu
   }
   const cred = report?.checks.find((x) => x.name === 'credentials' && x.status === 'fail');
   if (cred) {
-    return problem('session-token-expiry', 'session-expired', `automatic refresh of the session for ${mask(c.accessKeyId)} failed: ${cred.detail}`, 'Reconfigure if automatic refresh fails.', 'fail', cred.category ?? 'session-expired');
+    return problemCheck('session-token-expiry', 'session-expired', `automatic refresh of the session for ${mask(c.accessKeyId)} failed: ${cred.detail}`, 'Reconfigure if automatic refresh fails.', 'fail', cred.category ?? 'session-expired');
   }
   return ws.session
     ? pass('session-token-expiry', `long-term key ${mask(c.accessKeyId)}: cached session valid until ${ws.session.expiresAt}; refreshed automatically`)
     : pass('session-token-expiry', `long-term key ${mask(c.accessKeyId)}: STS sessions are obtained and refreshed automatically`);
 }
 
-function credentialsCheck(report: ConnectionReport | null, why: string): CheckResult {
-  const c = report?.checks.find((x) => x.name === 'credentials');
-  if (!c) return skip('owner-credentials', `not checked: ${why}`);
-  return { ...c, name: 'owner-credentials' };
+/** A check test-connection ran, under doctor's name for it (or skipped, saying why). */
+function fromReport(report: ConnectionReport | null, from: string, name: string, why: string): CheckResult {
+  const c = report?.checks.find((x) => x.name === from);
+  return c ? { ...c, name } : skip(name, `not checked: ${why}`);
 }
 
 function modelAccessCheck(report: ConnectionReport | null, why: string): CheckResult {
@@ -115,12 +82,6 @@ function modelAccessCheck(report: ConnectionReport | null, why: string): CheckRe
   }
   const skipped = probes.filter((c) => !c.ok);
   return skip('model-access', probes.length === 0 ? 'not checked: no model could be invoked' : `not determined: ${skipped.map((c) => c.name).join(', ')} failed for another reason`);
-}
-
-function permissionsCheck(report: ConnectionReport | null, why: string): CheckResult {
-  const c = report?.checks.find((x) => x.name === 'permissions');
-  if (!c) return skip('iam-permissions', `not checked: ${why}`);
-  return { ...c, name: 'iam-permissions' };
 }
 
 /** Whatever the connection test found that no troubleshooting check above already names. */
@@ -158,10 +119,10 @@ export async function runDoctor(ctx: Context): Promise<Output> {
   }
   const checks: CheckResult[] = [
     ...pre,
-    credentialsCheck(report, why),
+    fromReport(report, 'credentials', 'owner-credentials', why),
     sessionCheck(ctx, ws, report),
     modelAccessCheck(report, why),
-    permissionsCheck(report, why),
+    fromReport(report, 'permissions', 'iam-permissions', why),
     regionCheck(ws, report),
     connectionCheck(report, why),
   ];

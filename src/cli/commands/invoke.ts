@@ -8,7 +8,7 @@ import { evaluateFallback, type FallbackDecision } from '../../core/fallback.js'
 import type { ModelKey } from '../../core/geography.js';
 import { describeFindings, findCredentials } from '../../core/payload-guard.js';
 import { resolveRoute, type Route } from '../../core/routing.js';
-import { RETRYABLE_CATEGORIES, type ErrorCategory } from '../../core/error-classes.js';
+import { REFUSED_CATEGORIES, RETRYABLE_CATEGORIES, type ErrorCategory } from '../../core/error-classes.js';
 import { troubleshoot } from '../../core/troubleshooting.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
@@ -219,9 +219,6 @@ function done(ctx: Context, o: InvokeOptions, ws: Workspace, route: Route, conve
   };
 }
 
-/** Categories where AWS refused the BYOK identity (or its temporary key had expired): exit 4, as DESIGN §2 says. */
-const REFUSED: readonly ErrorCategory[] = ['credential-invalid', 'session-expired', 'iam-permission', 'model-access-denied'];
-
 function failed(ctx: Context, ws: Workspace, route: Route, conversation: string, attempts: Attempt[], decision: FallbackDecision, failure: { code?: string; category: ErrorCategory; message?: string }, refusalHint?: string): Output {
   const byok = attempts[0]?.error;
   // The product document's steps for this failure (never a platform retry that hides a broken setup).
@@ -236,7 +233,7 @@ function failed(ctx: Context, ws: Workspace, route: Route, conversation: string,
   return {
     json: { ok: false, workspace: ws.name, conversation, servedBy: null, route: routeJson(route), error: byok ? { ...byok, hint } : null, attempts, fallback: decisionJson(decision) },
     status,
-    exitCode: REFUSED.includes(failure.category) ? EXIT.awsRefused : EXIT.checkFailed,
+    exitCode: REFUSED_CATEGORIES.includes(failure.category) ? EXIT.awsRefused : EXIT.checkFailed,
   };
 }
 
