@@ -15,13 +15,21 @@ export interface FaultSpec {
 
 export interface NewAccount { accountId: string; admin: { accessKeyId: string; secretAccessKey: string; accountId: string; userName: string; arn: string } }
 
+/** The control API refused a request; status 400 means the input was wrong. */
+export class ControlError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'ControlError';
+  }
+}
+
 export class EmulatorControl {
   constructor(readonly url: string) {}
 
   private async call<T>(method: string, route: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.url.replace(/\/$/, '')}/_emulator/${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
-    if (!res.ok) throw new Error(`emulator ${method} ${route}: HTTP ${res.status} ${text}`);
+    if (!res.ok) throw new ControlError(res.status, `emulator ${method} ${route}: HTTP ${res.status} ${text}`);
     return JSON.parse(text) as T;
   }
 

@@ -1,6 +1,6 @@
 // `byok emulator ...`: the emulator's own entry point, loaded only by that command.
 import { Command, CommanderError } from 'commander';
-import { EmulatorControl } from './control-client.js';
+import { ControlError, EmulatorControl } from './control-client.js';
 import { startEmulator } from './server.js';
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
@@ -102,7 +102,8 @@ export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Prom
       return 2;
     }
     io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
+    // Input the control API refused (an unknown error code, profile or region) is bad usage.
+    return e instanceof ControlError && e.status === 400 ? 2 : 1;
   }
   if (keepRunning) await keepRunning;
   return code;
