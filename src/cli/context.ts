@@ -3,6 +3,7 @@
 // the real one from `process`.
 import type { ChalkInstance } from 'chalk';
 import { ConfigStore, defaultConfigDir } from '../store/config-store.js';
+import type { KeyringBackend } from '../store/key-providers.js';
 import { canPrompt, makeChalk, type Io } from './io.js';
 import { inquirerPrompter, nonInteractivePrompter, type Prompter } from './prompter.js';
 
@@ -34,6 +35,8 @@ export interface ContextInit {
   osUser: string;
   configDir?: string;
   prompter?: Prompter;
+  /** A keyring in place of the OS one (tests; embedding applications). */
+  keyring?: KeyringBackend;
 }
 
 export function createContext(init: ContextInit): Context {
@@ -65,6 +68,8 @@ export function createContext(init: ContextInit): Context {
         // A passphrase is asked for only where a person can answer; otherwise the next key source is used.
         prompter: ctx.canPrompt() ? { password: async (message: string) => (await ctx.prompter()).password(message, { flag: 'BYOK_PASSPHRASE (environment)' }) } : undefined,
         warn: (m) => ctx.warn(m),
+        user: () => ctx.user,
+        keyring: init.keyring,
       });
       return store;
     },

@@ -23,6 +23,11 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// A file size limit (ulimit -f) must surface as the EFBIG of the write that hit it, so the store can
+// put the file back and say so. Node ignores SIGXFSZ, but signal-exit (under proper-lockfile)
+// listens for it and re-raises it to kill the process when it is the only listener.
+process.on('SIGXFSZ', () => undefined);
+
 const ctx = createContext({
   io: {
     stdin: process.stdin,

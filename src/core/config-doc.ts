@@ -91,7 +91,21 @@ export interface ConfigDoc {
   workspaces: Record<string, Workspace>;
   platform?: PlatformConfig;
   /** Head of the audit log hash chain, so truncating the log's tail is detected. */
-  audit?: { count: number; head: string };
+  audit?: AuditSeal;
+}
+
+/**
+ * What the sealed config knows about the audit log: its head (event count, last hash, size in
+ * bytes), the config's generation (one more on every write, compared with the external anchor to
+ * detect an older config put back), and while a write is in progress the head it is about to
+ * reach (`pending`), so an interrupted write can be told from a rollback.
+ */
+export interface AuditSeal {
+  count: number;
+  head: string;
+  bytes?: number;
+  generation?: number;
+  pending?: { count: number; head: string; bytes: number };
 }
 
 export function emptyConfig(): ConfigDoc {

@@ -2,7 +2,7 @@
 // keyring, a passphrase (BYOK_PASSPHRASE or a prompt, stretched with scrypt), a key file next to
 // the config. An existing file's header says which kind of key sealed it.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalStateError, UsageError } from '../core/errors.js';
 import { deriveKeyFromPassphrase, SCRYPT_PARAMS, type KeyHeader } from './crypto.js';
@@ -18,7 +18,17 @@ export interface KeyProviderOptions {
   env: Readonly<Record<string, string | undefined>>;
   prompter?: { password(message: string): Promise<string> };
   platform?: NodeJS.Platform;
+  /** The keyring to use instead of the OS one (tests; an embedding application). */
+  keyring?: KeyringBackend;
 }
+
+export interface KeyringBackend {
+  get(service: string, account: string): Promise<string | undefined>;
+  set(service: string, account: string, value: string): Promise<void>;
+}
+
+export type KeySource = KeyInfo['source'];
+export const KEY_SOURCES: readonly KeySource[] = ['env', 'keyring', 'passphrase', 'key-file'];
 
 export interface ResolvedKey { key: Buffer; header: KeyHeader; info: KeyInfo }
 
@@ -38,6 +48,7 @@ export function envKey(env: KeyProviderOptions['env']): Buffer | undefined {
 function keyringDisabled(o: KeyProviderOptions): boolean {
   const v = o.env.BYOK_KEYRING?.trim().toLowerCase();
   if (v === 'off' || v === '0' || v === 'false' || v === 'no') return true;
+  if (o.keyring) return false;
   // Linux keyrings live behind the D-Bus secret service; with no session bus there is none, and
   // probing for one can block on D-Bus timeouts. Skip it rather than risk hanging a CI job.
   return (o.platform ?? process.platform) === 'linux' && !o.env.DBUS_SESSION_BUS_ADDRESS;
@@ -45,32 +56,23 @@ function keyringDisabled(o: KeyProviderOptions): boolean {
 
 const KEYRING_TIMEOUT_MS = 1500;
 
-/** Reads (or with `create`, stores) the data key in the OS keyring; undefined when unavailable. */
-async function keyringKey(o: KeyProviderOptions, create: boolean): Promise<Buffer | undefined> {
-  if (keyringDisabled(o)) return undefined;
-  let mod: typeof import('@napi-rs/keyring');
-  try {
-    mod = await import('@napi-rs/keyring');
-  } catch {
-    return undefined;
-  }
-  const entry = new mod.AsyncEntry('byok', o.configDir);
-  const attempt = async (): Promise<Buffer | undefined> => {
-    const existing = await entry.getPassword();
-    if (existing) {
-      const k = Buffer.from(existing, 'base64');
-      return k.length === 32 ? k : undefined;
-    }
-    if (!create) return undefined;
-    const k = randomBytes(32);
-    await entry.setPassword(k.toString('base64'));
-    const back = await entry.getPassword();
-    return back === k.toString('base64') ? k : undefined;
-  };
+/** The OS keyring (@napi-rs/keyring), every call bounded by a timeout; undefined answers "unavailable". */
+export const osKeyring: KeyringBackend = {
+  async get(service, account) {
+    const mod = await import('@napi-rs/keyring');
+    return (await new mod.AsyncEntry(service, account).getPassword()) ?? undefined;
+  },
+  async set(service, account, value) {
+    const mod = await import('@napi-rs/keyring');
+    await new mod.AsyncEntry(service, account).setPassword(value);
+  },
+};
+
+async function bounded<T>(p: Promise<T>): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
-      attempt(),
+      p,
       new Promise<undefined>((resolve) => {
         timer = setTimeout(() => resolve(undefined), KEYRING_TIMEOUT_MS);
         timer.unref();
@@ -83,13 +85,45 @@ async function keyringKey(o: KeyProviderOptions, create: boolean): Promise<Buffe
   }
 }
 
+/** One keyring entry (service, the config dir), or undefined where no keyring is usable. */
+export function keyringEntry(o: KeyProviderOptions, service: string): { get(): Promise<string | undefined>; set(v: string): Promise<boolean> } | undefined {
+  if (keyringDisabled(o)) return undefined;
+  const k = o.keyring ?? osKeyring;
+  return {
+    get: () => bounded(k.get(service, o.configDir)),
+    set: async (v) => (await bounded(k.set(service, o.configDir, v).then(() => true))) === true,
+  };
+}
+
+/** Reads (or with `create`, stores) the data key in the OS keyring; undefined when unavailable. */
+async function keyringKey(o: KeyProviderOptions, create: boolean): Promise<Buffer | undefined> {
+  const entry = keyringEntry(o, 'byok');
+  if (!entry) return undefined;
+  const existing = await entry.get();
+  if (existing) {
+    const k = Buffer.from(existing, 'base64');
+    return k.length === 32 ? k : undefined;
+  }
+  if (!create) return undefined;
+  const k = randomBytes(32);
+  if (!(await entry.set(k.toString('base64')))) return undefined;
+  return (await entry.get()) === k.toString('base64') ? k : undefined;
+}
+
 function keyFilePath(configDir: string): string {
   return join(configDir, 'key');
 }
 
+/** The key file, refused (as ssh refuses a private key) when it is not a regular file of ours that only we can read. */
 function readKeyFile(configDir: string): Buffer | undefined {
   const p = keyFilePath(configDir);
-  if (!existsSync(p)) return undefined;
+  const st = lstatSync(p, { throwIfNoEntry: false });
+  if (!st) return undefined;
+  const fix = `Only you may read it: chmod 600 ${p} (and check who else could have read it; if anyone could, treat the config's secrets as exposed and rotate them).`;
+  if (!st.isFile()) throw new LocalStateError('key-file-not-a-file', `The key file ${p} is not a regular file${st.isSymbolicLink() ? ' (it is a symbolic link)' : ''}; byok will not use it.`, 'Replace it with the key file the config was written with.');
+  if ((st.mode & 0o077) !== 0) throw new LocalStateError('key-file-permissions', `The key file ${p} can be read or written by other users (mode ${(st.mode & 0o777).toString(8)}); byok will not use it.`, fix);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) throw new LocalStateError('key-file-owner', `The key file ${p} belongs to another user (uid ${st.uid}); byok will not use it.`, fix);
   const k = Buffer.from(readFileSync(p, 'utf8').trim(), 'base64');
   return k.length === 32 ? k : undefined;
 }
@@ -111,12 +145,22 @@ async function passphrase(o: KeyProviderOptions, confirm: boolean): Promise<stri
 export async function keyForNewConfig(o: KeyProviderOptions): Promise<ResolvedKey> {
   const e = envKey(o.env);
   if (e) return { key: e, header: { source: 'raw', origin: 'env' }, info: { source: 'env', detail: 'BYOK_KEY environment variable' } };
-  const k = await keyringKey(o, true);
-  if (k) return { key: k, header: { source: 'raw', origin: 'keyring' }, info: { source: 'keyring', detail: `OS keyring entry "byok" / ${o.configDir}` } };
-  const pass = await passphrase(o, o.env.BYOK_PASSPHRASE === undefined);
-  if (pass !== undefined) {
-    const salt = randomBytes(16);
-    return { key: await deriveKeyFromPassphrase(pass, salt), header: { source: 'scrypt', salt: salt.toString('base64'), ...SCRYPT_PARAMS }, info: { source: 'passphrase', detail: o.env.BYOK_PASSPHRASE ? 'BYOK_PASSPHRASE (scrypt)' : 'passphrase prompt (scrypt)' } };
+  // The same order configuredKeySource() reads back: an explicit setting beats the ambient keyring.
+  const pinned = (await configuredKeySource(o))?.source;
+  if (pinned === 'env') throw new UsageError('invalid-byok-key', 'BYOK_KEY_SOURCE is env, but BYOK_KEY is not set.', 'Set BYOK_KEY (openssl rand -base64 32, kept in your secret store) or unset BYOK_KEY_SOURCE.');
+  const explicitPass = pinned === 'passphrase';
+  if (!explicitPass && (pinned === undefined || pinned === 'keyring')) {
+    const k = await keyringKey(o, true);
+    if (k) return { key: k, header: { source: 'raw', origin: 'keyring' }, info: { source: 'keyring', detail: `OS keyring entry "byok" / ${o.configDir}` } };
+    if (pinned === 'keyring') throw new LocalStateError('keyring-unavailable', 'BYOK_KEY_SOURCE is keyring, but no OS keyring answered.', 'Unlock or start the keyring (secret service), or choose another key source.');
+  }
+  if (pinned !== 'key-file') {
+    const pass = await passphrase(o, o.env.BYOK_PASSPHRASE === undefined);
+    if (pass !== undefined) {
+      const salt = randomBytes(16);
+      return { key: await deriveKeyFromPassphrase(pass, salt), header: { source: 'scrypt', salt: salt.toString('base64'), ...SCRYPT_PARAMS }, info: { source: 'passphrase', detail: o.env.BYOK_PASSPHRASE ? 'BYOK_PASSPHRASE (scrypt)' : 'passphrase prompt (scrypt)' } };
+    }
+    if (explicitPass) throw new LocalStateError('config-locked-by-passphrase', 'BYOK_KEY_SOURCE is passphrase, but no passphrase was given.', 'Set BYOK_PASSPHRASE, or run byok in a terminal to be asked for it.');
   }
   const p = keyFilePath(o.configDir);
   let key = readKeyFile(o.configDir);
@@ -128,8 +172,48 @@ export async function keyForNewConfig(o: KeyProviderOptions): Promise<ResolvedKe
   return { key, header: { source: 'raw', origin: 'key-file' }, info: { source: 'key-file', detail: p, warning: KEY_FILE_WARNING } };
 }
 
-/** For an existing config: the header says how it was sealed. */
-export async function keyForExistingConfig(o: KeyProviderOptions, header: KeyHeader, path: string): Promise<ResolvedKey> {
+const SOURCE_WORDS: Record<KeySource, string> = { env: 'BYOK_KEY', keyring: 'the OS keyring', passphrase: 'a passphrase', 'key-file': 'a key file next to the config' };
+
+export function headerSource(header: KeyHeader): KeySource {
+  return header.source === 'scrypt' ? 'passphrase' : header.origin;
+}
+
+/**
+ * The key source the user's environment and settings decide, before the file is looked at:
+ * BYOK_KEY, BYOK_KEY_SOURCE, the state anchor's record, BYOK_PASSPHRASE, a keyring entry for this
+ * config. undefined when none decides (then the file may only be opened with a prompted
+ * passphrase or the key file).
+ */
+export async function configuredKeySource(o: KeyProviderOptions, anchored?: KeySource): Promise<{ source: KeySource; why: string } | undefined> {
+  if (envKey(o.env)) return { source: 'env', why: 'BYOK_KEY is set' };
+  const pinned = o.env.BYOK_KEY_SOURCE?.trim();
+  if (pinned) {
+    if (!(KEY_SOURCES as readonly string[]).includes(pinned)) throw new UsageError('invalid-key-source', `BYOK_KEY_SOURCE must be one of ${KEY_SOURCES.join(', ')}, not "${pinned.slice(0, 40)}".`, 'Set it to the key source your config is sealed with, or unset it.');
+    return { source: pinned as KeySource, why: `BYOK_KEY_SOURCE is ${pinned}` };
+  }
+  if (anchored) return { source: anchored, why: `the state anchor records ${SOURCE_WORDS[anchored]}` };
+  if (o.env.BYOK_PASSPHRASE !== undefined && o.env.BYOK_PASSPHRASE !== '') return { source: 'passphrase', why: 'BYOK_PASSPHRASE is set' };
+  const entry = keyringEntry(o, 'byok');
+  if (entry && (await entry.get())) return { source: 'keyring', why: `the OS keyring holds a key for ${o.configDir}` };
+  return undefined;
+}
+
+/**
+ * For an existing config. The environment decides the key source; the file's header may only
+ * agree with it: a header naming another source is refused, so a planted config with a key file
+ * of its own is never accepted in place of one sealed with a passphrase or the keyring.
+ */
+export async function keyForExistingConfig(o: KeyProviderOptions, header: KeyHeader, path: string, anchored?: KeySource): Promise<ResolvedKey> {
+  const configured = await configuredKeySource(o, anchored);
+  const named = headerSource(header);
+  const compatible = !configured || configured.source === named || (configured.source === 'env' && header.source === 'raw');
+  if (!compatible) {
+    throw new LocalStateError(
+      'key-source-mismatch',
+      `The config ${path} says it is sealed with ${SOURCE_WORDS[named]}, but ${configured.why}, so it must be sealed with ${SOURCE_WORDS[configured.source]}. byok does not let the file choose its own key: someone who can write the config directory could have planted a config and a key of their own.`,
+      'Nothing was read or changed. If this is not your config, move the directory aside and keep it as evidence. If you changed key source on purpose, set BYOK_KEY_SOURCE to the one the file uses.',
+    );
+  }
   if (header.source === 'scrypt') {
     const pass = await passphrase(o, false);
     if (pass === undefined) {
@@ -143,7 +227,7 @@ export async function keyForExistingConfig(o: KeyProviderOptions, header: KeyHea
     const k = await keyringKey(o, false);
     if (k) return { key: k, header, info: { source: 'keyring', detail: `OS keyring entry "byok" / ${o.configDir}` } };
   }
-  const f = readKeyFile(o.configDir);
+  const f = header.origin === 'key-file' ? readKeyFile(o.configDir) : undefined;
   if (f) return { key: f, header, info: { source: 'key-file', detail: keyFilePath(o.configDir), warning: KEY_FILE_WARNING } };
   throw new LocalStateError(
     'no-key',

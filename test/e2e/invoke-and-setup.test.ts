@@ -122,7 +122,7 @@ describe('invoke follows policy evaluate', () => {
     expect(out.servedBy).toBe('byok');
   });
 
-  it('an audit log that cannot be written stops the fallback', async () => {
+  it('an audit log that cannot be written stops the fallback: a directory in its place is local state (exit 3) and nothing is sent', async () => {
     await byok(['policy', 'set', 'allow']);
     await emu.control.addFault({ service: 'bedrock-runtime', accountId: emu.admin.accountId, error: { code: 'ThrottlingException' }, durationMs: 120_000 });
     const audit = join(t.env.BYOK_CONFIG_DIR!, 'audit.jsonl');
@@ -131,11 +131,9 @@ describe('invoke follows policy evaluate', () => {
     mkdirSync(audit); // a directory where the log should be: appending fails, even for root
     try {
       const r = await byok(['invoke', '--json', 'hello']);
-      const out = JSON.parse(r.stdout);
-      expect(r.code).toBe(1);
-      expect(out.fallback.decision).toBe('fail');
-      expect(out.attempts).toHaveLength(1);
-      expect(out.fallback.reasons.join(' ')).toMatch(/audit/);
+      expect(r.code).toBe(3);
+      expect(r.stdout + r.stderr).toMatch(/is a directory/);
+      expect(r.stdout + r.stderr).not.toMatch(/"servedBy":\s*"platform"/);
     } finally {
       rmSync(audit, { recursive: true });
       writeFileSync(audit, saved, { mode: 0o600 });

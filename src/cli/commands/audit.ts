@@ -1,15 +1,17 @@
 // byok audit list|verify
 import type { Command } from 'commander';
-import { EXIT } from '../../core/errors.js';
+import { EXIT, UsageError } from '../../core/errors.js';
 import { readAuditLog, verifyAuditLog } from '../../store/audit-log.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { intParser } from './shared.js';
+import { intParser, pickWorkspace, requireOwner } from './shared.js';
 
 export async function runAuditList(o: { limit?: number; type?: string; all?: boolean }, ctx: Context): Promise<Output> {
   const store = ctx.store();
-  const { doc } = await store.read();
+  // Listing is how an admin inspects a log that failed its checks: problems are warned, not refused.
+  const { doc, state } = await store.read({ diagnose: true });
+  for (const p of state?.problems ?? []) ctx.warn(p.message);
   const wsName = o.all ? undefined : (ctx.flags.workspace ?? doc.currentWorkspace);
   let entries = await readAuditLog(store.auditPath);
   if (wsName !== undefined) entries = entries.filter((e) => e.event.workspace === wsName || e.event.workspace === null);
@@ -27,14 +29,41 @@ export async function runAuditList(o: { limit?: number; type?: string; all?: boo
 
 export async function runAuditVerify(ctx: Context): Promise<Output> {
   const store = ctx.store();
-  const { doc } = await store.read();
+  const { doc, state } = await store.read({ diagnose: true });
   const r = await verifyAuditLog(store.auditPath, doc.audit);
+  // The config-level findings (an anchor that saw a newer config, a swapped config) are problems too.
+  for (const p of state?.problems ?? []) if (!p.code.startsWith('audit-log-')) r.problems.push({ line: 0, problem: p.message });
+  r.ok = r.problems.length === 0;
   return {
-    json: { ok: r.ok, count: r.count, problems: r.problems, path: store.auditPath },
+    json: { ok: r.ok, count: r.count, uncommitted: r.uncommitted, problems: r.problems, path: store.auditPath },
     status: r.ok
       ? [mark.ok(ctx, `Audit log intact: ${r.count} events, hash chain and sealed head agree.`)]
       : [mark.fail(ctx, `Audit log FAILED verification (${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}):`), ...r.problems.map((p) => `  line ${p.line}: ${p.problem}`)],
     exitCode: r.ok ? EXIT.ok : EXIT.checkFailed,
+  };
+}
+
+export async function runAuditResetAnchor(o: { reason?: string }, ctx: Context): Promise<Output> {
+  const reason = o.reason?.trim() ?? '';
+  if (reason.length < 3 || reason.length > 300) throw new UsageError('reason-required', 'Say why the log is re-sealed as it is: --reason "..." (3-300 characters); it goes into the audit record.', 'Example: byok audit reset-anchor --reason "restored from backup after disk failure, ticket OPS-123"');
+  const store = ctx.store();
+  let wsName = '';
+  const r = await store.resetAnchor(
+    (found) => ({
+      type: 'audit-anchor-reset',
+      user: ctx.user,
+      workspace: wsName,
+      details: { reason, sealedCount: found.sealedCount, logCount: found.logCount, missingEvents: Math.max(0, found.sealedCount - found.logCount), extraEvents: Math.max(0, found.logCount - found.sealedCount), sealedHead: found.sealedHead, logHead: found.logHead, anchorGeneration: found.anchorGeneration, problems: found.problems },
+    }),
+    (doc) => {
+      const ws = pickWorkspace(ctx, doc);
+      requireOwner(ctx, ws, 're-seal the audit log');
+      wsName = ws.name;
+    },
+  );
+  return {
+    json: { ok: true, count: r.count, path: store.auditPath },
+    status: [mark.ok(ctx, `Audit log re-sealed as it is now (${r.count} events, the last one records this reset and what was missing).`)],
   };
 }
 
@@ -47,5 +76,10 @@ export function registerAudit(program: Command, ctx: Context, sink: ExitSink): v
     .option('--type <type>', 'only events of this type, e.g. fallback, policy-changed')
     .option('--all', 'events of every workspace')
     .action(async (o: { limit?: number; type?: string; all?: boolean }) => sink.set(emit(ctx, await runAuditList(o, ctx))));
+  cmd
+    .command('reset-anchor')
+    .description('owner: accept the audit log and config as they are now, on purpose (audited: records what was missing)')
+    .requiredOption('--reason <text>', 'why, for the audit record')
+    .action(async (o: { reason?: string }) => sink.set(emit(ctx, await runAuditResetAnchor(o, ctx))));
   cmd.command('verify').description('check the hash chain: detects an edited, removed, reordered or truncated log (exit 1 if not intact)').action(async () => sink.set(emit(ctx, await runAuditVerify(ctx))));
 }

@@ -1,4 +1,5 @@
 // byok config show|get|set|unset|path
+import type { IntegrityInfo } from '../../store/config-store.js';
 import type { Command } from 'commander';
 import { GEOGRAPHIES, isGeography, type ConfigDoc, type Workspace } from '../../core/config-doc.js';
 import { UsageError } from '../../core/errors.js';
@@ -103,7 +104,7 @@ export async function runConfigGet(rawKey: string, ctx: Context): Promise<Output
   return { json: { workspace: ws.name, key, value }, lines: [value === null ? '' : String(value)] };
 }
 
-export function configShowJson(ws: Workspace, doc: ConfigDoc, ctx: Context, key: { source: string; detail: string; warning?: string } | null) {
+export function configShowJson(ws: Workspace, doc: ConfigDoc, ctx: Context, key: { source: string; detail: string; warning?: string } | null, integrity: IntegrityInfo | null = null) {
   const role = requireAccess(ctx, ws);
   return {
     workspace: ws.name,
@@ -123,13 +124,14 @@ export function configShowJson(ws: Workspace, doc: ConfigDoc, ctx: Context, key:
     configPath: ctx.store().path,
     encryption: key ? { algorithm: 'aes-256-gcm', keySource: key.source, detail: key.detail, warning: key.warning ?? null } : null,
     platform: doc.platform ? { regions: doc.platform.regions } : null,
+    integrity,
   };
 }
 
 export async function runConfigShow(ctx: Context): Promise<Output> {
-  const { doc, key } = await ctx.store().read();
+  const { doc, key, integrity } = await ctx.store().read();
   const ws = pickWorkspace(ctx, doc);
-  const j = configShowJson(ws, doc, ctx, key);
+  const j = configShowJson(ws, doc, ctx, key, integrity);
   const c = j.credentials;
   return {
     json: j,
@@ -144,6 +146,8 @@ export async function runConfigShow(ctx: Context): Promise<Output> {
       ['last connection test', ws.lastConnectionTest ? `${ws.lastConnectionTest.ok ? 'passed' : 'FAILED'} at ${ws.lastConnectionTest.at}` : '(never)'],
       ['config file', j.configPath],
       ['encryption', key ? `AES-256-GCM, key from ${key.source} (${key.detail})` : '(no config written yet)'],
+      ['state anchor', integrity ? (integrity.anchor ?? '(none: an older config and log put back together go unnoticed; set BYOK_STATE_ANCHOR)') : '(no config written yet)'],
+      ...(integrity ? [['detects', integrity.detected.join('; ')] as [string, string], ['does not detect', integrity.notDetected.join('; ')] as [string, string]] : []),
     ]),
     status: key?.warning ? [mark.warn(ctx, key.warning)] : [],
   };
