@@ -89,6 +89,9 @@ const CODE_TABLE: Record<string, ErrorCategory> = {
   resourcenotfound: 'other',
 };
 
+/** Every code (normalized) whose meaning the table above fixes. */
+export const KNOWN_ERROR_CODES: readonly string[] = Object.keys(CODE_TABLE);
+
 interface MessageRule { re: RegExp; category: ErrorCategory; why: string }
 const MESSAGE_RULES: readonly MessageRule[] = [
   { re: /security token included in the request is expired|token (has )?expired|session (has )?expired/i, category: 'session-expired', why: 'the message says the session token expired' },
@@ -115,8 +118,12 @@ function byStatus(status: number): ErrorCategory | null {
   return null;
 }
 
+function isRetryable(category: ErrorCategory): boolean {
+  return RETRYABLE_CATEGORIES.includes(category);
+}
+
 function result(category: ErrorCategory, matchedBy: Classification['matchedBy'], explanation: string, normalizedCode?: string): Classification {
-  return { category, retryable: RETRYABLE_CATEGORIES.includes(category), matchedBy, normalizedCode, explanation };
+  return { category, retryable: isRetryable(category), matchedBy, normalizedCode, explanation };
 }
 
 export function classifyError(input: { code?: string; status?: number; message?: string }): Classification {
@@ -127,13 +134,12 @@ export function classifyError(input: { code?: string; status?: number; message?:
 
   if (code !== undefined && code in CODE_TABLE) {
     const cat = CODE_TABLE[code]!;
-    // Access denied, validation and not-found codes cover several causes; the message tells which.
-    if (AMBIGUOUS.has(code) && rule && rule.category !== 'throttled' && rule.category !== 'service-unavailable') {
-      return result(rule.category, 'message', `${input.code}: ${rule.why}`, code);
-    }
-    if (AMBIGUOUS.has(code) && code === 'validation' && rule?.category === 'throttled') {
-      return result('validation', 'code', `${input.code} is a request error; the retry wording in its message does not make it transient`, code);
-    }
+    // The code is AWS's modeled answer; the message is free text that anything upstream may have
+    // written. Access denied, validation and not-found codes cover several causes and the message
+    // tells which, but it may only ever make the error less fallback-eligible, never more (issue 9).
+    const widens = rule !== undefined && isRetryable(rule.category) && !isRetryable(cat);
+    if (rule && widens) return result(cat, 'code', `${input.code} is ${cat}; ${rule.why}, but a message never makes a non-retryable code retryable`, code);
+    if (rule && AMBIGUOUS.has(code)) return result(rule.category, 'message', `${input.code}: ${rule.why}`, code);
     return result(cat, 'code', `${input.code} is ${cat}`, code);
   }
   if (rule) return result(rule.category, 'message', rule.why, code);

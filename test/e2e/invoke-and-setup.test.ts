@@ -115,6 +115,30 @@ describe('invoke follows policy evaluate', () => {
     });
   }
 
+  // Issue 9: the code is AWS's modeled answer; free text in the message may narrow it, never widen
+  // it into a retryable one (DESIGN §4.3: never a validation or permission error).
+  it.each([
+    ['ValidationException', 'token expired'],
+    ['AccessDeniedException', 'The security token included in the request is expired'],
+  ])('a message never makes a non-retryable code retryable: %s saying "%s" under allow does not fall back', async (code, message) => {
+    await byok(['policy', 'set', 'allow']);
+    await emu.control.clearFaults();
+    await emu.control.addFault({ service: 'bedrock-runtime', accountId: emu.admin.accountId, error: { code, message }, durationMs: 120_000 });
+    const before = JSON.parse((await byok(['audit', 'list', '--json', '--type', 'fallback'])).stdout).events.length;
+    try {
+      const r = await byok(['invoke', '--json', 'Summarise the change window.']);
+      const out = JSON.parse(r.stdout);
+      expect(out.attempts[0].error).toMatchObject({ code, message }); // the injected fault is what BYOK got
+      expect(out.fallback.decision).toBe('fail');
+      expect(out.servedBy).toBeNull();
+      expect(out.attempts).toHaveLength(1);
+      expect(out.error.category).not.toBe('session-expired');
+      expect(JSON.parse((await byok(['audit', 'list', '--json', '--type', 'fallback'])).stdout).events.length).toBe(before);
+    } finally {
+      await emu.control.clearFaults();
+    }
+  });
+
   it('BYOK recovers by itself: without the fault the same request is served by BYOK', async () => {
     await emu.control.clearFaults();
     await byok(['policy', 'set', 'allow']);

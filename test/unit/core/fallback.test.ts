@@ -25,7 +25,8 @@ describe('classifyError (reference aws.md §5)', () => {
     [{ code: 'InvalidClientTokenId' }, 'credential-invalid', false],
     [{ code: 'AccessDeniedException', message: 'User: arn:aws:iam::1:user/x is not authorized to perform: bedrock:InvokeModel on resource: arn' }, 'iam-permission', false],
     [{ code: 'AccessDeniedException', message: 'Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions' }, 'model-access-denied', false],
-    [{ code: 'AccessDeniedException', message: 'The security token included in the request is expired' }, 'session-expired', true],
+    // A message never makes a non-retryable code retryable (issue 9): AccessDenied stays a permission error.
+    [{ code: 'AccessDeniedException', message: 'The security token included in the request is expired' }, 'iam-permission', false],
     [{ code: 'ResourceNotFoundException', message: 'Model use case details have not been submitted for this account' }, 'model-access-denied', false],
     [{ code: 'ValidationException', message: 'Invocation of model ID x with on-demand throughput isn\u2019t supported. Retry your request with the ID or ARN of an inference profile that contains this model.' }, 'inference-profile-required', false],
     [{ code: 'ValidationException', message: 'Too many tokens in the input' }, 'validation', false],
