@@ -6,15 +6,22 @@ import { ConfigStore, defaultConfigDir } from '../store/config-store.js';
 import type { KeyringBackend } from '../store/key-providers.js';
 import { canPrompt, makeChalk, type Io } from './io.js';
 import { inquirerPrompter, nonInteractivePrompter, type Prompter } from './prompter.js';
+import { guardStream, markedChalk, oneLine } from './terminal.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Context {
+  /** stdout and stderr here show outside text escaped and pass the secret scrubber (terminal.ts). */
   io: Io;
+  /**
+   * stdout without the scrubber, still terminal-safe: only for output whose job is to print a
+   * credential (credential-process, the emulator's bootstrap keys).
+   */
+  credentialStdout: NodeJS.WritableStream;
   env: Env;
   now: () => Date;
   configDir: string;
-  /** The acting user: BYOK_USER, else the operating-system user name. */
+  /** The acting user: BYOK_USER, else the operating-system user name (program.ts checks BYOK_USER). */
   user: string;
   chalk: ChalkInstance;
   /** Global flags, filled in by program.ts before a command runs. */
@@ -45,13 +52,21 @@ export function createContext(init: ContextInit): Context {
   let store: ConfigStore | undefined;
   let prompter: Prompter | undefined = init.prompter;
   const warned = new Set<string>();
+  // Our own colours are left out of --json runs; everything written is made terminal-safe.
+  const ownSequences = () => !ctx.flags.json;
+  const io: Io = {
+    ...init.io,
+    stdout: guardStream(init.io.stdout, { scrub: true, ownSequences }),
+    stderr: guardStream(init.io.stderr, { scrub: true, ownSequences }),
+  };
   const ctx: Context = {
-    io: init.io,
+    io,
+    credentialStdout: guardStream(init.io.stdout, { scrub: false, ownSequences }),
     env,
     now: init.now ?? (() => new Date()),
     configDir,
     user: env.BYOK_USER && env.BYOK_USER.trim() !== '' ? env.BYOK_USER.trim() : init.osUser,
-    chalk: makeChalk(init.io, env),
+    chalk: markedChalk(makeChalk(init.io, env)),
     flags: { json: false, debug: false, nonInteractive: false },
     keepAlive: false,
     canPrompt: () => canPrompt(init.io, env, ctx.flags.nonInteractive),
@@ -76,7 +91,7 @@ export function createContext(init: ContextInit): Context {
     warn(message: string) {
       if (warned.has(message)) return;
       warned.add(message);
-      init.io.stderr.write(`${ctx.chalk.yellow('!')} ${message}\n`);
+      io.stderr.write(`${ctx.chalk.yellow('!')} ${oneLine(message)}\n`);
     },
   };
   return ctx;

@@ -1,9 +1,12 @@
 // Rendering: data to stdout, talk to stderr (STYLE §6.3). --json writes exactly one document.
+// Everything written goes through the context's streams, which make it terminal-safe and scrub
+// secrets (terminal.ts); an error's message and hint are also kept to one line each.
 import { isAwsOrNetworkError, networkLead, scrubMessage, toAwsFailure } from '../aws/errors.js';
 import { REFUSED_CATEGORIES } from '../core/error-classes.js';
 import { ByokError, EXIT, type ExitCode } from '../core/errors.js';
 import { troubleshoot } from '../core/troubleshooting.js';
 import type { Context } from './context.js';
+import { oneLine } from './terminal.js';
 
 /** What every command's run function hands back: one JSON view, one human view, an exit code. */
 export interface Output {
@@ -44,8 +47,8 @@ export function renderError(ctx: Context, e: unknown): ExitCode {
         `${JSON.stringify({ ok: false, error: { code: e.code, kind: e.kind, message: e.message, hint: e.hint ?? null, exitCode: e.exitCode } }, null, 2)}\n`,
       );
     } else {
-      ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${e.message}\n`);
-      if (e.hint) ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} ${e.hint}\n`);
+      ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${oneLine(e.message)}\n`);
+      if (e.hint) ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} ${oneLine(e.hint)}\n`);
     }
     if (ctx.flags.debug && e.stack) ctx.io.stderr.write(`${scrubMessage(e.stack)}\n`); // --debug output is shared in tickets: scrubbed too
     return e.exitCode;
@@ -60,8 +63,8 @@ export function renderError(ctx: Context, e: unknown): ExitCode {
     if (ctx.flags.json) {
       ctx.io.stdout.write(`${JSON.stringify({ ok: false, error: { code: f.code ?? 'aws-error', kind: 'aws', category: f.category, message: what, hint, exitCode } }, null, 2)}\n`);
     } else {
-      ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${what} [${f.category}]\n`);
-      ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} ${hint}\n`);
+      ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${oneLine(what)} [${f.category}]\n`);
+      ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} ${oneLine(hint)}\n`);
     }
     if (ctx.flags.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${scrubMessage(e.stack)}\n`); // --debug output is shared in tickets: scrubbed too
     return exitCode;
@@ -70,7 +73,7 @@ export function renderError(ctx: Context, e: unknown): ExitCode {
   if (ctx.flags.json) {
     ctx.io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'internal', kind: 'internal', message, hint: 'Re-run with --debug for details.', exitCode: 1 } }, null, 2)}\n`);
   } else {
-    ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${message}\n`);
+    ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${oneLine(message)}\n`);
     ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} this is a bug in byok or an unexpected environment; re-run with --debug for details.\n`);
   }
   if (ctx.flags.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${scrubMessage(e.stack)}\n`); // --debug output is shared in tickets: scrubbed too

@@ -2,9 +2,11 @@
 // to byok's exit codes (DESIGN §2). Commands register themselves; nothing here does work.
 import { Command, CommanderError } from 'commander';
 import pkg from '../../package.json' with { type: 'json' };
-import { EXIT, type ExitCode } from '../core/errors.js';
+import { validateUserName } from '../core/config-doc.js';
+import { EXIT, UsageError, type ExitCode } from '../core/errors.js';
 import type { Context } from './context.js';
 import { renderError } from './output.js';
+import { printable } from './commands/shared.js';
 import { registerWorkspace } from './commands/workspace.js';
 import { registerCredentials } from './commands/credentials.js';
 import { registerConfig } from './commands/config.js';
@@ -25,6 +27,31 @@ export interface ExitSink {
   set(code: ExitCode): void;
 }
 
+/**
+ * Commander's own messages pass through the context's stderr (terminal-safe, scrubbed); an
+ * unknown `--option=value` is shown without its value, which may be a secret of any shape.
+ */
+function configureCommander(cmd: Command, ctx: Context): Command {
+  return cmd
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => ctx.io.stdout.write(s),
+      writeErr: (s) => ctx.io.stderr.write(s),
+      outputError: (s, write) => write(ctx.chalk.red(s.replace(/(unknown option '[^'=\s]+)=[^']*'/, "$1=…'"))),
+    });
+}
+
+/** BYOK_USER names the acting user in config and audit log: the same rule as --owner (exit 2). */
+function checkActingUser(ctx: Context): void {
+  const raw = ctx.env.BYOK_USER;
+  if (raw === undefined || raw.trim() === '') return;
+  const u = validateUserName(raw);
+  if (!u.ok) {
+    throw new UsageError('invalid-byok-user', `BYOK_USER "${printable(raw)}" is not a valid user name.`, `${u.reason}. Set BYOK_USER to one, or unset it to act as the operating-system user.`);
+  }
+}
+
 export function createProgram(ctx: Context, sink: ExitSink): Command {
   const program = new Command('byok');
   program
@@ -34,13 +61,6 @@ export function createProgram(ctx: Context, sink: ExitSink): Command {
     .option('-w, --workspace <name>', 'the workspace to act on (default: the current one)')
     .option('--non-interactive', 'never prompt; a missing value is an error naming its flag')
     .option('--debug', 'print stack traces for errors')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => ctx.io.stdout.write(s),
-      writeErr: (s) => ctx.io.stderr.write(s),
-      outputError: (s, write) => write(ctx.chalk.red(s)),
-    })
     .hook('preAction', (_root, action) => {
       const o = action.optsWithGlobals<{ json?: boolean; workspace?: string; nonInteractive?: boolean; debug?: boolean }>();
       ctx.flags = {
@@ -49,7 +69,9 @@ export function createProgram(ctx: Context, sink: ExitSink): Command {
         nonInteractive: o.nonInteractive === true,
         workspace: o.workspace,
       };
+      checkActingUser(ctx);
     });
+  configureCommander(program, ctx);
 
   const groups = [
     registerSetup, registerWorkspace, registerCredentials, registerConfig, registerPolicy, registerRoute, registerAudit,
@@ -60,13 +82,7 @@ export function createProgram(ctx: Context, sink: ExitSink): Command {
   // Every subcommand inherits the error behaviour of the root.
   const inherit = (cmd: Command): void => {
     for (const sub of cmd.commands) {
-      sub.exitOverride();
-      sub.configureOutput({
-        writeOut: (s) => ctx.io.stdout.write(s),
-        writeErr: (s) => ctx.io.stderr.write(s),
-        outputError: (s, write) => write(ctx.chalk.red(s)),
-      });
-      sub.showHelpAfterError('(run with --help for usage)');
+      configureCommander(sub, ctx);
       inherit(sub);
     }
   };

@@ -1,6 +1,10 @@
 // Progress while byok talks to AWS: on stderr, only when stderr is a terminal and the output is
 // not --json (STYLE §5), so pipes, CI logs and JSON consumers never see control characters.
 import type { Context } from './context.js';
+import { ours } from './terminal.js';
+
+// Carriage return, then erase the line: byok's own sequence, so the context's stderr lets it through.
+const CLEAR_LINE = ours('\r\x1b[2K');
 
 export interface Spinner {
   /** Replaces the text next to the spinner. */
@@ -24,7 +28,7 @@ export function startSpinner(ctx: Context, text: string, intervalMs = 80): Spinn
   let frame = 0;
   let current = text;
   let stopped = false;
-  const draw = () => err.write(`\r\x1b[2K${ctx.chalk.cyan(FRAMES[frame % FRAMES.length]!)} ${current}`);
+  const draw = () => err.write(`${CLEAR_LINE}${ctx.chalk.cyan(FRAMES[frame % FRAMES.length]!)} ${current}`);
   draw();
   const timer = setInterval(() => {
     frame++;
@@ -44,7 +48,7 @@ export function startSpinner(ctx: Context, text: string, intervalMs = 80): Spinn
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      err.write('\r\x1b[2K');
+      err.write(CLEAR_LINE);
       if (final) err.write(`${final}\n`);
     },
   };

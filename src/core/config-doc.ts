@@ -128,6 +128,21 @@ export function validateWorkspaceName(raw: string): { ok: true; value: string } 
   return { ok: true, value: name };
 }
 
+/** The workspace called `name`, if there is one. Only the map's own entries count: a name such as
+ * "constructor" must never find something on Object.prototype. */
+export function workspaceNamed(doc: Pick<ConfigDoc, 'workspaces'>, name: string): Workspace | undefined {
+  return Object.hasOwn(doc.workspaces, name) ? doc.workspaces[name] : undefined;
+}
+
+const USER_NAME = /^[A-Za-z0-9._@+=,-]{1,64}$/;
+const USER_NAME_RULE = 'A user name is 1-64 characters of letters, digits and . _ @ + = , -';
+
+/** User names (owner, members, BYOK_USER) are printed and written to the audit log: one plain word. */
+export function validateUserName(raw: string): { ok: true; value: string } | { ok: false; reason: string } {
+  const name = raw.trim();
+  return USER_NAME.test(name) ? { ok: true, value: name } : { ok: false, reason: USER_NAME_RULE };
+}
+
 export function isPlan(v: string): v is Plan {
   return (PLANS as readonly string[]).includes(v);
 }

@@ -3,7 +3,7 @@
 // reference aws.md §6–§7. Messages the reference does not quote are AWS's usual wording, marked.
 import { AwsError, AWS_MESSAGES } from './errors.js';
 import { parsePolicyDocument } from './policy-eval.js';
-import { newId, newKeyId, newSecret, randomRequestId, type AccessKey, type EmulatorState, type ManagedPolicy, type User } from './state.js';
+import { dict, newId, newKeyId, newSecret, randomRequestId, type AccessKey, type EmulatorState, type ManagedPolicy, type User } from './state.js';
 import type { Principal } from './types.js';
 
 const NS = { iam: 'https://iam.amazonaws.com/doc/2010-05-08/', sts: 'https://sts.amazonaws.com/doc/2011-06-15/' } as const;
@@ -116,7 +116,7 @@ export function handleIam(op: string, c: QueryContext): string {
       if (acct.users[name.toLowerCase()]) throw new AwsError('EntityAlreadyExists', `User with name ${name} already exists.`);
       const tags: User['tags'] = [];
       for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) tags.push({ Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' });
-      const u: User = { name, id: newId('AIDA'), arn, path, createDate: iso, tags, inline: {}, attached: [] };
+      const u: User = { name, id: newId('AIDA'), arn, path, createDate: iso, tags, inline: dict(), attached: [] };
       acct.users[name.toLowerCase()] = u;
       return done(userXml(u));
     }

@@ -10,7 +10,7 @@ import { MODELS } from '../core/models.js';
 import { AwsError, isAwsErrorCode, AWS_ERRORS } from './errors.js';
 import { handleIam, handleSts, queryError } from './query.js';
 import { verifyRequest, type Protocol } from './sigv4.js';
-import { EmulatorState, randomRequestId, type Fault } from './state.js';
+import { dict, EmulatorState, randomRequestId, type Fault } from './state.js';
 import type { EmuRequest, EmuResponse, Principal, ServiceName } from './types.js';
 
 export interface EmulatorHandle {
@@ -23,6 +23,11 @@ export interface EmulatorHandle {
 }
 
 export interface StartOptions { port?: number; latencyMs?: number; stateFile?: string }
+
+const ID_FORMS = {
+  accountId: { re: /^\d{12}$/, what: 'a 12-digit AWS account ID' },
+  accessKeyId: { re: /^(AKIA|ASIA)[A-Z0-9]{16}$/, what: 'an access key ID (AKIA or ASIA and 16 letters or digits)' },
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -220,10 +225,18 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
       return reply(400, { error: 'body is not JSON' });
     }
     const now = state.now();
+    // IDs name entries in the state's maps: only well-formed ones get that far.
+    const badId = (field: 'accountId' | 'accessKeyId', required: boolean): string | undefined => {
+      const v = input[field];
+      if (v === undefined && !required) return undefined;
+      return typeof v === 'string' && ID_FORMS[field].re.test(v) ? undefined : `${field} must be ${ID_FORMS[field].what}`;
+    };
     switch (`${method} ${route}`) {
       case 'POST faults': {
         const err = input.error as { code?: string; message?: string } | undefined;
         if (err && (typeof err.code !== 'string' || !isAwsErrorCode(err.code))) return reply(400, { error: `unknown AWS error code ${String(err?.code)}; known: ${Object.keys(AWS_ERRORS).join(', ')}` });
+        const bad = badId('accountId', false) ?? badId('accessKeyId', false);
+        if (bad) return reply(400, { error: bad });
         const f: Fault = {
           id: randomRequestId(),
           service: input.service as string | undefined,
@@ -261,7 +274,9 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         return reply(200, { accountId: a.account.id, admin: { accessKeyId: a.key.id, secretAccessKey: a.key.secret, accountId: a.account.id, userName: 'admin', arn: a.user.arn } });
       }
       case 'POST model-access': {
-        const a = state.data.accounts[String(input.accountId)];
+        const bad = badId('accountId', true);
+        if (bad) return reply(400, { error: bad });
+        const a = state.data.accounts[input.accountId as string];
         if (!a) return reply(404, { error: 'no such account' });
         if (typeof input.useCaseSubmitted === 'boolean') a.useCaseForm = input.useCaseSubmitted ? (a.useCaseForm ?? JSON.stringify({ companyName: 'x', companyWebsite: 'https://example.com', intendedUsers: '0', industryOption: 'Other', useCases: 'test' })) : null;
         if (typeof input.marketplaceSubscribed === 'boolean') a.subscribed = input.marketplaceSubscribed ? ['anthropic.claude-sonnet-4-5-20250929-v1:0', 'anthropic.claude-opus-4-5-20251101-v1:0'] : [];
@@ -283,7 +298,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         if (typeof id !== 'string' || !INFERENCE_PROFILES.some((f) => f.models.some((m) => `${f.prefix}.${MODELS[m].modelId}` === id))) return reply(400, { error: 'profileId must be one of the emulated system-defined profiles' });
         if (typeof src !== 'string' || !isValidRegionName(src)) return reply(400, { error: 'sourceRegion must be a region name' });
         if (dests !== null && (!Array.isArray(dests) || !dests.every((d) => typeof d === 'string' && isValidRegionName(d)))) return reply(400, { error: 'destinations must be a list of region names ([] = no longer a source), or null to undo' });
-        const ov = (state.data.profileOverrides ??= {});
+        const ov = (state.data.profileOverrides ??= dict());
         if (dests === null) delete ov[`${id}|${src}`];
         else ov[`${id}|${src}`] = dests as string[];
         state.save();

@@ -95,6 +95,21 @@ export const newSecret = () => pick(SECRET_CHARS, 40);
 export const newId = (prefix: string) => `${prefix}${pick(ALNUM, 17)}`;
 const newAccountId = () => `${randomInt(1, 10)}${Array.from({ length: 11 }, () => randomInt(10)).join('')}`;
 
+/** A map without a prototype: an ID such as "__proto__" or "constructor" is only ever a key. */
+export function dict<T>(entries: Record<string, T> = {}): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}
+
+/** State read from a file, its maps made prototype-free like the ones the emulator builds. */
+function withDicts(d: StateData): StateData {
+  const accounts = Object.values(d.accounts).map((a): Account => ({
+    ...a,
+    users: dict(Object.fromEntries(Object.entries(a.users).map(([k, u]) => [k, { ...u, inline: dict(u.inline) }]))),
+    policies: dict(a.policies),
+  }));
+  return { ...d, accounts: dict(Object.fromEntries(accounts.map((a) => [a.id, a]))), keys: dict(d.keys), sessions: dict(d.sessions), profileOverrides: d.profileOverrides && dict(d.profileOverrides) };
+}
+
 export const ADMIN_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
 
 export class EmulatorState {
@@ -105,9 +120,9 @@ export class EmulatorState {
   constructor(file?: string) {
     this.file = file;
     if (file && existsSync(file)) {
-      this.data = JSON.parse(readFileSync(file, 'utf8')) as StateData;
+      this.data = withDicts(JSON.parse(readFileSync(file, 'utf8')) as StateData);
     } else {
-      this.data = { accounts: {}, keys: {}, sessions: {}, clockOffsetMs: 0, iamPropagationDelayMs: 0, bootstrap: { accountId: '', accessKeyId: '' } };
+      this.data = { accounts: dict(), keys: dict(), sessions: dict(), clockOffsetMs: 0, iamPropagationDelayMs: 0, bootstrap: { accountId: '', accessKeyId: '' } };
       const a = this.createAccount({ useCaseSubmitted: true });
       this.data.bootstrap = { accountId: a.account.id, accessKeyId: a.key.id };
       this.save();
@@ -127,11 +142,11 @@ export class EmulatorState {
     const boot = this.data.bootstrap;
     const key = this.data.keys[boot.accessKeyId];
     const acct = this.data.accounts[boot.accountId];
-    this.data = { accounts: {}, keys: {}, sessions: {}, clockOffsetMs: 0, iamPropagationDelayMs: 0, bootstrap: boot };
+    this.data = { accounts: dict(), keys: dict(), sessions: dict(), clockOffsetMs: 0, iamPropagationDelayMs: 0, bootstrap: boot };
     if (acct && key) {
       // Keep the bootstrap admin's identity and keys so printed credentials stay valid.
       const admin = acct.users.admin!;
-      this.data.accounts[acct.id] = { id: acct.id, users: { admin: { ...admin, inline: { AdministratorAccess: ADMIN_POLICY }, attached: [] } }, policies: {}, useCaseForm: defaultUseCaseForm(), subscribed: [], unavailable: [], requireMarketplacePermissions: true };
+      this.data.accounts[acct.id] = { id: acct.id, users: dict({ admin: { ...admin, inline: dict({ AdministratorAccess: ADMIN_POLICY }), attached: [] } }), policies: dict(), useCaseForm: defaultUseCaseForm(), subscribed: [], unavailable: [], requireMarketplacePermissions: true };
       this.data.keys[key.id] = { ...key, status: 'Active', usableFrom: 0 };
     }
     this.save();
@@ -141,8 +156,8 @@ export class EmulatorState {
     let id = newAccountId();
     while (this.data.accounts[id]) id = newAccountId();
     const iso = new Date(this.now()).toISOString();
-    const user: User = { name: 'admin', id: newId('AIDA'), arn: `arn:aws:iam::${id}:user/admin`, path: '/', createDate: iso, tags: [], inline: { AdministratorAccess: ADMIN_POLICY }, attached: [] };
-    const account: Account = { id, users: { admin: user }, policies: {}, useCaseForm: o.useCaseSubmitted === false ? null : defaultUseCaseForm(), subscribed: [], unavailable: [], requireMarketplacePermissions: true };
+    const user: User = { name: 'admin', id: newId('AIDA'), arn: `arn:aws:iam::${id}:user/admin`, path: '/', createDate: iso, tags: [], inline: dict({ AdministratorAccess: ADMIN_POLICY }), attached: [] };
+    const account: Account = { id, users: dict({ admin: user }), policies: dict(), useCaseForm: o.useCaseSubmitted === false ? null : defaultUseCaseForm(), subscribed: [], unavailable: [], requireMarketplacePermissions: true };
     this.data.accounts[id] = account;
     const key: AccessKey = { id: newKeyId('AKIA'), secret: newSecret(), accountId: id, userName: 'admin', status: 'Active', createDate: iso, usableFrom: 0 };
     this.data.keys[key.id] = key;

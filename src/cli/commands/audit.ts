@@ -4,6 +4,7 @@ import { EXIT, UsageError } from '../../core/errors.js';
 import { readAuditLog, verifyAuditLog } from '../../store/audit-log.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
+import { oneLine } from '../terminal.js';
 import type { ExitSink } from '../program.js';
 import { intParser, pickWorkspace, requireOwner } from './shared.js';
 
@@ -19,9 +20,10 @@ export async function runAuditList(o: { limit?: number; type?: string; all?: boo
   if (o.limit !== undefined) entries = entries.slice(-o.limit);
   return {
     json: { workspace: wsName ?? null, events: entries.map((e) => ({ seq: e.seq, at: e.at, hash: e.hash, ...e.event })) },
+    // One event, one line: the log is a file, and any field of it may hold a line break.
     lines: entries.map((e) => {
       const d = Object.entries(e.event.details).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-      return `${String(e.seq).padStart(5)} ${e.at} ${e.event.type.padEnd(22)} ${e.event.workspace ?? '-'} by ${e.event.user}  ${d}`;
+      return oneLine(`${String(e.seq).padStart(5)} ${e.at} ${e.event.type.padEnd(22)} ${e.event.workspace ?? '-'} by ${e.event.user}  ${d}`);
     }),
     status: entries.length === 0 ? ['No audit events yet.'] : [],
   };

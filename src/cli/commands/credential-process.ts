@@ -29,7 +29,7 @@ export function registerCredentialProcess(program: Command, ctx: Context, sink: 
     .description('print AWS credential_process JSON for the workspace (for credential_process = byok credential-process)')
     .action(async () => {
       const out = await runCredentialProcess(ctx);
-      ctx.io.stdout.write(`${JSON.stringify(out)}\n`);
+      ctx.credentialStdout.write(`${JSON.stringify(out)}\n`);
       sink.set(0);
     });
 }

@@ -17,7 +17,7 @@ export function registerEmulator(program: Command, ctx: Context, sink: ExitSink)
       if (args[0] === 'start') ctx.keepAlive = true;
       // --json is a global byok flag, so commander gives it to the root; hand it back.
       if (ctx.flags.json && !args.includes('--json')) args = [...args, '--json'];
-      const code = await mod.runEmulatorCommand(args, { stdout: ctx.io.stdout, stderr: ctx.io.stderr }, ctx.env);
+      const code = await mod.runEmulatorCommand(args, { stdout: ctx.credentialStdout, stderr: ctx.io.stderr }, ctx.env);
       if (code !== 0) ctx.keepAlive = false;
       sink.set(code as ExitCode);
     });

@@ -3,7 +3,7 @@
 // both, because the non-interactive prompter turns a missing answer into "pass --flag" (exit 2).
 // Nothing is written until the summary is accepted, so Ctrl-C anywhere leaves the config as it was.
 import type { Command } from 'commander';
-import { GEOGRAPHIES, PLANS, POLICY_MODES, validateWorkspaceName, type Geography, type Plan, type PolicyMode, type StoredCredentials, type Workspace } from '../../core/config-doc.js';
+import { GEOGRAPHIES, PLANS, POLICY_MODES, validateWorkspaceName, workspaceNamed, type Geography, type Plan, type PolicyMode, type StoredCredentials, type Workspace } from '../../core/config-doc.js';
 import { mask, parseAccessKeyId, parseSecretAccessKey, validateCredentials, type ValidCredentials } from '../../core/credentials.js';
 import { CancelledError, EXIT, UsageError } from '../../core/errors.js';
 import { checkRegion, sourceRegions } from '../../core/geography.js';
@@ -162,7 +162,7 @@ async function provisionNow(ctx: Context, a: { name: string; plan: Plan; geograp
   }
   const def = defaultPolicy(a.plan);
   await ctx.store().update((d, tx) => {
-    const ws = d.workspaces[a.name];
+    const ws = workspaceNamed(d, a.name);
     if (ws && ws.owner !== ctx.user) throw new UsageError('owner-only', `Workspace ${a.name} belongs to ${ws.owner}.`, 'Only the owner configures BYOK.');
     if (!ws) {
       d.workspaces[a.name] = { name: a.name, plan: a.plan, owner: ctx.user, members: [], createdAt: ctx.now().toISOString(), byokEnabled: true, policy: def.policy, policyLocked: false, geography: a.geography, region: a.region };
@@ -181,7 +181,7 @@ async function provisionNow(ctx: Context, a: { name: string; plan: Plan; geograp
     ctx.flags.workspace = saved;
   }
   const { doc } = await ctx.store().read();
-  const c = doc.workspaces[a.name]?.credentials;
+  const c = workspaceNamed(doc, a.name)?.credentials;
   if (!c) throw new UsageError('provision-stored-nothing', 'Provisioning finished without a stored key.', 'Run byok iam provision --workspace NAME and check its output.');
   return { creds: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, kind: 'long-term' }, source: 'iam' };
 }
@@ -197,7 +197,7 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
   const nameCheck = validateWorkspaceName(rawName);
   if (!nameCheck.ok) throw new UsageError('invalid-workspace-name', `Invalid workspace name "${printable(rawName)}": ${nameCheck.reason}.`, 'Example: --workspace acme-prod');
   const name = nameCheck.value;
-  const existing = doc.workspaces[name];
+  const existing = workspaceNamed(doc, name);
   if (existing && existing.owner !== ctx.user) {
     throw new UsageError('owner-only', `Workspace ${name} belongs to ${existing.owner}; only the owner configures its BYOK.`, "Members inherit the owner's configuration and need no setup.");
   }
@@ -271,7 +271,7 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
   if (creds.sessionToken) stored.sessionToken = creds.sessionToken;
   if (creds.expiresAt) stored.expiresAt = creds.expiresAt;
   const { doc: after } = await ctx.store().update((d, tx) => {
-    let ws: Workspace | undefined = d.workspaces[name];
+    let ws: Workspace | undefined = workspaceNamed(d, name);
     if (ws && ws.owner !== ctx.user) throw new UsageError('owner-only', `Workspace ${name} belongs to ${ws.owner}.`, 'Only the owner configures BYOK.');
     if (!ws) {
       ws = { name, plan, owner: ctx.user, members: [], createdAt: at, byokEnabled: true, policy: def.policy, policyLocked: false };

@@ -1,8 +1,9 @@
 // Helpers every command group uses: finding the workspace, who may change it, option parsing.
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import type { ConfigDoc, Workspace } from '../../core/config-doc.js';
+import { workspaceNamed, type ConfigDoc, type Workspace } from '../../core/config-doc.js';
 import type { Context } from '../context.js';
+import { oneLine } from '../terminal.js';
 
 export type Role = 'owner' | 'member' | 'none';
 
@@ -24,7 +25,7 @@ export function pickWorkspace(ctx: Context, doc: ConfigDoc, explicit?: string): 
         : `Pass --workspace NAME or run: byok workspace use NAME (workspaces: ${names.join(', ')})`,
     );
   }
-  const ws = doc.workspaces[name];
+  const ws = workspaceNamed(doc, name);
   if (!ws) {
     const names = Object.keys(doc.workspaces);
     throw new UsageError(
@@ -63,10 +64,9 @@ export function requireOwner(ctx: Context, ws: Workspace, what: string): void {
   }
 }
 
-/** Shows user-supplied text safely in a message (control characters and overlong input trimmed). */
+/** Shows user-supplied text safely in a message: on one line, control characters spelled out, overlong input trimmed. */
 export function printable(s: string, max = 64): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const clean = oneLine(s);
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 

@@ -1,6 +1,6 @@
 // byok workspace create|list|use|show|add-member|remove-member
 import type { Command } from 'commander';
-import { PLANS, validateWorkspaceName, type Plan, type Workspace, type ConfigDoc } from '../../core/config-doc.js';
+import { PLANS, validateUserName, validateWorkspaceName, workspaceNamed, type Plan, type Workspace, type ConfigDoc } from '../../core/config-doc.js';
 import { UsageError } from '../../core/errors.js';
 import { checkPlan, defaultPolicy, PLAN_LABELS } from '../../core/plans.js';
 import { mask } from '../../core/credentials.js';
@@ -9,14 +9,10 @@ import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
 import { choiceParser, isoNow, pickWorkspace, printable, requireAccess, requireOwner, roleOf } from './shared.js';
 
-const USER_NAME = /^[A-Za-z0-9._@+=,-]{1,64}$/;
-
 function parseUser(raw: string, what: string): string {
-  const u = raw.trim();
-  if (!USER_NAME.test(u)) {
-    throw new UsageError('invalid-user', `"${printable(raw)}" is not a valid ${what}.`, 'A user name is 1-64 characters of letters, digits and . _ @ + = , -');
-  }
-  return u;
+  const u = validateUserName(raw);
+  if (!u.ok) throw new UsageError('invalid-user', `"${printable(raw)}" is not a valid ${what}.`, u.reason);
+  return u.value;
 }
 
 export function workspaceJson(ws: Workspace, doc: ConfigDoc, user: string) {
@@ -49,7 +45,7 @@ export async function runWorkspaceCreate(o: WorkspaceCreateOptions, ctx: Context
   const owner = o.owner !== undefined ? parseUser(o.owner, 'owner') : ctx.user;
   const policy = defaultPolicy(o.plan);
   const { doc } = await ctx.store().update((doc, tx) => {
-    if (doc.workspaces[name.value]) {
+    if (workspaceNamed(doc, name.value)) {
       throw new UsageError('workspace-exists', `Workspace "${name.value}" already exists.`, `Pick another name, or select it with: byok workspace use ${name.value}`);
     }
     const ws: Workspace = {
