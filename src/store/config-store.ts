@@ -167,15 +167,22 @@ export class ConfigStore {
   }
 
   private ensureDir(): void {
-    if (!existsSync(this.configDir)) mkdirSync(this.configDir, { recursive: true, mode: 0o700 });
-    const st = statSync(this.configDir);
+    let st;
+    try {
+      if (!existsSync(this.configDir)) mkdirSync(this.configDir, { recursive: true, mode: 0o700 });
+      st = statSync(this.configDir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      const why = code === 'ENOTDIR' ? 'is under a file, not a directory' : code === 'EACCES' || code === 'EPERM' ? 'cannot be created by you' : code === 'EROFS' ? 'is on a read-only file system' : 'cannot be created';
+      throw new LocalStateError('config-dir-unusable', `The config directory ${this.configDir} ${why} (${code}).`, 'Point BYOK_CONFIG_DIR at a directory of yours (it is created 0700 if missing). Nothing was changed.', { cause: e });
+    }
     if (!st.isDirectory()) throw new LocalStateError('config-dir-not-a-directory', `${this.configDir} is not a directory.`, 'Point BYOK_CONFIG_DIR at a directory.');
     if ((st.mode & 0o077) !== 0) {
       this.opts.warn?.(`The config directory ${this.configDir} was open to other users (mode ${(st.mode & 0o777).toString(8)}); byok restricted it to 0700.`);
       try {
         chmodSync(this.configDir, 0o700);
       } catch (e) {
-        throw new LocalStateError('config-dir-permissions', `${this.configDir} is readable by other users and byok cannot restrict it.`, `Run: chmod 700 ${this.configDir}`, { cause: e });
+        throw new LocalStateError('config-dir-permissions', `${this.configDir} is open to other users and byok cannot restrict it (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, `Run: chmod 700 ${this.configDir} (it must be a directory of yours). Nothing was changed.`, { cause: e });
       }
     }
   }

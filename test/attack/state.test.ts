@@ -256,4 +256,11 @@ describe('local state errors are said as such (item 13)', () => {
     expect(r.stderr).toMatch(/EPERM|EACCES|EROFS/);
     expect(r.stderr).not.toMatch(/locked by another/);
   });
+
+  it('a config directory under a file is local state (exit 3) naming the path and ENOTDIR, never an AWS answer', async () => {
+    const r = await byok({ PATH: process.env.PATH, BYOK_CONFIG_DIR: '/etc/passwd/byok', BYOK_KEY: Buffer.alloc(32, 1).toString('base64'), BYOK_KEYRING: 'off', BYOK_USER: 'alice', NO_COLOR: '1' }, ['workspace', 'create', 'bank', '--plan', 'enterprise']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/\/etc\/passwd\/byok.*ENOTDIR/);
+    expect(r.stderr).not.toMatch(/AWS|Bedrock|Sonnet/);
+  });
 });
