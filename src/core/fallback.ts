@@ -19,6 +19,8 @@ export interface FallbackInput {
   platformRegions?: readonly string[];
   /** false when the audit event could not be written: then there is no fallback. */
   auditWritable?: boolean;
+  /** An earlier fallback under warn awaits re-confirmation: no further fallback until then. */
+  confirmationPending?: boolean;
 }
 
 export type FallbackRuleName = 'retryable' | 'operation-eligible' | 'policy' | 'same-region' | 'audit';
@@ -72,11 +74,14 @@ export function evaluateFallback(input: FallbackInput): FallbackDecision {
   rules.push({ rule: 'operation-eligible', passed: opOk, detail: opDetail });
 
   const policy = typeof input.policy === 'string' && POLICIES.includes(input.policy) ? input.policy : undefined;
+  const policyAllows = policy === 'allow' || policy === 'warn';
+  const pending = policyAllows && input.confirmationPending === true;
   rules.push({
     rule: 'policy',
-    passed: policy === 'allow' || policy === 'warn',
+    passed: policyAllows && !pending,
     detail:
-      policy === 'allow' ? 'the workspace policy is allow'
+      pending ? `the workspace policy is ${policy}, but an earlier fallback under warn awaits re-confirmation: nothing falls back again until it is confirmed (byok policy confirm)`
+      : policy === 'allow' ? 'the workspace policy is allow'
       : policy === 'warn' ? 'the workspace policy is warn (the user must re-confirm on the next session)'
       : policy === 'strict' ? 'the workspace policy is strict: never retry on a different credential'
       : 'no valid fallback policy is known, so there is no fallback',

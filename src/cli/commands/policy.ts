@@ -109,6 +109,7 @@ export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context):
   let region = o.region;
   let workspace: string | null = null;
   let platformRegions: readonly string[] | undefined;
+  let confirmationPending: boolean | undefined;
   // With --policy the evaluation is self-contained: no workspace, no config, no key needed.
   if (policy === undefined) {
     const { doc } = await ctx.store().read();
@@ -119,6 +120,7 @@ export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context):
     region ??= ws.region;
     // As invoke sees it: no platform credentials means no region to fall back to.
     platformRegions = doc.platform?.regions ?? [];
+    confirmationPending = ws.confirmationRequired !== undefined;
   }
   const d = evaluateFallback({
     error: { code: o.errorCode, status: o.httpStatus, message: o.message },
@@ -126,6 +128,7 @@ export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context):
     policy,
     region,
     platformRegions,
+    confirmationPending,
   });
   const rules = d.rules.map((r) => `${r.passed ? ctx.chalk.green('✓') : ctx.chalk.red('✗')} ${r.rule.padEnd(18)} ${r.detail}`);
   return {

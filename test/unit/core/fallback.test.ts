@@ -66,6 +66,8 @@ describe('evaluateFallback', () => {
     ['platform elsewhere', { platformRegions: ['us-east-1'] }],
     ['no platform', { platformRegions: [] }],
     ['audit unwritable', { auditWritable: false }],
+    ['an earlier warn fallback awaits re-confirmation (warn)', { policy: 'warn' as const, confirmationPending: true }],
+    ['an earlier warn fallback awaits re-confirmation (allow)', { confirmationPending: true }],
   ])('fails closed: %s', (_n, patch) => {
     const d = evaluateFallback({ ...base, ...patch });
     expect(d.decision).toBe('fail');
@@ -85,6 +87,7 @@ describe('evaluateFallback', () => {
       region: fc.option(fc.oneof(fc.constantFrom('eu-west-1', 'us-east-1', 'ap-northeast-1'), fc.string()), { nil: undefined }),
       platformRegions: fc.option(fc.subarray(['eu-west-1', 'us-east-1', 'ap-northeast-1']), { nil: undefined }),
       auditWritable: fc.option(fc.boolean(), { nil: undefined }),
+      confirmationPending: fc.option(fc.boolean(), { nil: undefined }),
     });
     fc.assert(
       fc.property(arb, (input) => {
@@ -99,6 +102,7 @@ describe('evaluateFallback', () => {
         } else expect(d.targetRegion).toBeNull();
         if (input.operation.kind === 'write' && input.operation.autonomous && (input.operation.environment === 'production' || input.operation.environment === undefined)) expect(d.decision).toBe('fail');
         if (d.category === 'other') expect(d.decision).toBe('fail');
+        if (input.confirmationPending) expect(d.decision).toBe('fail');
         expect(d.requiresConfirmation).toBe(d.decision === 'fallback' && input.policy === 'warn');
       }),
       { numRuns: 10_000 },
