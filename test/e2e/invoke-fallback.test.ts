@@ -3,40 +3,27 @@
 // one invoke makes, who may use the owner's key at all, and warn's one-fallback-then-confirm under
 // concurrency. The platform endpoint is a per-region host name reached through a small forwarding
 // proxy, so the emulator's request log shows the endpoint byok called, not just the signing scope.
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../src/emulator/state.js';
 import { tempConfig, type TestEnv } from '../helpers/context.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { startForwardingProxy, type TestProxy } from '../helpers/proxy.js';
 import { BYOK_BIN } from '../helpers/run-byok.js';
 import { run, type Ran } from '../helpers/spawn.js';
 
 let emu: TestEmulator;
-let proxy: Server;
-let proxyUrl: string;
+let proxy: TestProxy;
 const temps: TestEnv[] = [];
 
 beforeAll(async () => {
   emu = await startTestEmulator();
-  // Forwards every absolute-form request to the emulator with its Host header (which is signed) intact.
-  proxy = createServer((req, res) => {
-    const target = new URL(req.url ?? '/');
-    const up = request({ host: '127.0.0.1', port: emu.port, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startForwardingProxy({ toPort: emu.port });
 });
 afterEach(async () => {
   await emu.control.clearFaults();
 });
 afterAll(async () => {
-  await new Promise((resolve) => proxy.close(resolve));
+  await proxy.close();
   await emu.close();
   for (const t of temps) t.cleanup();
 });
@@ -63,7 +50,7 @@ async function workspace(o: { geography: string; region: string; platformRegions
     ...t.env,
     ...emu.clientEnv,
     BYOK_PLATFORM_ENDPOINT_URL: `http://${platformHost('{region}')}`,
-    HTTP_PROXY: proxyUrl,
+    HTTP_PROXY: proxy.url,
     NO_PROXY: '127.0.0.1',
   };
   const byok: Ws['byok'] = (args, opts = {}) => run(process.execPath, [BYOK_BIN, ...args], { env: { ...env, ...(opts.user ? { BYOK_USER: opts.user } : {}) }, stdin: opts.stdin });

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { workspaceCatalog, type ConfigDoc, type PlatformConfig, type Workspace } from '../../core/config-doc.js';
 import { ByokError, CancelledError, EXIT, UsageError } from '../../core/errors.js';
-import { evaluateFallback, type FallbackDecision } from '../../core/fallback.js';
+import { evaluateFallback, platformTarget, type FallbackDecision } from '../../core/fallback.js';
 import type { ModelKey } from '../../core/geography.js';
 import { describeFindings, findCredentials } from '../../core/payload-guard.js';
 import { resolveRoute, type Route } from '../../core/routing.js';
@@ -120,7 +120,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
 
   // 2. The policy decides; the audit event must be written before any fallback.
   const operation = { kind: o.operationKind, markedFallbackEligible: o.fallbackEligible === true, autonomous: o.autonomous === true, environment: o.environment };
-  const evalInput = { error: { code: failure.code, status: failure.status, message: failure.message }, operation, policy: ws.policy, region: route.region, platformRegions: doc.platform?.regions ?? [] };
+  const evalInput = { error: { code: failure.code, status: failure.status, message: failure.message }, operation, policy: ws.policy, region: route.region, ...platformTarget(doc.platform) };
   let decision: FallbackDecision = evaluateFallback(evalInput);
   if (decision.decision === 'fallback' && streamed > 0) {
     // Part of the BYOK reply is already on stdout: a retry would print a second reply after it.
@@ -137,7 +137,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
         // just made (its mark is set in this same locked update, so one fallback is the most
         // that happens before someone re-confirms, whatever the concurrency).
         const w = d.workspaces[ws.name];
-        const fresh = evaluateFallback({ ...evalInput, policy: w?.policy ?? 'strict', platformRegions: w?.byokEnabled ? (d.platform?.regions ?? []) : [], confirmationPending: w?.confirmationRequired !== undefined });
+        const fresh = evaluateFallback({ ...evalInput, policy: w?.policy ?? 'strict', ...platformTarget(w?.byokEnabled ? d.platform : undefined), confirmationPending: w?.confirmationRequired !== undefined });
         if (fresh.decision !== 'fallback' || !w || roleOf(w, ctx.user) === 'none' || !d.platform) return { decision: fresh, platform: undefined };
         tx.audit({
           type: 'fallback',
@@ -147,6 +147,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
             originalErrorCode: failure.code ?? `HTTP ${failure.status ?? 'unknown'}`,
             category: failure.category,
             platformEndpoint: endpoint,
+            platformOwner: d.platform.owner ?? null,
             user: ctx.user,
             workspace: ws.name,
             conversation,
