@@ -83,6 +83,11 @@ export interface PlatformConfig {
   credentials: StoredCredentials;
   /** Regions the platform serves; a fallback goes only to the original call's region. */
   regions: string[];
+  /**
+   * The user who first set them: only they replace or remove them. Absent in configs written
+   * before byok recorded it; such credentials are not used for a fallback until set again.
+   */
+  owner?: string;
 }
 
 export interface ConfigDoc {

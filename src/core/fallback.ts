@@ -1,7 +1,7 @@
 // DESIGN §4.3: may a failed BYOK call be retried on platform credentials? Every rule is evaluated
 // (no short-circuit) so the decision comes with all its reasons; anything that cannot be decided
 // with certainty means "fail". Never throws.
-import type { PolicyMode } from './config-doc.js';
+import type { PlatformConfig, PolicyMode } from './config-doc.js';
 import { classifyError, type ErrorCategory } from './error-classes.js';
 import { isValidRegionName } from './geography.js';
 
@@ -17,11 +17,15 @@ export interface FallbackInput {
   region: string | undefined;
   /** Regions the platform serves; when given, the original region must be among them. */
   platformRegions?: readonly string[];
+  /** Who owns the platform credentials; null when none is recorded (then no fallback); undefined: not checked. */
+  platformOwner?: string | null;
   /** false when the audit event could not be written: then there is no fallback. */
   auditWritable?: boolean;
+  /** An earlier fallback under warn awaits re-confirmation: no further fallback until then. */
+  confirmationPending?: boolean;
 }
 
-export type FallbackRuleName = 'retryable' | 'operation-eligible' | 'policy' | 'same-region' | 'audit';
+export type FallbackRuleName = 'retryable' | 'operation-eligible' | 'policy' | 'same-region' | 'platform-owner' | 'audit';
 
 export interface FallbackDecision {
   decision: 'fallback' | 'fail';
@@ -72,11 +76,14 @@ export function evaluateFallback(input: FallbackInput): FallbackDecision {
   rules.push({ rule: 'operation-eligible', passed: opOk, detail: opDetail });
 
   const policy = typeof input.policy === 'string' && POLICIES.includes(input.policy) ? input.policy : undefined;
+  const policyAllows = policy === 'allow' || policy === 'warn';
+  const pending = policyAllows && input.confirmationPending === true;
   rules.push({
     rule: 'policy',
-    passed: policy === 'allow' || policy === 'warn',
+    passed: policyAllows && !pending,
     detail:
-      policy === 'allow' ? 'the workspace policy is allow'
+      pending ? `the workspace policy is ${policy}, but an earlier fallback under warn awaits re-confirmation: nothing falls back again until it is confirmed (byok policy confirm)`
+      : policy === 'allow' ? 'the workspace policy is allow'
       : policy === 'warn' ? 'the workspace policy is warn (the user must re-confirm on the next session)'
       : policy === 'strict' ? 'the workspace policy is strict: never retry on a different credential'
       : 'no valid fallback policy is known, so there is no fallback',
@@ -96,6 +103,19 @@ export function evaluateFallback(input: FallbackInput): FallbackDecision {
   }
   rules.push({ rule: 'same-region', passed: regionOk, detail: regionDetail });
 
+  // Platform credentials with no recorded owner were stored by an older byok, when any workspace
+  // owner could replace them: nobody answers for where they send a request, so they are not used.
+  const owner = input.platformOwner;
+  rules.push({
+    rule: 'platform-owner',
+    passed: owner !== null,
+    detail:
+      owner === null ? 'the platform credentials have no recorded owner (stored by an older byok), so they are not used for a fallback until someone sets them again: byok credentials set --platform ...'
+      : typeof owner === 'string' ? `the platform credentials belong to ${owner}, the only user who can replace or remove them`
+      : input.platformRegions?.length === 0 ? 'there are no platform credentials'
+      : "the platform credentials' owner was not checked",
+  });
+
   const auditOk = input.auditWritable !== false;
   rules.push({ rule: 'audit', passed: auditOk, detail: auditOk ? 'the audit event is written before any fallback' : 'the audit event could not be written, so the fallback does not happen' });
 
@@ -110,4 +130,10 @@ export function evaluateFallback(input: FallbackInput): FallbackDecision {
     targetRegion: fallback ? region! : null,
     policy: policy ? (policy as PolicyMode) : null,
   };
+}
+
+/** The platform side of a fallback decision, from the config's platform credentials (none: nowhere to go). */
+export function platformTarget(p: PlatformConfig | undefined): Pick<FallbackInput, 'platformRegions' | 'platformOwner'> {
+  if (!p) return { platformRegions: [] };
+  return { platformRegions: p.regions, platformOwner: typeof p.owner === 'string' && p.owner !== '' ? p.owner : null };
 }

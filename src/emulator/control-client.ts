@@ -1,4 +1,5 @@
 // A small client for the emulator's control API (/_emulator/), for tests and `byok emulator ...`.
+import type { RequestRecord } from './state.js';
 export interface FaultSpec {
   service?: 'iam' | 'sts' | 'bedrock' | 'bedrock-runtime';
   operation?: string;
@@ -36,6 +37,8 @@ export class EmulatorControl {
   addFault(f: FaultSpec): Promise<{ id: string }> { return this.call('POST', 'faults', f); }
   listFaults(): Promise<{ faults: unknown[] }> { return this.call('GET', 'faults'); }
   clearFaults(): Promise<unknown> { return this.call('DELETE', 'faults'); }
+  /** The AWS requests the emulator received, oldest first (read-only; cleared by reset). */
+  requests(): Promise<{ requests: RequestRecord[] }> { return this.call('GET', 'requests'); }
   advanceClock(ms: number): Promise<{ now: string; offsetMs: number }> { return this.call('POST', 'clock', { advanceMs: ms }); }
   clock(): Promise<{ now: string; offsetMs: number }> { return this.call('GET', 'clock'); }
   reset(): Promise<unknown> { return this.call('POST', 'reset'); }

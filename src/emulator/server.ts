@@ -10,7 +10,7 @@ import { MODELS } from '../core/models.js';
 import { AwsError, isAwsErrorCode, AWS_ERRORS } from './errors.js';
 import { handleIam, handleSts, queryError } from './query.js';
 import { verifyRequest, type Protocol } from './sigv4.js';
-import { dict, EmulatorState, randomRequestId, type Fault } from './state.js';
+import { dict, EmulatorState, randomRequestId, type Fault, type RequestRecord } from './state.js';
 import type { EmuRequest, EmuResponse, Principal, ServiceName } from './types.js';
 
 export interface EmulatorHandle {
@@ -108,8 +108,8 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     if (rawPath.startsWith('/_emulator/')) return control(rawPath.slice('/_emulator/'.length), req.method ?? 'GET', body, res);
 
     const auth = String(req.headers.authorization ?? '');
-    const scope = /Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\//.exec(auth);
-    const signedService = scope?.[2];
+    const scope = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(auth);
+    const signedService = scope?.[3];
     const form = new URLSearchParams(req.headers['content-type']?.includes('x-www-form-urlencoded') ? body.toString('utf8') : '');
     let service: ServiceName;
     let protocol: Protocol;
@@ -129,7 +129,11 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
       operation = rawPath.split('/')[1] ?? 'Unknown';
     }
 
+    const host = String(req.headers.host ?? req.headers[':authority'] ?? '');
+    const logged: RequestRecord = { at: new Date(state.now()).toISOString(), service, operation, host, region: scope?.[2] ?? null, accessKeyId: scope?.[1] ?? null, accountId: null, status: null };
+    state.logRequest(logged);
     const send = (status: number, headers: Record<string, string>, payload: string | Buffer) => {
+      logged.status = status;
       res.writeHead(status, { 'x-amzn-requestid': requestId, date: httpDate(state.now()), 'content-length': String(Buffer.byteLength(payload)), ...headers });
       res.end(payload);
     };
@@ -142,9 +146,10 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     let principal: Principal | null = null;
     let region = 'us-east-1';
     try {
-      const v = await verifyRequest(state, protocol, { method: req.method ?? 'GET', host: String(req.headers.host ?? req.headers[':authority'] ?? ''), rawPath, query: url.searchParams, headers: req.headers, body });
+      const v = await verifyRequest(state, protocol, { method: req.method ?? 'GET', host, rawPath, query: url.searchParams, headers: req.headers, body });
       principal = v.principal;
       region = v.auth.region;
+      logged.accountId = principal.accountId;
     } catch (e) {
       if (e instanceof AwsError) return sendError(e);
       throw e;
@@ -201,6 +206,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
       const er: EmuRequest = { service, operation, region, method: req.method ?? 'GET', path: rawPath, query: url.searchParams, headers: req.headers, body, principal: principal!, now: new Date(now) };
       const out: EmuResponse = service === 'bedrock-runtime' ? await handleRuntime(er, deps, midStream) : await handleBedrock(er, deps);
       if (out.eventStream) {
+        logged.status = out.status;
         res.writeHead(out.status, { 'x-amzn-requestid': requestId, date: httpDate(state.now()), ...out.headers });
         for await (const m of out.eventStream) res.write(Buffer.from(codec.encode(m)));
         res.end();
@@ -256,6 +262,8 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
       }
       case 'GET faults':
         return reply(200, { faults: state.faults });
+      case 'GET requests':
+        return reply(200, { requests: state.requests });
       case 'DELETE faults':
         state.faults = [];
         return reply(200, { cleared: true });

@@ -75,6 +75,25 @@ export interface Fault {
   midStream?: boolean;
 }
 
+/** One AWS request as it arrived (control-API calls are not logged): for tests to observe where and as whom byok called. */
+export interface RequestRecord {
+  at: string;
+  service: string;
+  operation: string;
+  /** The Host header: the endpoint the client called. */
+  host: string;
+  /** The region in the SigV4 credential scope (what the client signed for); null when unsigned. */
+  region: string | null;
+  /** The access key ID in the credential scope (never a secret). */
+  accessKeyId: string | null;
+  /** Filled in once the signature is verified. */
+  accountId: string | null;
+  status: number | null;
+}
+
+/** The request log keeps the most recent requests only. */
+export const REQUEST_LOG_LIMIT = 10_000;
+
 export interface StateData {
   accounts: Record<string, Account>;
   keys: Record<string, AccessKey>;
@@ -115,6 +134,7 @@ export const ADMIN_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [
 export class EmulatorState {
   data: StateData;
   faults: Fault[] = [];
+  requests: RequestRecord[] = [];
   private file: string | undefined;
 
   constructor(file?: string) {
@@ -137,8 +157,14 @@ export class EmulatorState {
     if (this.file) writeFileSync(this.file, JSON.stringify(this.data), { mode: 0o600 });
   }
 
+  logRequest(r: RequestRecord): void {
+    this.requests.push(r);
+    if (this.requests.length > REQUEST_LOG_LIMIT) this.requests.splice(0, this.requests.length - REQUEST_LOG_LIMIT);
+  }
+
   reset(): void {
     this.faults = [];
+    this.requests = [];
     const boot = this.data.bootstrap;
     const key = this.data.keys[boot.accessKeyId];
     const acct = this.data.accounts[boot.accountId];

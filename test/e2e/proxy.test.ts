@@ -1,37 +1,26 @@
 // Behind a corporate proxy: the built binary honours HTTP(S)_PROXY and NO_PROXY as the AWS CLI
 // does. A small forwarding proxy in this test counts what passes through it.
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempConfig, type TestEnv } from '../helpers/context.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { startForwardingProxy, type TestProxy } from '../helpers/proxy.js';
 import { runByok } from '../helpers/run-byok.js';
 
 let emu: TestEmulator;
 let t: TestEnv;
-let proxy: Server;
+let proxy: TestProxy;
 let proxyUrl: string;
-const seen: string[] = [];
+let seen: string[];
 
 beforeAll(async () => {
   emu = await startTestEmulator();
   t = tempConfig();
-  // An HTTP proxy: absolute-form requests are forwarded as they came (the signed Host header intact).
-  proxy = createServer((req, res) => {
-    const target = new URL(req.url ?? '/');
-    seen.push(`${req.method} ${target.host}${target.pathname}`);
-    const up = request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startForwardingProxy();
+  proxyUrl = proxy.url;
+  seen = proxy.seen;
 });
 afterAll(async () => {
-  await new Promise((resolve) => proxy.close(resolve));
+  await proxy.close();
   await emu.close();
   t.cleanup();
 });

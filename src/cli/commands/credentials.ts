@@ -1,14 +1,15 @@
 // byok credentials set|show|remove. Secrets arrive on stdin, from a prompt, or from the standard
 // AWS environment variables — never as a flag value (argv is visible to every user, DESIGN §2).
 import type { Command } from 'commander';
-import type { StoredCredentials } from '../../core/config-doc.js';
+import type { ConfigDoc, StoredCredentials } from '../../core/config-doc.js';
 import { UsageError } from '../../core/errors.js';
 import { expiryStatus, mask, parseAccessKeyId, parseSecretAccessKey, validateCredentials, type CredentialProblem, type ValidCredentials } from '../../core/credentials.js';
 import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
 import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { isoNow, pickWorkspace, requireAccess, requireOwner, requirePlatformAdmin } from './shared.js';
+import { pickWorkspace, requireAccess, requireOwner, requirePlatformAdmin } from './shared.js';
+import type { AuditEventInput } from '../../core/audit-event.js';
 import { isValidRegionName } from '../../core/geography.js';
 import { registerCredentialsRefresh } from './credentials-refresh.js';
 
@@ -134,12 +135,35 @@ function parseRegions(raw: string | undefined): string[] {
   return [...new Set(regions)];
 }
 
+/**
+ * The platform credentials are the fallback target of every workspace in this config, so they
+ * belong to the user who first set them: only that user replaces or removes them, and no workspace
+ * owner can take them over. Before there are any (or for credentials an older byok stored without
+ * an owner) the earlier rule applies: a workspace owner, or anyone before the first workspace.
+ */
+function requirePlatformOwner(ctx: Context, doc: ConfigDoc, what: string): void {
+  const owner = doc.platform?.owner;
+  if (typeof owner !== 'string' || owner === '') return requirePlatformAdmin(ctx, doc, what);
+  if (owner === ctx.user) return;
+  throw new UsageError(
+    'platform-owner-only',
+    `Only ${owner}, who set the platform credentials, can ${what}; ${ctx.user} is not ${owner}.`,
+    `The platform credentials are the fallback target of every workspace in this configuration, so no workspace owner can take them over. Ask ${owner}.`,
+  );
+}
+
+/** A platform change affects every workspace here: each one's audit log records it. */
+function auditPlatformChange(ctx: Context, doc: ConfigDoc, tx: { audit(e: AuditEventInput): void }, type: string, details: Record<string, string | null>): void {
+  const names = Object.keys(doc.workspaces).sort();
+  for (const workspace of names.length > 0 ? names : [null]) tx.audit({ type, user: ctx.user, workspace, details });
+}
+
 export async function runCredentialsSet(o: CredentialsSetOptions, ctx: Context): Promise<Output> {
   // Validate what we can before reading secrets, and check the workspace before touching stdin.
   const regions = o.platform ? parseRegions(o.regions) : undefined;
   {
     const { doc } = await ctx.store().read();
-    if (o.platform) requirePlatformAdmin(ctx, doc, 'set the platform credentials');
+    if (o.platform) requirePlatformOwner(ctx, doc, 'set the platform credentials');
     else requireOwner(ctx, pickWorkspace(ctx, doc), 'change BYOK credentials');
   }
   const { input, source } = await gatherCredentials(o, ctx);
@@ -148,9 +172,16 @@ export async function runCredentialsSet(o: CredentialsSetOptions, ctx: Context):
   const stored = toStored(valid.value, source, ctx.now().toISOString());
   const { result } = await ctx.store().update((doc, tx) => {
     if (o.platform) {
-      requirePlatformAdmin(ctx, doc, 'set the platform credentials');
-      doc.platform = { credentials: stored, regions: regions! };
-      tx.audit({ type: 'platform-credentials-set', user: ctx.user, workspace: null, details: { accessKeyId: mask(stored.accessKeyId), regions: regions!.join(',') } });
+      requirePlatformOwner(ctx, doc, 'set the platform credentials');
+      const previous = doc.platform;
+      doc.platform = { credentials: stored, regions: regions!, owner: ctx.user };
+      auditPlatformChange(ctx, doc, tx, 'platform-credentials-set', {
+        accessKeyId: mask(stored.accessKeyId),
+        regions: regions!.join(','),
+        owner: ctx.user,
+        previousAccessKeyId: previous ? mask(previous.credentials.accessKeyId) : null,
+        previousOwner: previous?.owner ?? null,
+      });
       return null;
     }
     const ws = pickWorkspace(ctx, doc);
@@ -167,15 +198,24 @@ export async function runCredentialsSet(o: CredentialsSetOptions, ctx: Context):
   if (valid.value.kind === 'temporary') status.push(`  Temporary credentials cannot be refreshed; they expire at ${stored.expiresAt}. Reconfigure before then.`);
   else status.push('  Long-term key: byok will use short-lived STS sessions from it and refresh them automatically.');
   if (result !== null) status.push('  Next: byok test-connection');
-  return { json: { workspace: result, platform: result === null, regions: regions ?? null, ...j }, status };
+  return { json: { workspace: result, platform: result === null, regions: regions ?? null, ...(result === null ? { owner: ctx.user } : {}), ...j }, status };
 }
 
 export async function runCredentialsShow(o: { platform?: boolean }, ctx: Context): Promise<Output> {
   const { doc } = await ctx.store().read();
   const now = ctx.now();
   if (o.platform) {
-    const j = credentialsJson(doc.platform?.credentials, now);
-    return { json: { platform: true, regions: doc.platform?.regions ?? [], ...j }, lines: doc.platform ? table([['access key', mask(doc.platform.credentials.accessKeyId)], ['regions', doc.platform.regions.join(', ')]]) : ['No platform credentials configured.'] };
+    const p = doc.platform;
+    const j = credentialsJson(p?.credentials, now);
+    const owner = p?.owner ?? null;
+    const lines = p
+      ? table([
+          ['access key', mask(p.credentials.accessKeyId)],
+          ['regions', p.regions.join(', ')],
+          ['owner', owner ?? '(none recorded: not used for fallbacks until set again with byok credentials set --platform)'],
+        ])
+      : ['No platform credentials configured.'];
+    return { json: { platform: true, regions: p?.regions ?? [], owner, ...j }, lines };
   }
   const ws = pickWorkspace(ctx, doc);
   const role = requireAccess(ctx, ws);
@@ -198,11 +238,11 @@ export async function runCredentialsShow(o: { platform?: boolean }, ctx: Context
 export async function runCredentialsRemove(o: { platform?: boolean }, ctx: Context): Promise<Output> {
   const { result } = await ctx.store().update((doc, tx) => {
     if (o.platform) {
-      requirePlatformAdmin(ctx, doc, 'remove the platform credentials');
-      const had = doc.platform !== undefined;
+      requirePlatformOwner(ctx, doc, 'remove the platform credentials');
+      const previous = doc.platform;
       delete doc.platform;
-      if (had) tx.audit({ type: 'platform-credentials-removed', user: ctx.user, workspace: null, details: {} });
-      return { workspace: null, removed: had };
+      if (previous) auditPlatformChange(ctx, doc, tx, 'platform-credentials-removed', { accessKeyId: mask(previous.credentials.accessKeyId), regions: previous.regions.join(','), owner: previous.owner ?? null });
+      return { workspace: null, removed: previous !== undefined };
     }
     const ws = pickWorkspace(ctx, doc);
     requireOwner(ctx, ws, 'remove BYOK credentials');

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { workspaceCatalog, type ConfigDoc, type PlatformConfig, type Workspace } from '../../core/config-doc.js';
 import { ByokError, CancelledError, EXIT, UsageError } from '../../core/errors.js';
-import { evaluateFallback, type FallbackDecision } from '../../core/fallback.js';
+import { evaluateFallback, platformTarget, type FallbackDecision } from '../../core/fallback.js';
 import type { ModelKey } from '../../core/geography.js';
 import { describeFindings, findCredentials } from '../../core/payload-guard.js';
 import { resolveRoute, type Route } from '../../core/routing.js';
@@ -13,7 +13,7 @@ import { troubleshoot } from '../../core/troubleshooting.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { choiceParser, intParser, pickWorkspace, printable } from './shared.js';
+import { choiceParser, intParser, pickWorkspace, printable, roleOf } from './shared.js';
 import { decisionJson } from './policy.js';
 
 export interface InvokeOptions {
@@ -120,7 +120,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
 
   // 2. The policy decides; the audit event must be written before any fallback.
   const operation = { kind: o.operationKind, markedFallbackEligible: o.fallbackEligible === true, autonomous: o.autonomous === true, environment: o.environment };
-  const evalInput = { error: { code: failure.code, status: failure.status, message: failure.message }, operation, policy: ws.policy, region: route.region, platformRegions: doc.platform?.regions ?? [] };
+  const evalInput = { error: { code: failure.code, status: failure.status, message: failure.message }, operation, policy: ws.policy, region: route.region, ...platformTarget(doc.platform) };
   let decision: FallbackDecision = evaluateFallback(evalInput);
   if (decision.decision === 'fallback' && streamed > 0) {
     // Part of the BYOK reply is already on stdout: a retry would print a second reply after it.
@@ -132,10 +132,13 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
     try {
       const { result } = await ctx.store().update((d: ConfigDoc, tx) => {
         // Decide again on the document as it is now, under the lock: a policy set to strict, BYOK
-        // disabled or the platform credentials removed while the BYOK call ran all stop the fallback.
+        // disabled, the user removed or the platform credentials removed while the BYOK call ran
+        // all stop the fallback, and so does a fallback under warn that a concurrent session has
+        // just made (its mark is set in this same locked update, so one fallback is the most
+        // that happens before someone re-confirms, whatever the concurrency).
         const w = d.workspaces[ws.name];
-        const fresh = evaluateFallback({ ...evalInput, policy: w?.policy ?? 'strict', platformRegions: w?.byokEnabled ? (d.platform?.regions ?? []) : [] });
-        if (fresh.decision !== 'fallback' || !w || !d.platform) return { decision: fresh, platform: undefined };
+        const fresh = evaluateFallback({ ...evalInput, policy: w?.policy ?? 'strict', ...platformTarget(w?.byokEnabled ? d.platform : undefined), confirmationPending: w?.confirmationRequired !== undefined });
+        if (fresh.decision !== 'fallback' || !w || roleOf(w, ctx.user) === 'none' || !d.platform) return { decision: fresh, platform: undefined };
         tx.audit({
           type: 'fallback',
           user: ctx.user,
@@ -144,6 +147,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
             originalErrorCode: failure.code ?? `HTTP ${failure.status ?? 'unknown'}`,
             category: failure.category,
             platformEndpoint: endpoint,
+            platformOwner: d.platform.owner ?? null,
             user: ctx.user,
             workspace: ws.name,
             conversation,
@@ -163,7 +167,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
       });
       if (result.decision.decision !== 'fallback' || !result.platform) {
         const changed = { ...result.decision, decision: 'fail' as const, targetRegion: null };
-        changed.reasons = [...changed.reasons, 'no: the configuration changed while the BYOK call ran (policy, BYOK enabled or platform credentials); decided again on it'];
+        changed.reasons = [...changed.reasons, 'no: the configuration changed while the BYOK call ran (policy, a fallback awaiting re-confirmation, BYOK enabled, membership or platform credentials); decided again on it'];
         return failed(ctx, ws, route, conversation, attempts, changed, failure, refusalHint);
       }
       decision = result.decision;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { POLICY_MODES, type PolicyMode } from '../../core/config-doc.js';
 import { UsageError, EXIT } from '../../core/errors.js';
-import { evaluateFallback, type FallbackDecision } from '../../core/fallback.js';
+import { evaluateFallback, platformTarget, type FallbackDecision } from '../../core/fallback.js';
 import { isValidRegionName } from '../../core/geography.js';
 import { checkPolicyChange, defaultPolicy } from '../../core/plans.js';
 import type { Context } from '../context.js';
@@ -108,7 +108,8 @@ export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context):
   let policy = o.policy;
   let region = o.region;
   let workspace: string | null = null;
-  let platformRegions: readonly string[] | undefined;
+  let platform: ReturnType<typeof platformTarget> = {};
+  let confirmationPending: boolean | undefined;
   // With --policy the evaluation is self-contained: no workspace, no config, no key needed.
   if (policy === undefined) {
     const { doc } = await ctx.store().read();
@@ -118,14 +119,16 @@ export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context):
     policy ??= ws.policy;
     region ??= ws.region;
     // As invoke sees it: no platform credentials means no region to fall back to.
-    platformRegions = doc.platform?.regions ?? [];
+    platform = platformTarget(doc.platform);
+    confirmationPending = ws.confirmationRequired !== undefined;
   }
   const d = evaluateFallback({
     error: { code: o.errorCode, status: o.httpStatus, message: o.message },
     operation: { kind: o.operationKind, markedFallbackEligible: o.fallbackEligible === true, autonomous: o.autonomous === true, environment: o.environment },
     policy,
     region,
-    platformRegions,
+    ...platform,
+    confirmationPending,
   });
   const rules = d.rules.map((r) => `${r.passed ? ctx.chalk.green('✓') : ctx.chalk.red('✗')} ${r.rule.padEnd(18)} ${r.detail}`);
   return {

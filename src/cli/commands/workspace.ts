@@ -60,13 +60,14 @@ export async function runWorkspaceCreate(o: WorkspaceCreateOptions, ctx: Context
     };
     doc.workspaces[name.value] = ws;
     doc.currentWorkspace ??= name.value;
-    tx.audit({ type: 'workspace-created', user: ctx.user, workspace: name.value, details: { plan: o.plan, owner, policy: policy.policy } });
+    // --owner naming someone else is recorded as such: the creator is not the owner.
+    tx.audit({ type: 'workspace-created', user: ctx.user, workspace: name.value, details: { plan: o.plan, owner, ownerIsCreator: owner === ctx.user, policy: policy.policy } });
   });
   const ws = doc.workspaces[name.value]!;
   return {
     json: workspaceJson(ws, doc, ctx.user),
     status: [
-      mark.ok(ctx, `Created workspace ${ws.name} (${PLAN_LABELS[ws.plan]}, owner ${ws.owner}).`),
+      mark.ok(ctx, `Created workspace ${ws.name} (${PLAN_LABELS[ws.plan]}, owner ${ws.owner}${ws.owner === ctx.user ? '' : `, created by ${ctx.user} on their behalf`}).`),
       `  Fallback policy: ${ws.policy} — ${policy.reason}`,
       doc.currentWorkspace === ws.name ? `  It is the current workspace.` : `  Select it with: byok workspace use ${ws.name}`,
     ],

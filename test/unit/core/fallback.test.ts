@@ -67,11 +67,14 @@ describe('evaluateFallback', () => {
     ['platform elsewhere', { platformRegions: ['us-east-1'] }],
     ['no platform', { platformRegions: [] }],
     ['audit unwritable', { auditWritable: false }],
+    ['platform credentials with no recorded owner', { platformRegions: ['eu-west-1'], platformOwner: null }],
+    ['an earlier warn fallback awaits re-confirmation (warn)', { policy: 'warn' as const, confirmationPending: true }],
+    ['an earlier warn fallback awaits re-confirmation (allow)', { confirmationPending: true }],
   ])('fails closed: %s', (_n, patch) => {
     const d = evaluateFallback({ ...base, ...patch });
     expect(d.decision).toBe('fail');
     expect(d.targetRegion).toBeNull();
-    expect(d.reasons.length).toBe(5);
+    expect(d.reasons.length).toBe(6);
   });
   it('a marked write in staging may fall back', () => {
     expect(evaluateFallback({ ...base, operation: { kind: 'write', markedFallbackEligible: true, autonomous: true, environment: 'staging' } }).decision).toBe('fallback');
@@ -86,6 +89,8 @@ describe('evaluateFallback', () => {
       region: fc.option(fc.oneof(fc.constantFrom('eu-west-1', 'us-east-1', 'ap-northeast-1'), fc.string()), { nil: undefined }),
       platformRegions: fc.option(fc.subarray(['eu-west-1', 'us-east-1', 'ap-northeast-1']), { nil: undefined }),
       auditWritable: fc.option(fc.boolean(), { nil: undefined }),
+      confirmationPending: fc.option(fc.boolean(), { nil: undefined }),
+      platformOwner: fc.constantFrom('alice', null, undefined),
     });
     fc.assert(
       fc.property(arb, (input) => {
@@ -100,6 +105,8 @@ describe('evaluateFallback', () => {
         } else expect(d.targetRegion).toBeNull();
         if (input.operation.kind === 'write' && input.operation.autonomous && (input.operation.environment === 'production' || input.operation.environment === undefined)) expect(d.decision).toBe('fail');
         if (d.category === 'other') expect(d.decision).toBe('fail');
+        if (input.confirmationPending) expect(d.decision).toBe('fail');
+        if (input.platformOwner === null) expect(d.decision).toBe('fail');
         expect(d.requiresConfirmation).toBe(d.decision === 'fallback' && input.policy === 'warn');
       }),
       { numRuns: 10_000 },
