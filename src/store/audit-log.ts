@@ -138,10 +138,14 @@ export function checkAuditState(path: string, seal: AuditSeal | undefined): Audi
     if (size < sealedBytes) return cut(`is ${size} bytes long where the sealed config recorded ${sealedBytes}`);
     if (s.count > 0) {
       // The line that ends at the sealed size must be event `count` with the sealed hash.
-      const from = Math.max(0, sealedBytes - 64 * 1024);
-      const tail = readRange(f.fd, from, sealedBytes - from).toString('utf8');
-      const lines = tail.split('\n');
-      const last = lines.length >= 2 && lines[lines.length - 1] === '' ? parseEntry(lines[lines.length - 2]!) : null;
+      const lastLine = (window: number): AuditEntry | null => {
+        const from = Math.max(0, sealedBytes - window);
+        const lines = readRange(f.fd, from, sealedBytes - from).toString('utf8').split('\n');
+        // The first piece of a window that does not start at 0 may be a partial line: never use it.
+        if (lines.length < 2 || lines[lines.length - 1] !== '' || (from > 0 && lines.length < 3)) return null;
+        return parseEntry(lines[lines.length - 2]!);
+      };
+      const last = lastLine(8 * 1024) ?? lastLine(1024 * 1024);
       if (!last || last.seq !== s.count || last.hash !== s.head) {
         return { kind: 'problem', code: 'audit-log-rewritten', message: `The audit log ${path} does not end at the event sealed in the config (event ${s.count}): it was cut, replaced or rewritten outside byok.` };
       }

@@ -110,7 +110,7 @@ export class ConfigStore {
   }
 
   /** Opens the file as it is on disk; throws LocalStateError (exit 3) and touches nothing on any doubt. */
-  private async openFile(): Promise<{ doc: ConfigDoc; key: ResolvedKey; anchor: Anchor | undefined; state: OpenState } | null> {
+  private async openFile(o: { quiet?: boolean } = { quiet: true }): Promise<{ doc: ConfigDoc; key: ResolvedKey; anchor: Anchor | undefined; state: OpenState } | null> {
     let text: string;
     try {
       const st = lstatSync(this.path, { throwIfNoEntry: false });
@@ -150,16 +150,39 @@ export class ConfigStore {
     }
     const audit = checkAuditState(this.auditPath, doc.audit);
     if (audit.kind === 'problem') problems.push(auditStateError(this.auditPath, audit));
-    else if (audit.kind === 'uncommitted') this.opts.warn?.(`The audit log has ${audit.events} uncommitted event${audit.events === 1 ? '' : 's'} after its sealed head (a byok write was interrupted); the next change rolls ${audit.events === 1 ? 'it' : 'them'} back and records that.`);
+    else if (audit.kind === 'uncommitted' && !o.quiet) this.opts.warn?.(`The audit log has ${audit.events} uncommitted event${audit.events === 1 ? '' : 's'} after its sealed head (a byok write was interrupted); the next change rolls ${audit.events === 1 ? 'it' : 'them'} back and records that.`);
     return { doc, key, anchor, state: { problems, audit, anchor: rec } };
   }
 
   /** The config as it is; refuses (exit 3) on any integrity problem unless `diagnose` asks for them. */
   async read(o: { diagnose?: boolean } = {}): Promise<{ doc: ConfigDoc; key: KeyInfo | null; integrity: IntegrityInfo | null; state: OpenState | null }> {
-    const r = await this.openFile();
-    if (!r) return { doc: emptyConfig(), key: null, integrity: null, state: null };
+    let r = await this.openFile();
+    if (!r) {
+      await this.refuseIfAnchoredButMissing();
+      return { doc: emptyConfig(), key: null, integrity: null, state: null };
+    }
+    if (r.state.problems.length > 0 || r.state.audit.kind === 'uncommitted') {
+      // A read takes no lock, so it may have seen a write half-way (config, log and anchor are
+      // three files). Look again while holding the lock: what is found then is what is on disk.
+      const again = await withLock(this.configDir, this.configDir, () => this.openFile({ quiet: false })).catch(() => undefined);
+      if (again) r = again;
+    }
     if (!o.diagnose && r.state.problems.length > 0) throw r.state.problems[0]!;
     return { doc: r.doc, key: r.key.info, integrity: integrityInfo(r.key.info.source, r.anchor), state: r.state };
+  }
+
+  /** The anchor remembers a config here that is gone: say so rather than start a new one silently. */
+  private async refuseIfAnchoredButMissing(): Promise<void> {
+    const anchor = anchorFor(this.keyOptions(), 'keyring');
+    const rec = anchor ? await anchor.read() : null;
+    if (!rec) return;
+    throw new LocalStateError(
+      'config-missing',
+      `The config ${this.path} is missing, but the state anchor (${anchor!.where}) recorded one here at generation ${rec.generation}: it was deleted or moved.`,
+      anchor!.kind === 'file'
+        ? `Restore it (and audit.jsonl) from your backup. To start over on purpose, remove the entry for ${this.configDir} from ${anchor!.where}.`
+        : `Restore it (and audit.jsonl) from your backup. To start over on purpose, delete the keyring entry "byok-anchor" for ${this.configDir}.`,
+    );
   }
 
   async keyInfo(): Promise<KeyInfo | null> {
@@ -219,6 +242,7 @@ export class ConfigStore {
     return withLock(this.configDir, this.configDir, async (guard) => {
       const current = await this.openFile();
       if (current && current.state.problems.length > 0) throw current.state.problems[0]!;
+      if (!current) await this.refuseIfAnchoredButMissing();
       const key = current?.key ?? (await keyForNewConfig(this.keyOptions()));
       const anchor = current?.anchor ?? anchorFor(this.keyOptions(), key.info.source);
       const before = current?.doc ?? emptyConfig();

@@ -134,6 +134,33 @@ describe('an older config put back is detected (item 2)', () => {
     expect((await policyOf(w.env)).code).toBe(3);
   });
 
+  it('with BYOK_STATE_ANCHOR: a deleted config is not silently replaced by a new one', async () => {
+    const t = tempConfig();
+    envs.push(t);
+    const w = await workspace({ BYOK_STATE_ANCHOR: join(t.dir, 'anchor.json') });
+    rmSync(w.config);
+    rmSync(w.audit);
+    const r = await byok(w.env, ['workspace', 'create', 'other', '--plan', 'scale']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/missing/);
+    expect(existsSync(w.config)).toBe(false);
+  });
+
+  it('readers running beside writers never mistake a write in progress for tampering', async () => {
+    const t = tempConfig();
+    envs.push(t);
+    const w = await workspace({ BYOK_STATE_ANCHOR: join(t.dir, 'anchor.json') });
+    const jobs: Promise<{ code: number | null; stderr: string; what: string }>[] = [];
+    for (let i = 0; i < 8; i++) {
+      jobs.push(byok(w.env, ['policy', 'set', i % 2 === 0 ? 'warn' : 'allow']).then((r) => ({ ...r, what: 'write' })));
+      jobs.push(byok(w.env, ['policy', 'show']).then((r) => ({ ...r, what: 'read' })));
+    }
+    const results = await Promise.all(jobs);
+    for (const r of results) expect(r.code, `${r.what}: ${r.stderr}`).toBe(0);
+    expect(results.some((r) => /uncommitted|put back|rewritten/.test(r.stderr))).toBe(false);
+    expect((await byok(w.env, ['audit', 'verify'])).code).toBe(0);
+  });
+
   it('config show says which rollbacks are detected under the key source in use', async () => {
     const w = await workspace();
     const j = JSON.parse((await byok(w.env, ['config', 'show', '--json'])).stdout);
