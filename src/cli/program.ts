@@ -7,20 +7,46 @@ import { EXIT, UsageError, type ExitCode } from '../core/errors.js';
 import type { Context } from './context.js';
 import { renderError } from './output.js';
 import { printable } from './commands/shared.js';
-import { registerWorkspace } from './commands/workspace.js';
-import { registerCredentials } from './commands/credentials.js';
-import { registerConfig } from './commands/config.js';
-import { registerPolicy } from './commands/policy.js';
-import { registerRoute } from './commands/route.js';
-import { registerAudit } from './commands/audit.js';
-import { registerEmulator } from './commands/emulator.js';
-import { registerIam } from './commands/iam.js';
-import { registerModels } from './commands/models.js';
-import { registerTestConnection } from './commands/test-connection.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerCredentialProcess } from './commands/credential-process.js';
-import { registerInvoke } from './commands/invoke.js';
-import { registerSetup } from './commands/setup.js';
+
+type Register = (program: Command, ctx: Context, sink: ExitSink) => void;
+
+/**
+ * Every command group, in help order, with the one line `byok --help` shows. A group's module
+ * (and what it imports: the AWS SDK, the prompt library) is loaded only when that command runs or
+ * its own help is asked for; `--version` and `--help` load none.
+ */
+const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Register> }[] = [
+  { name: 'setup', summary: 'guided setup of a workspace (wizard); --non-interactive takes every answer from flags for CI', load: async () => (await import('./commands/setup.js')).registerSetup },
+  { name: 'workspace', summary: 'create and select workspaces; manage members', load: async () => (await import('./commands/workspace.js')).registerWorkspace },
+  { name: 'credentials', summary: 'store, show and remove the BYOK AWS credentials (encrypted)', load: async () => (await import('./commands/credentials.js')).registerCredentials },
+  { name: 'config', summary: 'show and change workspace settings', load: async () => (await import('./commands/config.js')).registerConfig },
+  { name: 'policy', summary: 'the fallback policy: allow, warn or strict', load: async () => (await import('./commands/policy.js')).registerPolicy },
+  { name: 'route', summary: 'explain which model, inference profile and region a task would use', load: async () => (await import('./commands/route.js')).registerRoute },
+  { name: 'audit', summary: 'the append-only audit log (fallbacks, policy and credential changes)', load: async () => (await import('./commands/audit.js')).registerAudit },
+  { name: 'iam', summary: 'the Bedrock IAM user, its least-privilege policy and access keys (admin credentials from the AWS chain)', load: async () => (await import('./commands/iam.js')).registerIam },
+  { name: 'models', summary: 'model access: check it per model, or submit the Anthropic use-case form', load: async () => (await import('./commands/models.js')).registerModels },
+  { name: 'test-connection', summary: 'check the credentials, both models through the selected profile, and the permissions (exit 0 pass, 1 fail, 4 refused)', load: async () => (await import('./commands/test-connection.js')).registerTestConnection },
+  { name: 'doctor', summary: 'test-connection plus the workspace checks from the troubleshooting guide, each with its fix', load: async () => (await import('./commands/doctor.js')).registerDoctor },
+  { name: 'invoke', summary: 'send one request through routing, the fallback policy and the audit log', load: async () => (await import('./commands/invoke.js')).registerInvoke },
+  { name: 'credential-process', summary: 'print AWS credential_process JSON for the workspace (for credential_process = byok credential-process)', load: async () => (await import('./commands/credential-process.js')).registerCredentialProcess },
+  { name: 'emulator', summary: 'local AWS stand-in (IAM, STS, Bedrock, Bedrock Runtime): start | fault | clock | profile | reset', load: async () => (await import('./commands/emulator.js')).registerEmulator },
+];
+
+/** The command group argv names (skipping global options and their values), if any. */
+function commandNamed(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv[i + 1];
+    if (a === '-w' || a === '--workspace') {
+      i += 1;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    // `byok help invoke` shows invoke's own help: load invoke.
+    return a === 'help' ? (argv[i + 1] ?? 'help') : a;
+  }
+  return undefined;
+}
 
 /** Lets a command's action report its exit code back to runCli. */
 export interface ExitSink {
@@ -38,7 +64,8 @@ function configureCommander(cmd: Command, ctx: Context): Command {
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
-      outputError: (s, write) => write(ctx.chalk.red(s.replace(/(unknown option '[^'=\s]+)=[^']*'/, "$1=…'"))),
+      // An unknown `--option=value` or `-xVALUE` is shown without its value: it may be a secret.
+      outputError: (s, write) => write(ctx.chalk.red(s.replace(/(unknown option '--[^'=\s]+)=[^']*'/, "$1=…'").replace(/(unknown option '-[A-Za-z])[^'-][^']*'/, "$1…'"))),
     });
 }
 
@@ -52,7 +79,7 @@ function checkActingUser(ctx: Context): void {
   }
 }
 
-export function createProgram(ctx: Context, sink: ExitSink): Command {
+export async function createProgram(ctx: Context, sink: ExitSink, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('byok');
   program
     .description('Bring-your-own-key administration for Claude on Amazon Bedrock')
@@ -73,11 +100,15 @@ export function createProgram(ctx: Context, sink: ExitSink): Command {
     });
   configureCommander(program, ctx);
 
-  const groups = [
-    registerSetup, registerWorkspace, registerCredentials, registerConfig, registerPolicy, registerRoute, registerAudit,
-    registerIam, registerModels, registerTestConnection, registerDoctor, registerInvoke, registerCredentialProcess, registerEmulator,
-  ];
-  for (const register of groups) register(program, ctx, sink);
+  const named = commandNamed(argv);
+  const target = COMMANDS.find((c) => c.name === named);
+  if (target) {
+    (await target.load())(program, ctx, sink);
+  } else {
+    // `byok`, `byok --help`, or a name that is no command: the list is enough (and lets commander
+    // suggest the nearest name), without loading any command module.
+    for (const c of COMMANDS) program.command(c.name).description(c.summary).allowUnknownOption().helpOption(false);
+  }
 
   // Every subcommand inherits the error behaviour of the root.
   const inherit = (cmd: Command): void => {
@@ -93,7 +124,7 @@ export function createProgram(ctx: Context, sink: ExitSink): Command {
 export async function runCli(ctx: Context, argv: string[]): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
   const sink: ExitSink = { set: (c) => (code = c) };
-  const program = createProgram(ctx, sink);
+  const program = await createProgram(ctx, sink, argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -110,6 +110,8 @@ export interface AuditSeal {
   head: string;
   bytes?: number;
   generation?: number;
+  /** The config directory this document was sealed for (realpath): a copy from elsewhere is refused. */
+  home?: string;
   pending?: { count: number; head: string; bytes: number };
 }
 

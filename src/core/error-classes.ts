@@ -132,7 +132,7 @@ export function classifyError(input: { code?: string; status?: number; message?:
   const status = typeof input.status === 'number' && Number.isInteger(input.status) ? input.status : undefined;
   const rule = message !== '' ? MESSAGE_RULES.find((r) => r.re.test(message)) : undefined;
 
-  if (code !== undefined && code in CODE_TABLE) {
+  if (code !== undefined && Object.hasOwn(CODE_TABLE, code)) {
     const cat = CODE_TABLE[code]!;
     // The code is AWS's modeled answer; the message is free text that anything upstream may have
     // written. Access denied, validation and not-found codes cover several causes and the message

@@ -11,9 +11,8 @@
 // writer rolls them back and records that) or proof of an older config put back (refused). The
 // generation and head are also kept in the state anchor, outside the config directory, where one
 // is configured, so putting back the config and the log together is detected as well.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import Conf from 'conf';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { GENESIS_HASH, type AuditEventInput } from '../core/audit-event.js';
 import { checkConfigShape, emptyConfig, type AuditSeal, type ConfigDoc } from '../core/config-doc.js';
@@ -82,6 +81,15 @@ export function integrityInfo(source: KeyInfo['source'], anchor: Anchor | undefi
   };
 }
 
+/** The config directory as the file system names it (symlinks resolved), so a copy elsewhere is told apart. */
+function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return resolve(dir);
+  }
+}
+
 export class ConfigStore {
   readonly configDir: string;
   readonly path: string;
@@ -141,9 +149,14 @@ export class ConfigStore {
     const problems: LocalStateError[] = [];
     const rec = anchor ? await anchor.read() : null;
     const gen = doc.audit?.generation ?? 0;
+    const home = realDir(this.configDir);
+    if (doc.audit?.home !== undefined && doc.audit.home !== home) {
+      problems.push(new LocalStateError('config-swapped', `The config ${this.path} was sealed for another directory (${doc.audit.home}): it was copied here from there.`, `If you moved your config directory on purpose, the owner re-seals it here with: byok audit reset-anchor --reason "moved from ${doc.audit.home}". Otherwise restore your own config from a backup. Nothing was changed.`));
+    }
     if (rec) {
       const hint = `Inspect with byok audit verify. Restore the newest config (and log) from your backup; if you accept this config as it is on purpose, the owner can re-seal it with: byok audit reset-anchor --reason "...". Nothing was changed.`;
       if (rec.keySource !== key.info.source) problems.push(new LocalStateError('key-source-mismatch', `The state anchor (${anchor!.where}) records a config sealed with ${rec.keySource}, but this one opened with ${key.info.source}.`, hint));
+      else if (gen > rec.generation + 2) problems.push(new LocalStateError('config-swapped', `The config ${this.path} is ${gen - rec.generation} writes newer than the state anchor (${anchor!.where}) last saw (generation ${rec.generation}): it was replaced, or written while BYOK_STATE_ANCHOR was not set.`, hint));
       else if (gen < rec.generation) problems.push(new LocalStateError('config-rolled-back', `The config ${this.path} is older than the one the state anchor (${anchor!.where}) last saw (generation ${gen} < ${rec.generation}): an older copy was put back.`, hint));
       else if (gen === rec.generation && (doc.audit?.count ?? 0) !== rec.count) problems.push(new LocalStateError('config-swapped', `The config ${this.path} is not the one the state anchor (${anchor!.where}) recorded at generation ${gen}: it was replaced.`, hint));
       else if (gen === rec.generation && (doc.audit?.head ?? GENESIS_HASH) !== rec.head) problems.push(new LocalStateError('config-swapped', `The config ${this.path} is not the one the state anchor (${anchor!.where}) recorded at generation ${gen}: it was replaced.`, hint));
@@ -173,6 +186,14 @@ export class ConfigStore {
 
   /** The anchor remembers a config here that is gone: say so rather than start a new one silently. */
   private async refuseIfAnchoredButMissing(): Promise<void> {
+    const log = lstatSync(this.auditPath, { throwIfNoEntry: false });
+    if (log && (!log.isFile() || log.size > 0)) {
+      throw new LocalStateError(
+        'config-missing',
+        `The config ${this.path} is missing, but the audit log ${this.auditPath} beside it is not empty: the config was deleted or moved, and starting a new one would end that log.`,
+        `Restore config.json from your backup. To start over on purpose, move the old log aside first (keep it as evidence): mv ${this.auditPath} ${this.auditPath}.old`,
+      );
+    }
     const anchor = anchorFor(this.keyOptions(), 'keyring');
     const rec = anchor ? await anchor.read() : null;
     if (!rec) return;
@@ -210,8 +231,10 @@ export class ConfigStore {
     }
   }
 
-  protected writeSealed(doc: ConfigDoc, key: ResolvedKey, guard: LockGuard): void {
+  protected async writeSealed(doc: ConfigDoc, key: ResolvedKey, guard: LockGuard): Promise<void> {
     guard.assertHeld();
+    // conf (and its schema validator) is loaded only where a write happens: reads never need it.
+    const { default: Conf } = await import('conf');
     const conf = new Conf<Record<string, unknown>>({
       cwd: this.configDir,
       configName: 'config',
@@ -259,15 +282,15 @@ export class ConfigStore {
       if (events.length > 0) {
         const { data, head } = prepareAuditEvents(from, events, this.opts.now());
         // 1. announce, 2. append (whole or nothing, after cutting an interrupted write), 3. commit.
-        this.writeSealed({ ...structuredClone(before), audit: { ...from, generation, pending: head } }, key, guard);
+        await this.writeSealed({ ...structuredClone(before), audit: { ...from, generation, pending: head, ...(before.audit?.home ? { home: before.audit.home } : {}) } }, key, guard);
         guard.assertHeld();
         writeAuditData(this.auditPath, from.bytes, data);
         generation += 1;
-        doc.audit = { count: head.count, head: head.head, bytes: head.bytes, generation };
+        doc.audit = { count: head.count, head: head.head, bytes: head.bytes, generation, home: realDir(this.configDir) };
       } else {
-        doc.audit = { count: from.count, head: from.head, bytes: from.bytes, generation };
+        doc.audit = { count: from.count, head: from.head, bytes: from.bytes, generation, home: realDir(this.configDir) };
       }
-      this.writeSealed(doc, key, guard);
+      await this.writeSealed(doc, key, guard);
       this.resolved = key;
       if (anchor) await anchor.write({ generation, count: doc.audit.count, head: doc.audit.head, keySource: key.info.source });
       return { doc, result, key: key.info };
@@ -293,10 +316,10 @@ export class ConfigStore {
       const e = event({ sealedCount: seal0?.count ?? 0, sealedHead: seal0?.head ?? GENESIS_HASH, logCount: log.head.count, logHead: log.head.head, anchorGeneration: current.state.anchor?.generation ?? null, problems: current.state.problems.map((p) => p.message).join(' | ').slice(0, 1000) });
       const { data, head } = prepareAuditEvents(log.head, [e], this.opts.now());
       const generation = Math.max(seal0?.generation ?? 0, current.state.anchor?.generation ?? 0) + 1;
-      this.writeSealed({ ...structuredClone(current.doc), audit: { ...log.head, generation, pending: head } }, current.key, guard);
+      await this.writeSealed({ ...structuredClone(current.doc), audit: { ...log.head, generation, pending: head, home: realDir(this.configDir) } }, current.key, guard);
       writeAuditData(this.auditPath, log.head.bytes, data);
-      const doc = { ...structuredClone(current.doc), audit: { count: head.count, head: head.head, bytes: head.bytes, generation: generation + 1 } };
-      this.writeSealed(doc, current.key, guard);
+      const doc = { ...structuredClone(current.doc), audit: { count: head.count, head: head.head, bytes: head.bytes, generation: generation + 1, home: realDir(this.configDir) } };
+      await this.writeSealed(doc, current.key, guard);
       if (current.anchor) await current.anchor.write({ generation: generation + 1, count: head.count, head: head.head, keySource: current.key.info.source });
       return { count: head.count };
     });

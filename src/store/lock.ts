@@ -5,7 +5,6 @@
 // it has lost the lock before its next write, and stops with exit 3 instead of a stack trace.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { LocalStateError } from '../core/errors.js';
 
 const WAIT_MS = 30_000;
@@ -24,6 +23,8 @@ export async function withLock<T>(configDir: string, target: string, fn: (guard:
   const lockPath = join(configDir, 'config.lock');
   let compromised: Error | undefined;
   let release: (() => Promise<void>) | undefined;
+  // Loaded here, not at the top: commands that only read never take the lock.
+  const { default: lockfile } = await import('proper-lockfile');
   const deadline = Date.now() + WAIT_MS;
   for (let attempt = 0; release === undefined; attempt++) {
     try {

@@ -77,6 +77,27 @@ describe('the audit log cannot be cut or deleted and then re-sealed (item 1)', (
     expect((await byok(w.env, ['audit', 'verify'])).code).toBe(1);
   });
 
+  it('a deleted config does not silently end the log beside it (no anchor needed)', async () => {
+    const w = await workspace();
+    const log = readFileSync(w.audit);
+    rmSync(w.config);
+    const r = await byok(w.env, ['workspace', 'create', 'fresh', '--plan', 'scale']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/missing/);
+    expect(readFileSync(w.audit).equals(log)).toBe(true);
+  });
+
+  it('reset-anchor takes the owner of every workspace: a user who owns just one of their own cannot re-seal the shared log', async () => {
+    const w = await workspace();
+    expect((await byok({ ...w.env, BYOK_USER: 'mallory' }, ['workspace', 'create', 'mal', '--plan', 'scale'])).code).toBe(0);
+    const lines = readFileSync(w.audit, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(w.audit, `${lines.slice(0, 2).join('\n')}\n`);
+    const r = await byok({ ...w.env, BYOK_USER: 'mallory' }, ['--workspace', 'mal', 'audit', 'reset-anchor', '--reason', 'cover my tracks']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/every workspace/);
+    expect((await byok(w.env, ['audit', 'verify'])).code).toBe(1);
+  });
+
   it('reset-anchor is the only way back: owner only, with a reason, and it records what was missing', async () => {
     const w = await workspace();
     await byok(w.env, ['workspace', 'add-member', 'bob']);
@@ -90,7 +111,7 @@ describe('the audit log cannot be cut or deleted and then re-sealed (item 1)', (
     expect((await byok(w.env, ['audit', 'verify'])).code).toBe(0);
     const events = JSON.parse((await byok(w.env, ['audit', 'list', '--json', '--type', 'audit-anchor-reset'])).stdout).events;
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ user: 'alice', details: { missingEvents: missing, reason: 'disk restore OPS-1' } });
+    expect(events[0]).toMatchObject({ user: 'alice', workspace: null, details: { missingEvents: missing, reason: 'disk restore OPS-1' } });
     expect((await byok(w.env, ['policy', 'set', 'strict'])).code).toBe(0);
   });
 });
@@ -132,6 +153,21 @@ describe('an older config put back is detected (item 2)', () => {
     copyFileSync(sibling.config, w.config);
     copyFileSync(sibling.audit, w.audit);
     expect((await policyOf(w.env)).code).toBe(3);
+  });
+
+  it('a config copied in from another directory sealed with the same key is refused, even when it is newer', async () => {
+    const t = tempConfig();
+    envs.push(t);
+    const w = await workspace({ BYOK_STATE_ANCHOR: join(t.dir, 'anchor.json') });
+    const staging = await workspace({ BYOK_KEY: w.env.BYOK_KEY });
+    for (let i = 0; i < 4; i++) await byok(staging.env, ['policy', 'set', i % 2 === 0 ? 'warn' : 'allow']);
+    copyFileSync(staging.config, w.config);
+    copyFileSync(staging.audit, w.audit);
+    const p = await policyOf(w.env);
+    expect(p.code).toBe(3);
+    expect(p.stderr).toMatch(/another directory/);
+    // Without an anchor too: the sealed config names the directory it belongs to.
+    expect((await policyOf({ ...w.env, BYOK_STATE_ANCHOR: undefined })).code).toBe(3);
   });
 
   it('with BYOK_STATE_ANCHOR: a deleted config is not silently replaced by a new one', async () => {

@@ -128,6 +128,26 @@ describe('audit list', () => {
   });
 });
 
+describe('an AWS error message holding line breaks', () => {
+  // A forged line that would read as byok's own verdict if the break were obeyed.
+  const message = 'Rate exceeded\nOK: fallback allowed by policy\u2028OK: audit intact\r\nend';
+
+  beforeAll(async () => {
+    await emu.control.clearFaults();
+    await emu.control.addFault({ service: 'bedrock-runtime', accountId: emu.admin.accountId, error: { code: 'AccessDeniedException', message }, durationMs: 600_000 });
+  });
+  afterAll(async () => emu.control.clearFaults());
+
+  for (const args of [['invoke', 'Summarise the change window.'], ['test-connection'], ['doctor']]) {
+    it(`cannot start a line of its own in ${args[0]}'s output`, async () => {
+      const r = await byok(args);
+      const lines = (r.stdout + r.stderr).split(/\r\n|\n|\r|\u2028|\u2029/);
+      expect(lines.filter((l) => /^\s*OK: /.test(l))).toEqual([]);
+      expect(r.stdout + r.stderr).toContain('Rate exceeded\\u000aOK: fallback allowed');
+    });
+  }
+});
+
 describe('secrets on error paths', () => {
   const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
@@ -136,11 +156,12 @@ describe('secrets on error paths', () => {
     ['credentials', 'set', `--secret-access-key=${SECRET.slice(1)}`], // a mistyped, 39-character secret
     ['credentials', 'set', '--secret-access-key', SECRET],
     ['--json', 'credentials', 'set', `--secret-access-key=${SECRET}`],
+    ['credentials', 'set', `-s${SECRET.slice(0, 32)}`], // short options glued to their value
   ]) {
     it(`${args.join(' ').replace(/=\S+|\S{39,}/, '=SECRET')} is refused (exit 2) without printing any part of the secret`, async () => {
       const r = await byok(args);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/unknown option '--secret-access-key/);
+      expect(r.stderr).toMatch(/unknown option '-/);
       expect(leaksPartOf(r.stdout + r.stderr, SECRET)).toBeUndefined();
     });
   }

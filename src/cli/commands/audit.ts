@@ -6,7 +6,7 @@ import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import { oneLine } from '../terminal.js';
 import type { ExitSink } from '../program.js';
-import { intParser, pickWorkspace, requireOwner } from './shared.js';
+import { intParser } from './shared.js';
 
 export async function runAuditList(o: { limit?: number; type?: string; all?: boolean }, ctx: Context): Promise<Output> {
   const store = ctx.store();
@@ -49,18 +49,22 @@ export async function runAuditResetAnchor(o: { reason?: string }, ctx: Context):
   const reason = o.reason?.trim() ?? '';
   if (reason.length < 3 || reason.length > 300) throw new UsageError('reason-required', 'Say why the log is re-sealed as it is: --reason "..." (3-300 characters); it goes into the audit record.', 'Example: byok audit reset-anchor --reason "restored from backup after disk failure, ticket OPS-123"');
   const store = ctx.store();
-  let wsName = '';
   const r = await store.resetAnchor(
     (found) => ({
       type: 'audit-anchor-reset',
       user: ctx.user,
-      workspace: wsName,
+      // The log is every workspace's: the record is too (audit list shows it in each of them).
+      workspace: null,
       details: { reason, sealedCount: found.sealedCount, logCount: found.logCount, missingEvents: Math.max(0, found.sealedCount - found.logCount), extraEvents: Math.max(0, found.logCount - found.sealedCount), sealedHead: found.sealedHead, logHead: found.logHead, anchorGeneration: found.anchorGeneration, problems: found.problems },
     }),
     (doc) => {
-      const ws = pickWorkspace(ctx, doc);
-      requireOwner(ctx, ws, 're-seal the audit log');
-      wsName = ws.name;
+      // Re-sealing accepts the log for every workspace in the config, so it takes the owner of all of them.
+      const workspaces = Object.values(doc.workspaces);
+      if (workspaces.length === 0) throw new UsageError('no-workspace', 'There is no workspace in this config, so nobody owns its audit log.', 'Restore the config from a backup.');
+      const others = workspaces.filter((w) => w.owner !== ctx.user);
+      if (others.length > 0) {
+        throw new UsageError('owner-only', `Only a user who owns every workspace in this config may re-seal its audit log; ${ctx.user} does not own ${others.map((w) => `"${w.name}" (owner ${w.owner})`).join(', ')}.`, 'The audit log belongs to every workspace in the config. Restore the log and config from a backup instead, or have the owner of all workspaces run this.');
+      }
     },
   );
   return {

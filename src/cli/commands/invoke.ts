@@ -1,6 +1,7 @@
 // byok invoke: one real request through routing, the fallback policy and the audit log
 // (DESIGN §4.3). BYOK is always tried first; at most one fallback, in the same region, only
 // after its audit event is on disk.
+import { oneLine } from '../terminal.js';
 import type { Command } from 'commander';
 import { workspaceCatalog, type ConfigDoc, type PlatformConfig, type Workspace } from '../../core/config-doc.js';
 import { ByokError, CancelledError, EXIT, UsageError } from '../../core/errors.js';
@@ -229,10 +230,10 @@ function failed(ctx: Context, ws: Workspace, route: Route, conversation: string,
   const hint = refusalHint ?? troubleshoot(failure.category).steps.join(' ');
   const status = [
     `${ctx.chalk.dim('route:')} ${route.modelName} via ${route.inferenceProfileId} from ${route.region}`,
-    mark.fail(ctx, `BYOK call failed: ${failure.code ?? 'error'} (${failure.category})${failure.message ? ` — ${failure.message}` : ''}`),
-    ...(hint ? [`  ${ctx.chalk.dim('hint:')} ${hint}`] : []),
+    mark.fail(ctx, `BYOK call failed: ${oneLine(failure.code ?? 'error')} (${failure.category})${failure.message ? ` — ${oneLine(failure.message)}` : ''}`),
+    ...(hint ? [`  ${ctx.chalk.dim('hint:')} ${oneLine(hint)}`] : []),
     `  fallback: ${decision.decision === 'fallback' ? 'attempted on platform credentials and failed' : 'not allowed'}`,
-    ...decision.reasons.map((r) => `  - ${r}`),
+    ...decision.reasons.map((r) => `  - ${oneLine(r)}`),
   ];
   return {
     json: { ok: false, workspace: ws.name, conversation, servedBy: null, route: routeJson(route), error: byok ? { ...byok, hint } : null, attempts, fallback: decisionJson(decision) },

@@ -1,6 +1,7 @@
 // byok test-connection: the product document's "Test Connection" — credentials valid, both models
 // accessible through the selected profile (Converse and ConverseStream), permissions right.
 // Exit 0 all pass, 1 any fails, 4 AWS refused the credentials outright.
+import { oneLine } from '../terminal.js';
 import type { Command } from 'commander';
 import type { CheckResult, ConnectionReport } from '../../aws/checks.js';
 import type { Context } from '../context.js';
@@ -46,14 +47,15 @@ export function renderChecks(ctx: Context, checks: CheckResult[]): string[] {
   const out: string[] = [];
   const shown = new Map<string, string>(); // hint text → the check it was first printed under
   for (const c of checks) {
-    const text = `${c.name.padEnd(width)}  ${c.detail}`;
+    // A detail or hint may quote AWS's message: one line each, whatever it holds.
+    const text = `${c.name.padEnd(width)}  ${oneLine(c.detail)}`;
     if (c.status === 'pass') out.push(mark.ok(ctx, text));
     else if (c.status === 'warn') out.push(mark.warn(ctx, text));
     else if (c.status === 'skip') out.push(`${ctx.chalk.dim('-')} ${ctx.chalk.dim(text)}`);
     else out.push(mark.fail(ctx, `${text}${c.category ? ctx.chalk.dim(` [${c.category}]`) : ''}`));
     if (c.status !== 'pass' && c.status !== 'skip' && c.hint) {
       const first = shown.get(c.hint);
-      out.push(`  ${' '.repeat(width)}  ${ctx.chalk.dim('hint:')} ${first ? `as for ${first} above` : c.hint}`);
+      out.push(`  ${' '.repeat(width)}  ${ctx.chalk.dim('hint:')} ${first ? `as for ${first} above` : oneLine(c.hint)}`);
       if (!first) shown.set(c.hint, c.name);
     }
   }

@@ -80,3 +80,11 @@ describe('RequestExpired is a clock problem, not an expired session', () => {
     expect(c.category).not.toBe('session-expired');
   });
 });
+
+describe('an error code named like an object property is just an unknown code', () => {
+  it.each(['constructor', 'ConstructorException', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])('%s: other, not retryable, no crash', (code) => {
+    const c = classifyError({ code, status: 400 });
+    expect(c.retryable).toBe(false);
+    expect(typeof c.category).toBe('string');
+  });
+});

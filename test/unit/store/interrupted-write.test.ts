@@ -29,10 +29,10 @@ class CrashingStore extends ConfigStore {
   constructor(o: StoreOptions, private readonly crashAt: number) {
     super(o);
   }
-  protected override writeSealed(...args: Parameters<ConfigStore['writeSealed']>): void {
+  protected override async writeSealed(...args: Parameters<ConfigStore['writeSealed']>): Promise<void> {
     this.writes += 1;
     if (this.writes === this.crashAt) throw new Error('simulated crash');
-    super.writeSealed(...args);
+    await super.writeSealed(...args);
   }
 }
 
