@@ -32,7 +32,7 @@ export const KEY_SOURCES: readonly KeySource[] = ['env', 'keyring', 'passphrase'
 
 export interface ResolvedKey { key: Buffer; header: KeyHeader; info: KeyInfo }
 
-const KEY_FILE_WARNING = 'The config is encrypted with a key file next to it: that only protects against the config file leaking alone. Set BYOK_KEY from a secret store, or use a passphrase (BYOK_PASSPHRASE).';
+const KEY_FILE_WARNING = 'The config is encrypted with a key file next to it: that only protects against the config file leaking alone. Set BYOK_KEY from a secret store, or use a passphrase (BYOK_PASSPHRASE). If you chose a passphrase or the OS keyring, this config is not yours: stop, and pin your key source with BYOK_KEY_SOURCE.';
 
 export function envKey(env: KeyProviderOptions['env']): Buffer | undefined {
   const raw = env.BYOK_KEY;
