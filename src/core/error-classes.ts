@@ -87,6 +87,24 @@ const CODE_TABLE: Record<string, ErrorCategory> = {
   // ModelErrorException (424) and ResourceNotFound are not known to be transient: fail closed.
   model: 'other',
   resourcenotfound: 'other',
+  // Corpus (test/fixtures/aws-errors.json, issue 11 §5): codes whose meaning the message or the
+  // status alone got wrong. None is retryable.
+  // STS RegionDisabledException (403): STS is not activated in the region — not a missing permission.
+  regiondisabled: 'region-mismatch',
+  // STS web-identity tokens rejected outright (400 / 403).
+  invalididentitytoken: 'credential-invalid',
+  idprejectedclaim: 'credential-invalid',
+  // State conflicts and IAM entity/quota errors: no category decides, and none is throttling — the JS
+  // SDK retries IAM's LimitExceededException as throttling (reference aws.md §5.4), byok must not.
+  conflict: 'other',
+  resourceinuse: 'other',
+  unmodifiableentity: 'other',
+  entityalreadyexists: 'other',
+  entitytemporarilyunmodifiable: 'other',
+  nosuchentity: 'other',
+  deleteconflict: 'other',
+  limitexceeded: 'other',
+  concurrentmodification: 'other',
 };
 
 /** Every code (normalized) whose meaning the table above fixes. */
@@ -95,14 +113,23 @@ export const KNOWN_ERROR_CODES: readonly string[] = Object.keys(CODE_TABLE);
 interface MessageRule { re: RegExp; category: ErrorCategory; why: string }
 const MESSAGE_RULES: readonly MessageRule[] = [
   { re: /security token included in the request is expired|token (has )?expired|session (has )?expired/i, category: 'session-expired', why: 'the message says the session token expired' },
-  { re: /on-demand throughput isn.t supported|inference profile that contains this model/i, category: 'inference-profile-required', why: 'the message says the model needs an inference profile' },
-  { re: /use case details have not been submitted|aws marketplace|model access|marketplace subscription|don't have access to the model|not have access to the model|model is not available|agreement/i, category: 'model-access-denied', why: 'the message is about model access, not IAM' },
+  { re: /on-demand throughput isn.t supported|doesn.t support on-demand throughput|inference profile that contains this model/i, category: 'inference-profile-required', why: 'the message says the model needs an inference profile' },
+  // "Your account is not authorized to invoke this API operation" is Bedrock's account-level refusal
+  // (model access not enabled in the region), not an IAM identity policy (corpus e015–e018).
+  { re: /use case details have not been submitted|aws marketplace|model access|marketplace subscription|don't have access to the model|not have access to the model|model is not available|agreement|your account is not authorized to invoke this api operation|marked by provider as legacy/i, category: 'model-access-denied', why: 'the message is about model access, not IAM' },
+  // STS refuses session credentials for GetSessionToken / GetFederationToken: the wrong kind of
+  // credential, which no IAM policy can fix (corpus e053–e055).
+  { re: /cannot call \w+ with session credentials/i, category: 'credential-invalid', why: 'the message says this call needs long-term credentials, not session credentials' },
   { re: /is not authorized to perform|no identity-based policy allows|explicit deny|not have sufficient permissions|not authorized/i, category: 'iam-permission', why: 'the message names a missing IAM permission' },
-  { re: /security token included in the request is invalid|signature we calculated does not match|does not exist in our records|signature expired|request has expired/i, category: 'credential-invalid', why: 'the message says the credentials or signature are not valid' },
-  { re: /region.*(not supported|not available|mismatch)|source region/i, category: 'region-mismatch', why: 'the message is about the region' },
+  { re: /security token included in the request is invalid|signature we calculated does not match|does not exist in our records|signature expired|request has expired|invalid api key format/i, category: 'credential-invalid', why: 'the message says the credentials or signature are not valid' },
+  // A regional endpoint that does not resolve, or STS not activated in the region (corpus e065, e077).
+  { re: /region.*(not supported|not available|mismatch)|source region|not activated in (this|the requested) region|enotfound [\w.-]+\.amazonaws\.com/i, category: 'region-mismatch', why: 'the message is about the region' },
   { re: /too many (requests|tokens)|rate exceeded|throttl/i, category: 'throttled', why: 'the message says the call was throttled' },
   { re: /service (isn.t|is not) currently available|internal server error|temporarily unavailable|overloaded|took too long to process|not ready to serve/i, category: 'service-unavailable', why: 'the message describes a transient server-side failure' },
-  { re: /content filter|guardrail|blocked by (the )?content/i, category: 'content-filtered', why: 'the message says content was filtered' },
+  // Bedrock's wordings for a request that is wrong as sent, as they reach callers without a code.
+  { re: /malformed input request|must alternate between user and assistant|roles must alternate|input is too long for requested model|prompt is too long|validation errors? detected|failed to satisfy constraint|the model returned the following errors/i, category: 'validation', why: 'the message says the request is malformed or too large' },
+  // "guardrail" alone also appears in control-plane texts about guardrail resources (corpus e102).
+  { re: /content filter|blocked by (the |a )?(content|guardrail)|guardrail (intervened|blocked)/i, category: 'content-filtered', why: 'the message says content was filtered' },
 ];
 
 const AMBIGUOUS = new Set(['accessdenied', 'validation', 'resourcenotfound', 'notauthorized']);
