@@ -45,7 +45,11 @@ export interface LiveInferenceProfile {
   type: string;
   /** Foundation-model ARNs, one per destination region (§2.3). */
   modelArns: string[];
-  /** Regions parsed from modelArns; a region-less global FM ARN contributes nothing. */
+  /**
+   * Regions parsed from modelArns. A region-less FM ARN (arn:aws:bedrock:::foundation-model/ID,
+   * what AWS lists for a global profile next to the source region's) means any commercial region:
+   * the list is then ['*'], never the source region alone.
+   */
   destinationRegions: string[];
 }
 
@@ -75,7 +79,8 @@ function toProfile(p: ProfileShape): LiveInferenceProfile {
   const regions = new Set<string>();
   for (const a of modelArns) {
     const r = regionOfModelArn(a);
-    if (r) regions.add(r);
+    if (r === '') regions.add('*');
+    else if (r) regions.add(r);
   }
   return {
     id: p.inferenceProfileId ?? '',
@@ -84,7 +89,7 @@ function toProfile(p: ProfileShape): LiveInferenceProfile {
     status: p.status ?? 'UNKNOWN',
     type: p.type ?? 'UNKNOWN',
     modelArns,
-    destinationRegions: [...regions].sort(),
+    destinationRegions: regions.has('*') ? ['*'] : [...regions].sort(),
   };
 }
 

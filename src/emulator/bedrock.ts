@@ -4,28 +4,22 @@
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import type { Message } from '@smithy/types';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
-import { INFERENCE_PROFILES } from '../core/geography.js';
-import { MODELS } from '../core/models.js';
+import { ALL_COMMERCIAL, FOUNDATION_MODELS, globalProfileModelArns, PROFILES as PROFILE_ROWS, type EmuProfileRow } from './aws-data.js';
 import { AwsError, AWS_MESSAGES } from './errors.js';
 import type { Account, EmulatorState } from './state.js';
 import type { EmuRequest, EmuResponse, Principal } from './types.js';
 
 export const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
-// The emulator's own view of AWS's table; byok's src/core/geography.ts carries the same facts
-// from the same reference section, so a drift between AWS and both is not caught here.
-interface EmuProfile { id: string; name: string; modelKey: 'sonnet' | 'opus'; modelId: string; sources: Record<string, readonly string[]>; global: boolean }
-const PROFILES: EmuProfile[] = INFERENCE_PROFILES.flatMap((f) =>
-  f.models.map((m) => ({
-    id: `${f.prefix}.${MODELS[m].modelId}`,
-    name: `${f.prefix.toUpperCase()} Anthropic ${MODELS[m].name.replace('Claude ', 'Claude ')}`,
-    modelKey: m,
-    modelId: MODELS[m].modelId,
-    sources: f.routes,
-    global: f.prefix === 'global',
-  })),
-);
-const FOUNDATION_MODELS = Object.values(MODELS);
+// The emulator's own view of AWS's profiles (./aws-data.ts, written from AWS's documentation);
+// byok's routing table is compared with it by test/unit/emulator/aws-data.test.ts.
+type EmuProfile = EmuProfileRow;
+const PROFILES: readonly EmuProfile[] = PROFILE_ROWS;
+const modelName = (id: string) => FOUNDATION_MODELS.find((m) => m.modelId === id)?.modelName ?? id;
+const modelIdOf = (p: EmuProfile) => FOUNDATION_MODELS.find((m) => m.key === p.model)!.modelId;
+
+/** IDs of the system-defined profiles the emulator serves (for the control API). */
+export const PROFILE_IDS: readonly string[] = PROFILES.map((p) => p.id);
 
 export const fmArn = (region: string, modelId: string) => `arn:aws:bedrock:${region}::foundation-model/${modelId}`;
 const profileArn = (region: string, account: string, id: string) => `arn:aws:bedrock:${region}:${account}:inference-profile/${id}`;
@@ -50,25 +44,31 @@ export interface BedrockDeps {
 /** Profile changes AWS makes over time, set through the control API: `${profileId}|${sourceRegion}` → destinations ([] = no longer a source). */
 type ProfileOverrides = Record<string, string[]> | undefined;
 
+/** Destinations from a source region: ['*'] = any commercial region; null = not a source region. */
 function destinationsFor(p: EmuProfile, region: string, ov: ProfileOverrides): string[] | null {
   const o = ov?.[`${p.id}|${region}`];
   if (o) return o.length > 0 ? [...o] : null;
-  const d = p.sources[region];
-  return d ? [...d] : null;
+  const d = p.routes[region];
+  if (d === undefined) return null;
+  return d === ALL_COMMERCIAL ? ['*'] : [...d];
 }
 
 function profileModels(p: EmuProfile, region: string, ov: ProfileOverrides): { modelArn: string }[] {
   const d = destinationsFor(p, region, ov) ?? [];
-  // Reference §9.3: what GetInferenceProfile lists for global profiles is unconfirmed; the
-  // emulator lists the source region's model and the region-less global ARN.
-  if (p.global) return [{ modelArn: fmArn(region, p.modelId) }, { modelArn: `arn:aws:bedrock:::foundation-model/${p.modelId}` }];
-  return d.map((r) => ({ modelArn: fmArn(r, p.modelId) }));
+  // A global profile lists the region-less FM ARN and the source region's (aws-data.ts cites the outputs).
+  if (d.includes('*')) return globalProfileModelArns(region, modelIdOf(p)).map((modelArn) => ({ modelArn }));
+  return d.map((r) => ({ modelArn: fmArn(r, modelIdOf(p)) }));
 }
+
+const joinRegions = (rs: string[]) => (rs.length <= 1 ? rs.join('') : `${rs.slice(0, -1).join(', ')} and ${rs[rs.length - 1]}`);
 
 function summary(p: EmuProfile, region: string, account: string, ov: ProfileOverrides) {
   return {
     inferenceProfileName: p.name,
-    description: `Routes requests to ${p.modelId} in ${p.global ? 'commercial AWS regions' : (destinationsFor(p, region, ov) ?? []).join(', ')}.`,
+    description: (() => {
+      const d = destinationsFor(p, region, ov) ?? [];
+      return d.includes('*') ? `Routes requests to ${p.descriptionModel} globally across all supported AWS Regions.` : `Routes requests to ${p.descriptionModel} in ${joinRegions([...d].sort())}.`;
+    })(),
     createdAt: '2025-11-24T00:00:00Z',
     updatedAt: '2025-11-24T00:00:00Z',
     inferenceProfileArn: profileArn(region, account, p.id),
@@ -83,7 +83,7 @@ function modelSummary(m: (typeof FOUNDATION_MODELS)[number], region: string) {
   return {
     modelArn: fmArn(region, m.modelId),
     modelId: m.modelId,
-    modelName: m.name.replace('Claude ', 'Claude '),
+    modelName: m.modelName,
     providerName: 'Anthropic',
     inputModalities: ['TEXT', 'IMAGE'],
     outputModalities: ['TEXT'],
@@ -101,6 +101,17 @@ const decodeSeg = (s: string) => {
     return s;
   }
 };
+
+/** The control-plane operation a request names, as AWS spells it (the API model's HTTP bindings); null: no such route. */
+export function bedrockOperation(method: string, path: string): string | null {
+  const segs = path.split('?')[0]!.split('/').filter(Boolean);
+  const [a, b] = segs;
+  if (method === 'GET' && a === 'foundation-models') return segs.length === 1 ? 'ListFoundationModels' : segs.length === 2 ? 'GetFoundationModel' : null;
+  if (method === 'GET' && a === 'foundation-model-availability' && b !== undefined && segs.length === 2) return 'GetFoundationModelAvailability';
+  if (method === 'GET' && a === 'inference-profiles') return segs.length === 1 ? 'ListInferenceProfiles' : 'GetInferenceProfile';
+  if (a === 'use-case-for-model-access' && segs.length === 1) return method === 'GET' ? 'GetUseCaseForModelAccess' : method === 'POST' ? 'PutUseCaseForModelAccess' : null;
+  return null;
+}
 
 export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise<EmuResponse> {
   const { principal: p, region } = req;
@@ -179,7 +190,7 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
       return { status: 201, headers: { 'content-type': 'application/json' }, body: '{}' };
     }
   }
-  throw new AwsError('ResourceNotFoundException', `No Bedrock operation at ${req.method} ${req.path}`);
+  throw new AwsError('UnknownOperationException');
 }
 
 /** Reference §4.3: the form's fields and limits. */
@@ -247,18 +258,19 @@ function authorizeInvocation(req: EmuRequest, deps: BedrockDeps, action: string,
   // their region could not use (secondary: langchain-ai/open_deep_research#224,
   // langgenius/dify-official-plugins#2948), so the emulator answers as for an unknown identifier.
   if (!dests) throw new AwsError('ValidationException', INVALID_MODEL);
+  const profModelId = modelIdOf(prof);
   const pArn = profileArn(region, p.accountId, prof.id);
   // §3.3: the profile resource is evaluated without bedrock:InferenceProfileArn.
   deps.authorize(p, action, pArn, { 'aws:RequestedRegion': region });
   if (prof.global) {
-    deps.authorize(p, action, fmArn(region, prof.modelId), { 'aws:RequestedRegion': region, 'bedrock:InferenceProfileArn': pArn });
-    deps.authorize(p, action, `arn:aws:bedrock:::foundation-model/${prof.modelId}`, { 'aws:RequestedRegion': 'unspecified', 'bedrock:InferenceProfileArn': pArn });
+    deps.authorize(p, action, fmArn(region, profModelId), { 'aws:RequestedRegion': region, 'bedrock:InferenceProfileArn': pArn });
+    deps.authorize(p, action, `arn:aws:bedrock:::foundation-model/${profModelId}`, { 'aws:RequestedRegion': 'unspecified', 'bedrock:InferenceProfileArn': pArn });
   } else {
     // §3.2: the FM in every destination region; the emulator checks them all, as any may be chosen.
-    for (const d of dests) deps.authorize(p, action, fmArn(d, prof.modelId), { 'aws:RequestedRegion': d, 'bedrock:InferenceProfileArn': pArn });
+    for (const d of dests) deps.authorize(p, action, fmArn(d, profModelId), { 'aws:RequestedRegion': d, 'bedrock:InferenceProfileArn': pArn });
   }
-  checkModelAccess(account, req, deps, prof.modelId, region);
-  return { modelId: prof.modelId, modelName: MODELS[prof.modelKey].name };
+  checkModelAccess(account, req, deps, profModelId, region);
+  return { modelId: profModelId, modelName: modelName(profModelId) };
 }
 
 function checkModelAccess(account: Account, req: EmuRequest, deps: BedrockDeps, modelId: string, region: string): void {
@@ -324,7 +336,7 @@ export function exceptionEvent(code: string, message: string): Message {
 
 export async function handleRuntime(req: EmuRequest, deps: BedrockDeps, midStreamError?: { code: string; message: string }): Promise<EmuResponse> {
   const op = runtimeOperation(req.path);
-  if (!op) throw new AwsError('ResourceNotFoundException', `No Bedrock Runtime operation at ${req.path}`);
+  if (!op) throw new AwsError('UnknownOperationException');
   const input = op.op.startsWith('Converse') ? readConverse(req.body) : readInvoke(req.body);
   const model = authorizeInvocation(req, deps, op.action, op.modelId);
   const r = reply(input, model.modelName);

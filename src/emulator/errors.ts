@@ -35,6 +35,23 @@ export const AWS_ERRORS = {
   RequestExpired: { status: 400, fault: 'client', message: 'Request has expired.' },
   AccessDenied: { status: 403, fault: 'client', message: 'You do not have permission to perform this action.' },
   NotAuthorized: { status: 400, fault: 'client', message: 'You do not have permission to perform this action.' },
+  // No Authorization header. Query services: "Request is missing Authentication Token", 403 (STS
+  // GetCallerIdentity as AWS answered it: cert-manager/aws-privateca-issuer#40; 403 in AWS's Common
+  // Errors pages). JSON services: MissingAuthenticationTokenException, 403, "Missing Authentication
+  // Token" is AWS's answer from REST endpoints (aws-samples/amazon-comprehend-medical-fhir-integration#9,
+  // common-voice/common-voice#1599); that Bedrock answers exactly so is UNCONFIRMED.
+  MissingAuthenticationToken: { status: 403, fault: 'client', message: 'Request is missing Authentication Token' },
+  MissingAuthenticationTokenException: { status: 403, fault: 'client', message: 'Missing Authentication Token' },
+  // An Action the query service does not have: InvalidAction, 400 (AWS Common Errors: "The action or
+  // operation requested is invalid. Verify that the action is typed correctly."). The message the
+  // emulator sends ("Could not find operation X for version V") is the wording reimplemented by
+  // gaul/s3proxy's STS endpoint: UNCONFIRMED as AWS's own.
+  InvalidAction: { status: 400, fault: 'client', message: 'The action or operation requested is invalid. Verify that the action is typed correctly.' },
+  // Bedrock, a route it does not have: HTTP 404 with the body <UnknownOperationException/> and no
+  // x-amzn-errortype (botocore printed "An error occurred (404) when calling the ListFoundationModels
+  // operation: <UnknownOperationException/>": aws-samples/aws-genai-llm-chatbot#270). Rendered as that
+  // raw body by the server, not as JSON.
+  UnknownOperationException: { status: 404, fault: 'client', message: '<UnknownOperationException/>' },
   // §7 IAM
   EntityAlreadyExists: { status: 409, fault: 'client', message: 'The request was rejected because it attempted to create a resource that already exists.' },
   NoSuchEntity: { status: 404, fault: 'client', message: 'The request was rejected because it referenced a resource entity that does not exist.' },

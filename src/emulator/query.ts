@@ -68,7 +68,7 @@ export function handleSts(op: string, c: QueryContext): string {
       return queryResponse('sts', op, `<Credentials>${el('AccessKeyId', id)}${el('SecretAccessKey', session.secret)}${el('SessionToken', session.token)}${el('Expiration', new Date(session.expiresAt).toISOString())}</Credentials>`, c.requestId);
     }
     default:
-      throw new AwsError('InvalidInput', `Could not find operation ${op} for version 2011-06-15`);
+      throw new AwsError('InvalidAction', `Could not find operation ${op} for version 2011-06-15`);
   }
 }
 
@@ -297,7 +297,7 @@ export function handleIam(op: string, c: QueryContext): string {
       return done(null);
     }
     default:
-      throw new AwsError('InvalidInput', `Could not find operation ${op} for version 2010-05-08`);
+      throw new AwsError('InvalidAction', `Could not find operation ${op} for version 2010-05-08`);
   }
 }
 

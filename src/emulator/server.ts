@@ -4,9 +4,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
-import { codec, handleBedrock, handleRuntime, notAuthorized, runtimeOperation } from './bedrock.js';
-import { INFERENCE_PROFILES, isValidRegionName } from '../core/geography.js';
-import { MODELS } from '../core/models.js';
+import { COMMON_ERRORS, OPERATIONS, QUERY_API_VERSION } from './aws-data.js';
+import { bedrockOperation, codec, handleBedrock, handleRuntime, notAuthorized, PROFILE_IDS, runtimeOperation } from './bedrock.js';
 import { AwsError, isAwsErrorCode, AWS_ERRORS } from './errors.js';
 import { handleIam, handleSts, queryError } from './query.js';
 import { verifyRequest, type Protocol } from './sigv4.js';
@@ -44,8 +43,23 @@ function httpDate(ms: number): string {
   return new Date(ms).toUTCString();
 }
 
+const REGION_NAME = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const isValidRegionName = (r: string) => REGION_NAME.test(r);
+
+/** Could AWS answer this operation with this error? Its API model lists it, or every operation of the protocol can send it. */
+function sendable(operation: string, code: string, midStream: boolean): boolean {
+  const o = OPERATIONS[operation];
+  if (!o) return false;
+  if (midStream) return (o.streamErrors ?? []).includes(code);
+  const protocol = o.service === 'iam' || o.service === 'sts' ? 'query' : 'json';
+  return o.errors.includes(code) || (COMMON_ERRORS[protocol] as readonly string[]).includes(code);
+}
+
 function matchFault(f: Fault, service: ServiceName, operation: string, principal: Principal | null, region: string, now: number): boolean {
   if (f.until !== undefined && now > f.until) return false;
+  // A fault only ever answers what AWS could answer: one without an operation fires where its error
+  // is one the operation can send (mid-stream ones only on event-stream operations).
+  if (f.error && !sendable(operation, f.error.code, f.midStream === true)) return false;
   if (f.remaining !== undefined && f.remaining <= 0) return false;
   if (f.service && f.service !== service) return false;
   if (f.operation && f.operation !== operation) return false;
@@ -115,10 +129,14 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     let protocol: Protocol;
     let operation: string;
     const rt = runtimeOperation(rawPath);
-    if (signedService === 'iam' || signedService === 'sts') {
-      service = signedService;
+    // The service is decided by the request itself, never by what it was signed for (the signature's
+    // scope is then checked against it): a query request names its API by Version.
+    const action = form.get('Action') ?? url.searchParams.get('Action');
+    const version = form.get('Version') ?? url.searchParams.get('Version');
+    if (action !== null) {
+      service = version === QUERY_API_VERSION.sts ? 'sts' : version === QUERY_API_VERSION.iam ? 'iam' : signedService === 'sts' ? 'sts' : 'iam';
       protocol = 'query';
-      operation = form.get('Action') ?? url.searchParams.get('Action') ?? 'Unknown';
+      operation = action;
     } else if (rt) {
       service = 'bedrock-runtime';
       protocol = 'json';
@@ -126,7 +144,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     } else {
       service = 'bedrock';
       protocol = 'json';
-      operation = rawPath.split('/')[1] ?? 'Unknown';
+      operation = bedrockOperation(req.method ?? 'GET', rawPath) ?? 'UnknownOperation';
     }
 
     const host = String(req.headers.host ?? req.headers[':authority'] ?? '');
@@ -138,6 +156,8 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
       res.end(payload);
     };
     const sendError = (e: AwsError) => {
+      // Bedrock's unknown route: a bare XML body and no x-amzn-errortype (errors.ts cites it).
+      if (e.code === 'UnknownOperationException') return send(e.status, { 'content-type': 'application/xml' }, e.message);
       if (protocol === 'query') send(e.status, { 'content-type': 'text/xml' }, queryError(service as 'iam' | 'sts', e, requestId));
       else send(e.status, { 'content-type': 'application/json', 'x-amzn-errortype': e.code }, JSON.stringify({ message: e.message }));
     };
@@ -146,7 +166,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     let principal: Principal | null = null;
     let region = 'us-east-1';
     try {
-      const v = await verifyRequest(state, protocol, { method: req.method ?? 'GET', host, rawPath, query: url.searchParams, headers: req.headers, body });
+      const v = await verifyRequest(state, service, { method: req.method ?? 'GET', host, rawPath, query: url.searchParams, headers: req.headers, body });
       principal = v.principal;
       region = v.auth.region;
       logged.accountId = principal.accountId;
@@ -243,6 +263,20 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         if (err && (typeof err.code !== 'string' || !isAwsErrorCode(err.code))) return reply(400, { error: `unknown AWS error code ${String(err?.code)}; known: ${Object.keys(AWS_ERRORS).join(', ')}` });
         const bad = badId('accountId', false) ?? badId('accessKeyId', false);
         if (bad) return reply(400, { error: bad });
+        const svc = input.service;
+        if (svc !== undefined && svc !== 'iam' && svc !== 'sts' && svc !== 'bedrock' && svc !== 'bedrock-runtime') return reply(400, { error: 'service must be iam, sts, bedrock or bedrock-runtime' });
+        const op = input.operation;
+        // Operations by the name AWS gives them (never a URL segment, which would silently never match).
+        if (op !== undefined && (typeof op !== 'string' || !OPERATIONS[op])) return reply(400, { error: `unknown operation ${String(op)}; the emulated operations are: ${Object.keys(OPERATIONS).join(', ')}` });
+        if (typeof op === 'string' && svc !== undefined && OPERATIONS[op]!.service !== svc) return reply(400, { error: `${op} is a ${OPERATIONS[op]!.service} operation, not ${String(svc)}` });
+        const midStream = input.midStream === true;
+        const candidates = Object.keys(OPERATIONS).filter((o) => (op === undefined || o === op) && (svc === undefined || OPERATIONS[o]!.service === svc));
+        if (midStream && !candidates.some((o) => OPERATIONS[o]!.streamErrors)) return reply(400, { error: `a mid-stream fault needs an event-stream operation (ConverseStream, InvokeModelWithResponseStream), not ${String(op ?? svc)}` });
+        if (err && !candidates.some((o) => sendable(o, err.code!, midStream))) {
+          const where = typeof op === 'string' ? op : svc !== undefined ? `any ${String(svc)} operation` : 'any emulated operation';
+          const lists = typeof op === 'string' ? `; it can send ${[...(midStream ? OPERATIONS[op]!.streamErrors ?? [] : OPERATIONS[op]!.errors)].join(', ')}${midStream ? ' mid-stream' : ''}, and the common errors of its protocol` : '';
+          return reply(400, { error: `AWS cannot send ${err.code!}${midStream ? ' mid-stream' : ''} for ${where}${lists}` });
+        }
         const f: Fault = {
           id: randomRequestId(),
           service: input.service as string | undefined,
@@ -303,7 +337,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         const id = input.profileId;
         const src = input.sourceRegion;
         const dests = input.destinations;
-        if (typeof id !== 'string' || !INFERENCE_PROFILES.some((f) => f.models.some((m) => `${f.prefix}.${MODELS[m].modelId}` === id))) return reply(400, { error: 'profileId must be one of the emulated system-defined profiles' });
+        if (typeof id !== 'string' || !PROFILE_IDS.includes(id)) return reply(400, { error: 'profileId must be one of the emulated system-defined profiles' });
         if (typeof src !== 'string' || !isValidRegionName(src)) return reply(400, { error: 'sourceRegion must be a region name' });
         if (dests !== null && (!Array.isArray(dests) || !dests.every((d) => typeof d === 'string' && isValidRegionName(d)))) return reply(400, { error: 'destinations must be a list of region names ([] = no longer a source), or null to undo' });
         const ov = (state.data.profileOverrides ??= dict());

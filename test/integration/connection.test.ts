@@ -180,6 +180,22 @@ describe('a healthy least-privilege setup', () => {
   });
 });
 
+describe('a global profile as AWS describes it', () => {
+  it("the live profile list never narrows a global profile to its source region: its region-less model ARN means any commercial region", async () => {
+    const w = await workspace({ geography: 'global', region: 'eu-west-1' });
+    await w.setCredentials(w.admin);
+    const { code, body } = await w.json(['models', 'check', '--refresh-catalog']);
+    expect(code, JSON.stringify(failed(body))).toBe(0);
+    const models = body.models as { model: string; profile: { destinations: string[] } }[];
+    for (const m of ['sonnet', 'opus']) expect(models.find((x) => x.model === m)!.profile.destinations).toEqual(['*']);
+    expect(check(body, 'sonnet.profile').detail).toContain('any commercial region');
+    // Routing then uses the live list byok kept: still any commercial region, not eu-west-1 only.
+    const route = await w.json(['route', '--model', 'sonnet']);
+    expect(route.code).toBe(0);
+    expect((route.body as unknown as { destinations: string[] }).destinations).toEqual(['*']);
+  });
+});
+
 describe('troubleshooting: each case provoked, its category and hint', () => {
   it('no model access: Opus not available in the region', async () => {
     const w = await workspace({ geography: 'us', region: 'us-east-1' });

@@ -53,4 +53,26 @@ describe.skipIf(!hasAws)('the real AWS CLI against the emulator', () => {
     const bare = (await aws(['bedrock-runtime', 'converse', '--model-id', 'anthropic.claude-sonnet-4-5-20250929-v1:0', '--messages', '[{"role":"user","content":[{"text":"hello"}]}]']));
     expect(bare.err).toMatch(/ValidationException.*on-demand throughput/);
   });
+
+  it('refusals AWS makes at the signature and protocol layer parse as the same errors', async () => {
+    const unsigned = await aws(['sts', 'get-caller-identity', '--no-sign-request']);
+    expect(unsigned.code).not.toBe(0);
+    expect(unsigned.err).toMatch(/\(MissingAuthenticationToken\) when calling the GetCallerIdentity operation: Request is missing Authentication Token/);
+    const unsignedIam = await aws(['iam', 'get-user', '--no-sign-request']);
+    expect(unsignedIam.err).toMatch(/\(MissingAuthenticationToken\) when calling the GetUser operation: Request is missing Authentication Token/);
+    const unsignedBedrock = await aws(['bedrock', 'list-inference-profiles', '--no-sign-request']);
+    expect(unsignedBedrock.err).toMatch(/\(MissingAuthenticationTokenException\) when calling the ListInferenceProfiles operation/);
+    const iamElsewhere = await aws(['iam', 'get-user', '--region', 'eu-west-1']);
+    expect(iamElsewhere.err).toMatch(/\(SignatureDoesNotMatch\) when calling the GetUser operation: Credential should be scoped to a valid region, not 'eu-west-1'\./);
+    const notEmulated = await aws(['iam', 'list-groups']);
+    expect(notEmulated.err).toMatch(/\(InvalidAction\) when calling the ListGroups operation/);
+    const unknownRoute = await aws(['bedrock', 'list-custom-models']);
+    expect(unknownRoute.err).toMatch(/An error occurred \(404\) when calling the ListCustomModels operation: <UnknownOperationException\/>/);
+  });
+
+  it("a global profile's models as AWS lists them: the region-less ARN, then the source region's", async () => {
+    const S = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
+    const p = (await aws(['bedrock', 'get-inference-profile', '--inference-profile-identifier', `global.${S}`, '--region', 'ap-northeast-1'])).json() as { models: { modelArn: string }[] };
+    expect(p.models.map((m) => m.modelArn)).toEqual([`arn:aws:bedrock:::foundation-model/${S}`, `arn:aws:bedrock:ap-northeast-1::foundation-model/${S}`]);
+  });
 });

@@ -149,7 +149,7 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
           } else if (diff) {
             checks.push({ name: `${m}.profile`, ok: true, status: 'warn', detail: `${route.inferenceProfileId} ACTIVE; AWS's destinations differ from byok's table (${diff.added.length ? `AWS adds ${diff.added.join(', ')}` : ''}${diff.added.length && diff.removed.length ? '; ' : ''}${diff.removed.length ? `AWS no longer lists ${diff.removed.join(', ')}` : ''}): the live list is used`, category: null, hint: 'Update the IAM policy so it covers every live destination region: byok iam put-policy (it uses the live list byok keeps), or apply byok iam provision --print-commands yourself.' });
           } else {
-            checks.push(pass(`${m}.profile`, `${route.inferenceProfileId} ACTIVE, destinations ${route.destinations.includes('*') ? (live.destinationRegions.join(', ') || 'any commercial region') : live.destinationRegions.join(', ')} (as byok routes it${route.notes.some((n) => n.includes('live inference-profile list')) ? ', from the live list it keeps' : ''})`));
+            checks.push(pass(`${m}.profile`, `${route.inferenceProfileId} ACTIVE, destinations ${live.destinationRegions.length === 0 || live.destinationRegions.includes('*') ? 'any commercial region' : live.destinationRegions.join(', ')} (as byok routes it${route.notes.some((n) => n.includes('live inference-profile list')) ? ', from the live list it keeps' : ''})`));
           }
         } else {
           const f = toAwsFailure(profile.e);
