@@ -7,14 +7,14 @@ import { pickWorkspace, requireAccess, type Role } from '../cli/commands/shared.
 import { mask } from '../core/credentials.js';
 import { checkPlan } from '../core/plans.js';
 import { workspaceCatalog, type Geography, type Workspace } from '../core/config-doc.js';
-import { geographyName, isRegionInGeography, outsideReason, residencyChoices } from '../core/geography.js';
+import { arnOutsideGeography, geographyName, outsideReason, residencyChoices } from '../core/geography.js';
 import { ByokError } from '../core/errors.js';
 import { MODELS, type ModelKey } from '../core/models.js';
 import { resolveRoute, type Route } from '../core/routing.js';
 import { troubleshoot, type Problem } from '../core/troubleshooting.js';
 import { clockOffsetMs, credentialsInUse, CredentialsRefusedError, type CredentialsInUse } from './credentials.js';
 import { networkLead, toAwsFailure, type AwsFailure } from './errors.js';
-import { arnRegion, deniedAccess, grantingStatement, profileArn, type PolicyStatementJson } from './permissions.js';
+import { deniedAccess, grantingStatement, profileArn, type PolicyStatementJson } from './permissions.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
@@ -84,7 +84,7 @@ export function failedCall(
   if (f.category === 'iam-permission') {
     const pArn = call.profileId ? profileArn(call.region, call.account ?? '<ACCOUNT_ID>', call.profileId) : null;
     const denied = deniedAccess(f.message, call.operation, call.fallbackResource ?? pArn ?? '*');
-    const outside = call.geography ? outsideRegionOf(call.geography, denied.resource) : null;
+    const outside = call.geography ? arnOutsideGeography(call.geography, denied.resource) : null;
     if (outside !== null && call.geography) {
       return residencyRefusal(name, call.geography, { profileId: call.profileId, sourceRegion: call.region, outsideRegions: [outside] }, `AWS denied ${denied.action} on ${denied.resource} (${f.code ?? 'AccessDenied'})`);
     }
@@ -93,14 +93,6 @@ export function failedCall(
     c.hint = `Missing permission ${denied.action} on ${denied.resource}. Add this statement to the BYOK identity's policy: ${JSON.stringify(statement)}. ${c.hint ?? ''}`.trim();
   }
   return c;
-}
-
-/** The region of a denied Bedrock ARN when it lies outside the geography ('' = the region-less global FM ARN). */
-function outsideRegionOf(geography: Geography, resource: string): string | null {
-  const r = arnRegion(resource);
-  if (r === null) return null;
-  if (r === '') return geography === 'global' ? null : '';
-  return isRegionInGeography(geography, r) ? null : r;
 }
 
 /** AWS routes a profile outside the geography: reported as what it is, with the admin's choices. */
@@ -310,7 +302,7 @@ async function attempt(
       if (bedrock && control && geography) {
         try {
           const live = await bedrock.getInferenceProfile(control, route.inferenceProfileId);
-          const outside = live.modelArns.map((a) => outsideRegionOf(geography, a)).filter((x): x is string => x !== null);
+          const outside = live.modelArns.map((a) => arnOutsideGeography(geography, a)).filter((x): x is string => x !== null);
           if (outside.length > 0) looked.leaving = [...new Set(outside)].sort();
         } catch (e) {
           const f = toAwsFailure(e);

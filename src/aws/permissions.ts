@@ -77,9 +77,3 @@ export function grantingStatement(denied: { action: string; resource: string }, 
   }
   return { Sid: `Byok${sidBase}`, Effect: 'Allow', Action: action, Resource: isInvoke || isProfile || isFm ? resource : '*' };
 }
-
-/** The region of a Bedrock ARN: '' for the region-less global FM ARN, null when it is not a Bedrock ARN. */
-export function arnRegion(arn: string): string | null {
-  const m = /^arn:aws[a-z-]*:bedrock:([^:]*):/.exec(arn);
-  return m ? m[1]! : null;
-}

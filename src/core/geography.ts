@@ -113,6 +113,23 @@ export function isRegionInGeography(geography: Geography, region: string): boole
   return set.includes(region);
 }
 
+/** The region of a Bedrock ARN: '' for the region-less global FM ARN, null when it is not a Bedrock ARN. */
+export function arnRegion(arn: string): string | null {
+  const m = /^arn:aws[a-z-]*:bedrock:([^:]*):/.exec(arn);
+  return m ? m[1]! : null;
+}
+
+/**
+ * The region of a Bedrock ARN when it lies outside the geography ('' = the region-less global
+ * model, outside every geography but global); null when it is inside, or not a Bedrock ARN.
+ */
+export function arnOutsideGeography(geography: Geography, arn: string): string | null {
+  const r = arnRegion(arn);
+  if (r === null) return null;
+  if (r === '') return geography === 'global' ? null : '';
+  return isRegionInGeography(geography, r) ? null : r;
+}
+
 /** "the US geography (regions in the United States)". */
 export function geographyName(geography: Geography): string {
   return geography === 'global' ? 'the global profile' : `the ${geography.toUpperCase()} geography (${RESIDENCY[geography].label})`;

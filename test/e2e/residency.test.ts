@@ -90,8 +90,8 @@ function advice(v: unknown, key = ''): string[] {
   return [];
 }
 
-/** The hint lines of human output. */
-const hintLines = (text: string) => text.split('\n').filter((l) => /hint:|Add |grant|policy/i.test(l));
+/** The advice in human output: hint lines, and anything telling the admin to add or grant something. */
+const hintLines = (text: string) => text.split('\n').filter((l) => /hint:|\badd (?:this|to|bedrock)|\bgrant\b/i.test(l));
 
 describe('advice never crosses the geography', () => {
   it('test-connection: an AccessDenied on a US ARN for an EU workspace is AWS routing the profile outside the EU, never a permission to add', async () => {
@@ -132,6 +132,22 @@ describe('advice never crosses the geography', () => {
       for (const a of advice(out)) expect(a, args.join(' ')).not.toMatch(US_REGION);
       expect(JSON.stringify(out)).toMatch(/outside the EU geography/);
     }
+  });
+
+  it('invoke before byok has seen the change: the AccessDenied on the US ARN is the profile leaving the EU, with the choices, never the IAM steps', async () => {
+    const w = await workspace({ geography: 'eu', region: 'eu-west-1', provision: true });
+    await emu.control.changeProfile({ profileId: `eu.${S}`, sourceRegion: 'eu-west-1', destinations: ['eu-west-1', 'us-east-1'] });
+    const r = await w.byok(['invoke', '--model', 'sonnet', '--json', 'Summarise the change window.']);
+    expect(r.code).not.toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.servedBy).toBeNull();
+    expect(out.error.category).toBe('iam-permission');
+    expect(out.error.hint).toMatch(/outside the EU geography/);
+    expect(out.error.hint).toMatch(/byok refuses this profile/);
+    expect(out.error.hint).not.toMatch(US_REGION);
+    expect(out.error.hint).not.toMatch(/every destination region/);
+    const human = await w.byok(['invoke', '--model', 'sonnet', 'Summarise the change window.']);
+    for (const l of hintLines(human.stdout + human.stderr)) expect(l).not.toMatch(US_REGION);
   });
 });
 

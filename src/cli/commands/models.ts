@@ -6,7 +6,7 @@ import type { CheckResult } from '../../aws/checks.js';
 import type { LiveInferenceProfile, ModelAvailability, UseCaseForm } from '../../aws/bedrock.js';
 import type { Geography } from '../../core/config-doc.js';
 import { UsageError, EXIT, CancelledError } from '../../core/errors.js';
-import { isRegionInGeography, isValidRegionName, type LiveProfile } from '../../core/geography.js';
+import { arnOutsideGeography, isValidRegionName, type LiveProfile } from '../../core/geography.js';
 import { MODELS, type ModelKey } from '../../core/models.js';
 import type { Route } from '../../core/routing.js';
 import type { Context } from '../context.js';
@@ -260,14 +260,7 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
 
   /** Destinations of a live profile outside the geography ('' = the region-less global model). */
   function outsideOf(geography: Geography, live: LiveInferenceProfile): string[] {
-    if (geography === 'global') return [];
-    const out = new Set<string>();
-    for (const a of live.modelArns) {
-      const r = /^arn:aws[a-z-]*:bedrock:([^:]*):/.exec(a)?.[1];
-      if (r === undefined) continue;
-      if (r === '' || !isRegionInGeography(geography, r)) out.add(r);
-    }
-    return [...out].sort();
+    return [...new Set(live.modelArns.map((a) => arnOutsideGeography(geography, a)).filter((r): r is string => r !== null))].sort();
   }
 
   /** A read-only discovery call that failed: a missing permission is named, and is a warning (the invocation decides). */
