@@ -6,7 +6,8 @@ import type { Context } from '../cli/context.js';
 import { pickWorkspace, requireAccess, type Role } from '../cli/commands/shared.js';
 import { mask } from '../core/credentials.js';
 import { checkPlan } from '../core/plans.js';
-import { workspaceCatalog, type Workspace } from '../core/config-doc.js';
+import { workspaceCatalog, type Geography, type Workspace } from '../core/config-doc.js';
+import { arnOutsideGeography, geographyName, outsideReason, residencyChoices } from '../core/geography.js';
 import { ByokError } from '../core/errors.js';
 import { MODELS, type ModelKey } from '../core/models.js';
 import { resolveRoute, type Route } from '../core/routing.js';
@@ -29,6 +30,14 @@ export interface CheckResult {
   steps?: string[];
   /** For an AccessDenied: the missing action, the ARN, and the statement that would grant it. */
   permission?: MissingPermission;
+  /** AWS routes the profile outside the workspace's geography: what byok refuses (never advice to grant it). */
+  residency?: ResidencyRefusal;
+}
+
+export interface ResidencyRefusal {
+  profileId: string | null;
+  sourceRegion: string;
+  outsideRegions: string[];
 }
 
 export interface MissingPermission {
@@ -60,21 +69,44 @@ export function describeFailure(f: AwsFailure): string {
   return `${f.code ?? (f.status ? `HTTP ${f.status}` : 'error')}${f.message ? `: ${f.message}` : ''}`;
 }
 
-/** A failed AWS call as a check; an AccessDenied gets its action, ARN and granting statement. */
+/**
+ * A failed AWS call as a check; an AccessDenied gets its action, ARN and granting statement, unless
+ * the ARN lies outside the workspace's geography: then AWS routed the profile outside it, and the
+ * check says so, with the admin's choices, and never offers a statement (DESIGN §4.2).
+ */
 export function failedCall(
   name: string,
   e: unknown,
-  call: { operation: string; region: string; account: string | null; profileId: string | null; fallbackResource?: string },
+  call: { operation: string; region: string; account: string | null; profileId: string | null; fallbackResource?: string; geography?: Geography },
 ): CheckResult {
   const f = toAwsFailure(e);
   const c = problemCheck(name, f.category, describeFailure(f), leadFor(f));
   if (f.category === 'iam-permission') {
     const pArn = call.profileId ? profileArn(call.region, call.account ?? '<ACCOUNT_ID>', call.profileId) : null;
     const denied = deniedAccess(f.message, call.operation, call.fallbackResource ?? pArn ?? '*');
+    const outside = call.geography ? arnOutsideGeography(call.geography, denied.resource) : null;
+    if (outside !== null && call.geography) {
+      return residencyRefusal(name, call.geography, { profileId: call.profileId, sourceRegion: call.region, outsideRegions: [outside] }, `AWS denied ${denied.action} on ${denied.resource} (${f.code ?? 'AccessDenied'})`);
+    }
     const statement = grantingStatement(denied, { region: call.region, profileArn: pArn });
     c.permission = { action: denied.action, resource: denied.resource, statement };
     c.hint = `Missing permission ${denied.action} on ${denied.resource}. Add this statement to the BYOK identity's policy: ${JSON.stringify(statement)}. ${c.hint ?? ''}`.trim();
   }
+  return c;
+}
+
+/** AWS routes a profile outside the geography: reported as what it is, with the admin's choices. */
+export function residencyRefusal(name: string, geography: Geography, r: ResidencyRefusal, evidence: string): CheckResult {
+  const where = r.outsideRegions.map((x) => (x === '' ? 'the region-less global model' : outsideReason(geography, x))).join('; ');
+  const c = problemCheck(
+    name,
+    'profile-leaves-geography',
+    `AWS routed ${r.profileId ?? 'the inference profile'} from ${r.sourceRegion} outside ${geographyName(geography)}: ${where}. ${evidence}; byok refuses this profile.`,
+    residencyChoices(geography),
+    'fail',
+    'region-mismatch',
+  );
+  c.residency = r;
   return c;
 }
 
@@ -249,21 +281,47 @@ async function attempt(
   const region = creds.region;
   o.onProgress?.('Checking identity and invoking both models…');
 
-  const identityP = getCallerIdentity(ctx.env, region, credentials, { clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS });
+  // Settled at once: a rejection must not wait unhandled while the clients below are opened.
+  const identityP = getCallerIdentity(ctx.env, region, credentials, { clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS }).then((v) => ({ ok: true as const, v }), (err: unknown) => ({ ok: false as const, err }));
   const runtime = await openRuntime(ctx.env, { region, credentials, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS });
+  const geography = ws.geography;
+  // Residency first: where AWS says a profile now routes outside the geography, no prompt is sent
+  // through it. Needs the read-only bedrock:GetInferenceProfile (in byok's default policy); without
+  // it the probes still run, and byok's policy (the model granted only inside the geography) is
+  // what makes AWS refuse a request it would route outside.
+  const bedrock = geography && geography !== 'global' ? await import('./bedrock.js') : null;
+  const control = bedrock ? await bedrock.openBedrock(ctx.env, { region, credentials, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS }) : null;
   type Probe = { model: ModelKey; op: 'converse' | 'converse-stream'; route: Route; result: PromiseSettledResult<Awaited<ReturnType<typeof probeConverse>>> };
-  const probeList: Promise<Probe>[] = [];
+  type Looked = { model: ModelKey; route: Route; leaving: string[] | null; unverified: string | null };
+  const perModel: Promise<{ looked: Looked; probes: Probe[] }>[] = [];
   for (const model of MODEL_KEYS) {
     const route = routes[model];
     if (!route) continue;
-    const ops: ('converse' | 'converse-stream')[] = o.stream === false ? ['converse'] : ['converse', 'converse-stream'];
-    for (const op of ops) {
-      const call = op === 'converse' ? probeConverse(runtime, route.inferenceProfileId) : probeConverseStream(runtime, route.inferenceProfileId);
-      probeList.push(call.then((v) => ({ model, op, route, result: { status: 'fulfilled', value: v } as const }), (err: unknown) => ({ model, op, route, result: { status: 'rejected', reason: err } as const })));
-    }
+    perModel.push((async () => {
+      const looked: Looked = { model, route, leaving: null, unverified: null };
+      if (bedrock && control && geography) {
+        try {
+          const live = await bedrock.getInferenceProfile(control, route.inferenceProfileId);
+          const outside = live.modelArns.map((a) => arnOutsideGeography(geography, a)).filter((x): x is string => x !== null);
+          if (outside.length > 0) looked.leaving = [...new Set(outside)].sort();
+        } catch (e) {
+          const f = toAwsFailure(e);
+          looked.unverified = f.category === 'iam-permission' ? 'bedrock:GetInferenceProfile is not allowed' : describeFailure(f);
+        }
+      }
+      if (looked.leaving) return { looked, probes: [] };
+      const ops: ('converse' | 'converse-stream')[] = o.stream === false ? ['converse'] : ['converse', 'converse-stream'];
+      const probes = await Promise.all(ops.map((op) => {
+        const call = op === 'converse' ? probeConverse(runtime, route.inferenceProfileId) : probeConverseStream(runtime, route.inferenceProfileId);
+        return call.then((v) => ({ model, op, route, result: { status: 'fulfilled', value: v } as const }), (err: unknown) => ({ model, op, route, result: { status: 'rejected', reason: err } as const }));
+      }));
+      return { looked, probes };
+    })());
   }
-  const [identityR, probes] = await Promise.all([identityP.then((v) => ({ ok: true as const, v }), (err: unknown) => ({ ok: false as const, err })), Promise.all(probeList)]);
+  const [identityR, done] = await Promise.all([identityP, Promise.all(perModel)]);
   runtime.destroy();
+  control?.destroy();
+  const probes = done.flatMap((d) => d.probes);
 
   const checks: CheckResult[] = [];
   let account: string | null = null;
@@ -277,6 +335,13 @@ async function attempt(
     checks.push(c);
   }
   checks.push(...refusals);
+  for (const { looked } of done) {
+    if (looked.leaving && geography) {
+      checks.push(residencyRefusal(`${looked.model}.profile`, geography, { profileId: looked.route.inferenceProfileId, sourceRegion: region, outsideRegions: looked.leaving }, 'GetInferenceProfile lists these destinations; no request was sent through the profile'));
+    } else if (looked.unverified) {
+      checks.push({ name: `${looked.model}.profile`, ok: true, status: 'warn', detail: `destinations of ${looked.route.inferenceProfileId} not verified (${looked.unverified}); byok's policy grants the model only inside the geography, so AWS refuses a request it would route outside it`, category: null, hint: 'Let byok read the destinations before it sends anything: byok iam put-policy (the default policy includes the read-only bedrock:GetInferenceProfile).' });
+    }
+  }
   for (const p of probes) {
     const name = `${p.model}.${p.op}`;
     const opName = p.op === 'converse' ? 'Converse' : 'ConverseStream';
@@ -285,10 +350,10 @@ async function attempt(
       const retried = v.attempts > 1 ? ` after ${v.attempts} attempts` : '';
       checks.push(pass(name, `${MODELS[p.model].name} answered through ${p.route.inferenceProfileId} from ${p.route.region}${retried} (${opName}, stop reason ${v.stopReason ?? 'n/a'})`));
     } else {
-      checks.push(failedCall(name, p.result.reason, { operation: opName, region, account, profileId: p.route.inferenceProfileId }));
+      checks.push(failedCall(name, p.result.reason, { operation: opName, region, account, profileId: p.route.inferenceProfileId, geography }));
     }
   }
-  checks.push(permissionsSummary(checks, probes.length));
+  checks.push(permissionsSummary(checks, probes.length, geography));
   report.checks = checks;
   return report;
 }
@@ -309,16 +374,25 @@ function skippedProbes(routes: Partial<Record<ModelKey, Route>>, refusals: Check
 }
 
 /** "Permissions are correctly configured": conclusive only when every probe answered or was denied. */
-function permissionsSummary(checks: CheckResult[], probeCount: number): CheckResult {
+function permissionsSummary(checks: CheckResult[], probeCount: number, geography: Geography | undefined): CheckResult {
   const probeChecks = checks.filter((c) => /\.converse(-stream)?$/.test(c.name));
   const denied = probeChecks.filter((c) => c.category === 'iam-permission' && c.permission);
+  // A denial (or a known destination) outside the geography is not a missing permission: byok's
+  // policy leaves it out on purpose, and the summary says so instead of asking for it.
+  const leaving = checks.filter((c) => c.residency);
+  const leavingNote = leaving.length > 0 && geography
+    ? `not granted, on purpose: AWS routes ${[...new Set(leaving.map((c) => c.residency!.profileId ?? 'a profile'))].join(', ')} outside ${geographyName(geography)}`
+    : null;
   if (denied.length > 0) {
     const list = denied.map((c) => `${c.permission!.action} on ${c.permission!.resource}`);
     const unique = [...new Set(list)];
     const statements = [...new Map(denied.map((c) => [JSON.stringify(c.permission!.statement), c.permission!.statement])).values()];
-    const c = problemCheck('permissions', 'iam-permission', `missing: ${unique.join('; ')}`, `Add to the BYOK identity's policy: ${JSON.stringify(statements)}.`);
+    const c = problemCheck('permissions', 'iam-permission', `missing: ${unique.join('; ')}${leavingNote ? `; ${leavingNote}` : ''}`, `Add to the BYOK identity's policy: ${JSON.stringify(statements)}.`);
     c.permission = denied[0]!.permission;
     return c;
+  }
+  if (leavingNote && geography) {
+    return problemCheck('permissions', 'profile-leaves-geography', leavingNote, residencyChoices(geography), 'fail', 'region-mismatch');
   }
   if (probeCount === 0) return { name: 'permissions', ok: false, status: 'skip', detail: 'not verified: no model could be invoked', category: null, hint: null };
   const other = probeChecks.filter((c) => !c.ok);

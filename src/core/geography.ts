@@ -14,6 +14,10 @@ export interface RouteRefusal {
   reason: string;
   hint: string;
   allowedRegions: string[];
+  /** Regions AWS routes to (or accepts from) that lie outside the geography: for the record, never advice. */
+  outsideRegions?: string[];
+  /** The profile refused, for profile-leaves-geography. */
+  profileId?: string;
 }
 
 export interface LiveProfile {
@@ -82,15 +86,73 @@ function isCommercial(region: string): boolean {
   return isValidRegionName(region) && !/^(us-gov|cn|us-iso)/.test(region) && !region.includes('-iso');
 }
 
+/**
+ * Residency (DESIGN §4.2): the regions where inference for each geography may run, in ONE table.
+ * Config, route, the checks, invoke and the IAM policy builder all ask this table, never AWS's
+ * profile prefixes: those are not the same thing (reference aws.md §2.2): AWS's `us.` profile from
+ * ca-central-1 routes to Canada, and its `eu.` profile from eu-west-2 (London) or eu-central-2
+ * (Zurich) adds that non-EU region. A region outside the set is refused as a source region and as
+ * a destination, and no hint, fix or policy names it.
+ */
+export const RESIDENCY: Readonly<Record<Geography, { label: string; regions: readonly string[] | 'ap-*' | 'commercial' }>> = {
+  global: { label: 'any commercial AWS region', regions: 'commercial' },
+  us: { label: 'regions in the United States', regions: ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'] },
+  eu: { label: 'regions in EU member states', regions: ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3'] },
+  apac: { label: 'the Asia Pacific (ap-*) regions', regions: 'ap-*' },
+};
+
+/** Where the regions AWS's prefix profiles reach outside byok's residency sets are (aws.md §2.2). */
+const OUTSIDE_PLACE: Readonly<Record<string, string>> = { 'ca-central-1': 'Canada', 'ca-west-1': 'Canada', 'eu-west-2': 'the United Kingdom', 'eu-central-2': 'Switzerland' };
+
 /** The jurisdiction rule: may inference for this geography run in this region? */
 export function isRegionInGeography(geography: Geography, region: string): boolean {
   if (!isValidRegionName(region)) return false;
-  switch (geography) {
-    case 'global': return isCommercial(region);
-    case 'us': return (region.startsWith('us-') && isCommercial(region)) || region === 'ca-central-1';
-    case 'eu': return region.startsWith('eu-');
-    case 'apac': return region.startsWith('ap-');
-  }
+  const set = RESIDENCY[geography].regions;
+  if (set === 'commercial') return isCommercial(region);
+  if (set === 'ap-*') return region.startsWith('ap-') && isCommercial(region);
+  return set.includes(region);
+}
+
+/** The region of a Bedrock ARN: '' for the region-less global FM ARN, null when it is not a Bedrock ARN. */
+export function arnRegion(arn: string): string | null {
+  const m = /^arn:aws[a-z-]*:bedrock:([^:]*):/.exec(arn);
+  return m ? m[1]! : null;
+}
+
+/**
+ * The region of a Bedrock ARN when it lies outside the geography ('' = the region-less global
+ * model, outside every geography but global); null when it is inside, or not a Bedrock ARN.
+ */
+export function arnOutsideGeography(geography: Geography, arn: string): string | null {
+  const r = arnRegion(arn);
+  if (r === null) return null;
+  if (r === '') return geography === 'global' ? null : '';
+  return isRegionInGeography(geography, r) ? null : r;
+}
+
+/** "the US geography (regions in the United States)". */
+export function geographyName(geography: Geography): string {
+  return geography === 'global' ? 'the global profile' : `the ${geography.toUpperCase()} geography (${RESIDENCY[geography].label})`;
+}
+
+/** Why a region is outside a geography, in words (never a suggestion to use it). */
+export function outsideReason(geography: Geography, region: string): string {
+  const place = OUTSIDE_PLACE[region];
+  return `${region}${place ? ` is in ${place}, so it` : ''} is outside ${geographyName(geography)}`;
+}
+
+/**
+ * What the admin can do when AWS routes a profile outside the geography. Names no region outside
+ * it: byok never suggests granting or using one.
+ */
+export function residencyChoices(geography: Geography): string {
+  const geo = geography.toUpperCase();
+  return [
+    `byok refuses this profile and will not ask you to grant any region outside ${geo}. Your choices:`,
+    `(1) keep the workspace in ${geo}: requests through this profile stay refused; byok models check re-reads the destinations and uses the profile again once AWS routes it inside ${geo};`,
+    `(2) use the other model where its profile stays inside ${geo} (byok route --model sonnet|opus shows it);`,
+    `(3) only if your residency rules allow it, the owner changes the workspace's geography explicitly (byok config set geography ...), which is audited.`,
+  ].join(' ');
 }
 
 export function regionsOfGeography(geography: Geography): string[] {
@@ -102,7 +164,7 @@ export function regionsOfGeography(geography: Geography): string[] {
       for (const d of dests) if (d !== '*') set.add(d);
     }
   }
-  return [...set].sort();
+  return [...set].filter((r) => isRegionInGeography(geography, r)).sort();
 }
 
 export function profileIdFor(prefix: string, model: ModelKey): string {
@@ -118,8 +180,8 @@ export function inferenceProfileArn(region: string, accountId: string, profileId
 }
 
 interface Candidate { profileId: string; prefix: string; destinations: string[]; live: boolean }
-/** A profile AWS now routes outside the geography: never used, whatever byok's table says. */
-interface Leak { profileId: string; outside: string[] }
+/** A profile that routes outside the geography (live, or in AWS's own table): never used. */
+interface Leak { profileId: string; outside: string[]; live: boolean }
 
 function candidates(geography: Geography, model: ModelKey, region: string, catalog?: readonly LiveProfile[]): { found: Candidate[]; leaks: Leak[] } {
   const found: Candidate[] = [];
@@ -130,12 +192,15 @@ function candidates(geography: Geography, model: ModelKey, region: string, catal
     if (live && live.destinations.length > 0) {
       const outside = live.destinations.filter((d) => (d === '*' ? geography !== 'global' : !isRegionInGeography(geography, d)));
       // Fail closed: where AWS says this profile leaves the geography, the table's older answer does not count.
-      if (outside.length > 0) leaks.push({ profileId, outside });
+      if (outside.length > 0) leaks.push({ profileId, outside, live: true });
       else found.push({ profileId, prefix, destinations: [...live.destinations].sort(), live: true });
       continue;
     }
     const fam = INFERENCE_PROFILES.find((f) => f.prefix === prefix && f.models.includes(model) && f.routes[region] !== undefined);
-    if (fam) found.push({ profileId, prefix, destinations: [...fam.routes[region]!], live: false });
+    if (!fam) continue;
+    const outside = fam.routes[region]!.filter((d) => (d === '*' ? geography !== 'global' : !isRegionInGeography(geography, d)));
+    if (outside.length > 0) leaks.push({ profileId, outside, live: false });
+    else found.push({ profileId, prefix, destinations: [...fam.routes[region]!], live: false });
   }
   return { found, leaks };
 }
@@ -146,7 +211,11 @@ export function sourceRegions(geography: Geography, model?: ModelKey, catalog?: 
   const models: ModelKey[] = model ? [model] : ['sonnet', 'opus'];
   for (const f of INFERENCE_PROFILES) {
     if (f.geography !== geography || !models.some((m) => f.models.includes(m))) continue;
-    for (const src of Object.keys(f.routes)) set.add(src);
+    for (const [src, dests] of Object.entries(f.routes)) {
+      if (!isRegionInGeography(geography, src)) continue;
+      if (dests.some((d) => (d === '*' ? geography !== 'global' : !isRegionInGeography(geography, d)))) continue;
+      set.add(src);
+    }
   }
   for (const p of catalog ?? []) {
     for (const m of models) if (GEO_PREFIXES[geography].some((pre) => p.profileId === profileIdFor(pre, m)) && isRegionInGeography(geography, p.sourceRegion)) set.add(p.sourceRegion);
@@ -170,11 +239,14 @@ export function profileFor(geography: Geography, model: ModelKey, region: string
   const c = found[0];
   if (!c && leaks.length > 0) {
     const l = leaks[0]!;
+    // The reason names no region outside the geography: it reaches policy notes and --print-commands.
     return err({
       code: 'profile-leaves-geography',
-      reason: `AWS's live profile list routes ${l.profileId} from ${region} to ${l.outside.join(', ')}, outside ${geography === 'global' ? 'the global profile' : `the ${geography.toUpperCase()} geography`}; byok will not send requests through it.`,
-      hint: 'Review your residency rules before choosing another geography; byok models check --refresh-catalog re-reads the list from AWS.',
+      reason: `${l.live ? "AWS's live profile list routes" : 'AWS routes'} ${l.profileId} from ${region} to ${l.outside.length === 1 ? 'a region' : `${l.outside.length} regions`} outside ${geographyName(geography)}; byok will not send requests through it.`,
+      hint: residencyChoices(geography),
       allowedRegions: [],
+      outsideRegions: [...l.outside],
+      profileId: l.profileId,
     });
   }
   if (!c) {
@@ -208,11 +280,17 @@ export function checkRegion(
     return err({ code: 'invalid-region', reason: `"${region.slice(0, 32)}" is not an AWS region name.`, hint: `Use one of the ${geography} source regions: ${allowed.join(', ')}.`, allowedRegions: allowed });
   }
   if (!allowed.includes(region)) {
+    const inside = isRegionInGeography(geography, region);
+    const prefixes = GEO_PREFIXES[geography].filter((pre) => INFERENCE_PROFILES.some((f) => f.prefix === pre && f.routes[region] !== undefined));
+    const awsNote = !inside && prefixes.length > 0 ? ` AWS's ${prefixes.map((p) => `${p}.`).join('/')} profile accepts requests from ${region}, but byok's ${geography} geography means ${RESIDENCY[geography].label}, so it refuses ${region} as a source region and any destination outside them.` : '';
     return err({
       code: 'region-outside-geography',
-      reason: `${region} is not a source region of the ${geography} inference profiles, so requests from it would not stay inside ${geography === 'global' ? 'the global profile' : `the ${geography.toUpperCase()} geography`}.`,
+      reason: inside
+        ? `${region} is not a source region of the ${geography} inference profiles for Sonnet 4.5 or Opus 4.5 that stay inside ${geographyName(geography)}.`
+        : `${outsideReason(geography, region)}.${awsNote}`,
       hint: `Use one of: ${allowed.join(', ')}.`,
       allowedRegions: allowed,
+      ...(inside ? {} : { outsideRegions: [region] }),
     });
   }
   const models = { sonnet: null, opus: null } as Record<ModelKey, { profileId: string; destinations: string[] } | null>;

@@ -1,15 +1,21 @@
 // The least-privilege identity policy for BYOK (reference aws.md §3): invoke and stream through
 // the workspace's inference profile only, the foundation model in every destination region
 // under the bedrock:InferenceProfileArn condition, the three-part global form, first-use
-// Marketplace actions only when called via Bedrock, and optionally the read-only discovery
-// actions `byok models check` uses. Pure: builds JSON and measures it.
+// Marketplace actions only when called via Bedrock, and (unless left out) the read-only discovery
+// actions `byok models check` and `test-connection` use. Pure: builds JSON and measures it.
+//
+// Residency needs discovery: AWS can route a profile to a new destination, and only
+// bedrock:GetInferenceProfile tells byok before a prompt goes through it, so the default policy
+// includes the read-only actions; `--no-discovery` leaves them out (byok then relies on this
+// policy granting the model only inside the geography, which makes AWS refuse such a request).
 import type { Geography } from './config-doc.js';
 import { err, ok, type Result } from './errors.js';
-import { foundationModelArn, inferenceProfileArn, profileFor, type LiveProfile, type RouteRefusal } from './geography.js';
+import { checkRegion, foundationModelArn, inferenceProfileArn, profileFor, type LiveProfile, type RouteRefusal } from './geography.js';
 import { MODELS, type ModelKey } from './models.js';
 
 export const INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'] as const;
-export const DISCOVERY_ACTIONS = ['bedrock:GetFoundationModelAvailability', 'bedrock:GetFoundationModel', 'bedrock:ListFoundationModels', 'bedrock:GetUseCaseForModelAccess'] as const;
+/** What `byok models check` reads (besides the profiles): model availability and the use-case form. */
+export const DISCOVERY_ACTIONS = ['bedrock:GetFoundationModelAvailability', 'bedrock:GetUseCaseForModelAccess'] as const;
 export const PROFILE_READ_ACTIONS = ['bedrock:GetInferenceProfile', 'bedrock:ListInferenceProfiles'] as const;
 /** §3.4: needed once per account, for the first invocation's Marketplace subscription. */
 export const MARKETPLACE_ACTIONS = ['aws-marketplace:Subscribe', 'aws-marketplace:Unsubscribe', 'aws-marketplace:ViewSubscriptions'] as const;
@@ -46,10 +52,14 @@ export function policySize(json: string): number {
   return json.replace(/\s+/g, '').length;
 }
 
+/** `withDiscovery` defaults to true: residency needs the destinations (see the top of this file). */
 export function buildBedrockPolicy(input: { geography: Geography; region: string; accountId: string; models?: ModelKey[]; withDiscovery?: boolean; otherInlineSize?: number; catalog?: readonly LiveProfile[] }): Result<PolicyPlan, RouteRefusal> {
   if (!ACCOUNT_ID.test(input.accountId)) {
     return err({ code: 'invalid-account', reason: `"${input.accountId.slice(0, 20)}" is not a 12-digit AWS account ID.`, hint: 'Pass --account 123456789012 (aws sts get-caller-identity shows it).', allowedRegions: [] });
   }
+  // The residency table decides first: a source region outside the geography gets no policy at all.
+  const region = checkRegion(input.geography, input.region, input.catalog);
+  if (!region.ok) return region;
   const wanted = input.models && input.models.length > 0 ? [...new Set(input.models)] : (['sonnet', 'opus'] as ModelKey[]);
   const statements: Statement[] = [];
   const notes: string[] = [];
@@ -84,7 +94,7 @@ export function buildBedrockPolicy(input: { geography: Geography; region: string
     return err({ code: 'no-model-servable', reason: `No requested model has a ${input.geography} inference profile from ${input.region}.`, hint: notes.join(' '), allowedRegions: [] });
   }
   statements.push({ Sid: 'MarketplaceFirstUseViaBedrock', Effect: 'Allow', Action: [...MARKETPLACE_ACTIONS], Resource: '*', Condition: { StringEquals: { 'aws:CalledViaLast': ['bedrock.amazonaws.com'] } } });
-  if (input.withDiscovery) {
+  if (input.withDiscovery !== false) {
     statements.push(
       { Sid: 'ModelAccessDiscovery', Effect: 'Allow', Action: [...DISCOVERY_ACTIONS], Resource: '*' },
       { Sid: 'InferenceProfileDiscovery', Effect: 'Allow', Action: [...PROFILE_READ_ACTIONS], Resource: inferenceProfileArn(input.region, input.accountId, '*') },

@@ -9,6 +9,7 @@ export type Problem =
   | 'byok-disabled'
   | 'plan-ineligible'
   | 'region-outside-geography'
+  | 'profile-leaves-geography'
   | 'apac-opus-unavailable';
 
 export interface Troubleshooting { title: string; steps: string[] }
@@ -93,6 +94,15 @@ const CATALOGUE: Record<Problem, Troubleshooting> = {
   'byok-disabled': { title: 'BYOK not working in workspace', steps: ['Check that BYOK is enabled (not disabled) in settings: byok config set enabled true (owner).'] },
   'plan-ineligible': { title: 'BYOK not working in workspace', steps: ["Confirm workspace owner's plan is Scale, Scale +, or Enterprise (or BYOC)."] },
   'region-outside-geography': { title: 'Region outside the geography', steps: [CONNECTION.steps[3]!, 'Choose a source region of the selected inference profile: byok config set region REGION.'] },
+  // Never the IAM steps: those say "grant the FM in every destination region", which here would
+  // mean granting a region outside the workspace's geography.
+  'profile-leaves-geography': {
+    title: 'AWS routes the inference profile outside the geography',
+    steps: [
+      "Do not widen the IAM policy: byok's policy grants the model only in the geography's regions, which is what made AWS refuse this request.",
+      'byok models check re-reads the profile destinations from AWS (it needs the read-only bedrock:GetInferenceProfile that byok iam put-policy grants by default).',
+    ],
+  },
   'apac-opus-unavailable': {
     title: 'Opus 4.5 has no APAC inference profile',
     steps: ['AWS lists only the jp. and au. profiles for Sonnet 4.5 in APAC, and none for Opus 4.5; byok will not route Opus through global. (byok models check re-reads the live list).', 'Use Sonnet 4.5 in APAC, or a geography that serves Opus 4.5 if your residency rules allow it.'],

@@ -234,6 +234,7 @@ const INVALID_MODEL = 'The provided model identifier is invalid.';
 function authorizeInvocation(req: EmuRequest, deps: BedrockDeps, action: string, rawModel: string): { modelId: string; modelName: string } {
   const { principal: p, region } = req;
   const account = deps.state.data.accounts[p.accountId]!;
+  req.record?.({ modelId: rawModel });
   let id = rawModel;
   if (id.startsWith('arn:')) {
     const m = /^arn:aws:bedrock:([^:]*):([^:]*):(inference-profile|foundation-model)\/(.+)$/.exec(id);
@@ -270,6 +271,8 @@ function authorizeInvocation(req: EmuRequest, deps: BedrockDeps, action: string,
     for (const d of dests) deps.authorize(p, action, fmArn(d, profModelId), { 'aws:RequestedRegion': d, 'bedrock:InferenceProfileArn': pArn });
   }
   checkModelAccess(account, req, deps, profModelId, region);
+  // Served: AWS picks one of the destinations (a global profile: any commercial region, shown as '*').
+  req.record?.({ routedTo: prof.global ? ['*'] : [...dests] });
   return { modelId: profModelId, modelName: modelName(profModelId) };
 }
 

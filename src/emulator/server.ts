@@ -223,7 +223,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         const xml = service === 'sts' ? handleSts(operation, qc) : handleIam(operation, qc);
         return send(200, { 'content-type': 'text/xml' }, xml);
       }
-      const er: EmuRequest = { service, operation, region, method: req.method ?? 'GET', path: rawPath, query: url.searchParams, headers: req.headers, body, principal: principal!, now: new Date(now) };
+      const er: EmuRequest = { service, operation, region, method: req.method ?? 'GET', path: rawPath, query: url.searchParams, headers: req.headers, body, principal: principal!, now: new Date(now), record: (r) => Object.assign(logged, r) };
       const out: EmuResponse = service === 'bedrock-runtime' ? await handleRuntime(er, deps, midStream) : await handleBedrock(er, deps);
       if (out.eventStream) {
         logged.status = out.status;

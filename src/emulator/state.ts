@@ -89,6 +89,13 @@ export interface RequestRecord {
   /** Filled in once the signature is verified. */
   accountId: string | null;
   status: number | null;
+  /** Bedrock Runtime: the model ID or inference profile the request named (a prompt went to AWS through it). */
+  modelId?: string;
+  /**
+   * Bedrock Runtime, once authorized and served: the regions the request may have run in (the
+   * profile's destinations from the source region; AWS picks one of them). Absent when refused.
+   */
+  routedTo?: string[];
 }
 
 /** The request log keeps the most recent requests only. */

@@ -62,6 +62,8 @@ export interface EmuRequest {
   principal: Principal;
   /** The emulator's clock (moved by the control API), not the host's. */
   now: Date;
+  /** Adds what a runtime call was about to the request log: the model or profile, and where it ran. */
+  record?: (r: { modelId?: string; routedTo?: string[] }) => void;
 }
 
 export interface EmuResponse {

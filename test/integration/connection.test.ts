@@ -90,8 +90,8 @@ async function workspace(o: { geography?: string; region?: string; useCaseSubmit
 }
 
 /** A least-privilege BYOK user from byok's own policy (optionally mutated), with one access key. */
-async function bedrockUser(w: Ws, geography: 'global' | 'us' | 'eu' | 'apac', region: string, mutate?: (doc: { Statement: { Resource: string | string[] }[] }) => void): Promise<Creds> {
-  const p = buildBedrockPolicy({ geography, region, accountId: w.accountId, models: ['sonnet', 'opus'] });
+async function bedrockUser(w: Ws, geography: 'global' | 'us' | 'eu' | 'apac', region: string, mutate?: (doc: { Statement: { Resource: string | string[] }[] }) => void, o: { discovery?: boolean } = {}): Promise<Creds> {
+  const p = buildBedrockPolicy({ geography, region, accountId: w.accountId, models: ['sonnet', 'opus'], withDiscovery: o.discovery });
   if (!p.ok) throw new Error(p.error.reason);
   const doc = structuredClone(p.value.document) as unknown as { Statement: { Resource: string | string[] }[] };
   mutate?.(doc);
@@ -145,14 +145,25 @@ describe('a healthy least-privilege setup', () => {
     expect(doctor.code, JSON.stringify(failed(doctor.body))).toBe(0);
     expect(doctor.body.checks.map((c) => c.name)).toEqual(['owner-configured', 'byok-enabled', 'plan-eligible', 'owner-credentials', 'session-token-expiry', 'model-access', 'iam-permissions', 'region', 'connection']);
 
-    // Without the discovery actions, models check names each missing one and still invokes.
-    const models = await w.json(['models', 'check']);
+    // byok's default policy includes the read-only discovery actions: models check sees everything.
+    const full = await w.json(['models', 'check']);
+    expect(full.code, JSON.stringify(failed(full.body))).toBe(0);
+    expect(full.body.checks.every((c) => c.status === 'pass'), JSON.stringify(full.body.checks.filter((c) => c.status !== 'pass'))).toBe(true);
+
+    // Without the discovery actions (--no-discovery), models check names each missing one and still invokes.
+    const nd = await workspace({ geography: 'us', region: 'us-east-1' });
+    await nd.setCredentials(await bedrockUser(nd, 'us', 'us-east-1', undefined, { discovery: false }));
+    const models = await nd.json(['models', 'check']);
     expect(models.code, JSON.stringify(failed(models.body))).toBe(0);
     expect(check(models.body, 'sonnet.invoke').status).toBe('pass');
     const avail = check(models.body, 'sonnet.availability');
     expect(avail.status).toBe('warn');
     expect(avail.permission?.action).toBe('bedrock:GetFoundationModelAvailability');
     expect(check(models.body, 'use-case-form').permission?.action).toBe('bedrock:GetUseCaseForModelAccess');
+    // test-connection says the destinations were not verified, and still passes.
+    const tc = await nd.json(['test-connection']);
+    expect(tc.code).toBe(0);
+    expect(check(tc.body, 'sonnet.profile')).toMatchObject({ status: 'warn', ok: true });
     expect(scanForSecrets([creds.secretAccessKey], { dirs: [w.env.BYOK_CONFIG_DIR!], texts: w.outputs })).toEqual([]);
   });
 
@@ -560,7 +571,9 @@ describe('AWS changes an inference profile: the live list wins, inside the geogr
     await emu.control.addFault({ accountId: w.accountId, service: 'bedrock-runtime', operation: 'Converse', count: 100, error: { code: 'ValidationException' } });
     const inv = await w.byok(['invoke', '--model', 'sonnet', 'hi']);
     expect(inv.code).toBe(2);
-    expect(inv.stderr).toContain('eu-west-1');
+    // The refusal says what happened and never names the region outside the geography (advice never crosses it).
+    expect(inv.stderr).toContain('outside the US geography');
+    expect(inv.stderr).not.toContain('eu-west-1');
     const tc = await w.json(['test-connection']);
     expect(check(tc.body, 'sonnet.route')).toMatchObject({ status: 'fail', category: 'region-mismatch' });
     expect(tc.body.checks.some((c) => c.name === 'sonnet.converse')).toBe(false);

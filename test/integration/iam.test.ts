@@ -73,11 +73,12 @@ describe('provision', () => {
 describe('the generated policy is exactly sufficient', () => {
   it.each([
     ['us', 'us-east-1', 'us.anthropic.claude-opus-4-5-20251101-v1:0', 'opus'],
-    ['eu', 'eu-west-2', 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0', 'sonnet'],
+    ['eu', 'eu-central-1', 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0', 'sonnet'],
     ['global', 'ap-northeast-1', 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', 'sonnet'],
   ] as const)('%s from %s: works whole, fails without any one statement or destination ARN', async (geography, region, modelId, model) => {
     const build = async (accountId: string) => {
-      const p = buildBedrockPolicy({ geography, region, accountId, models: [model] });
+      // Invocation only: the read-only discovery statements are not needed to invoke.
+      const p = buildBedrockPolicy({ geography, region, accountId, models: [model], withDiscovery: false });
       if (!p.ok) throw new Error(p.error.reason);
       return p.value.document;
     };
@@ -121,7 +122,7 @@ describe('faults at each step converge on re-run', () => {
   ];
   const steps = [
     { geography: 'us', region: 'us-east-1', operation: 'CreateUser' },
-    { geography: 'us', region: 'us-east-1', operation: 'PutUserPolicy' },
+    { geography: 'apac', region: 'ap-northeast-1', operation: 'PutUserPolicy' },
     { geography: 'eu', region: 'eu-west-1', operation: 'CreatePolicy' },
     { geography: 'eu', region: 'eu-west-1', operation: 'AttachUserPolicy' },
     { geography: 'us', region: 'us-east-1', operation: 'CreateAccessKey' },
@@ -230,7 +231,7 @@ describe('refusals', () => {
 });
 
 describe('--print-commands', () => {
-  it.each([['us', 'us-east-1'], ['eu', 'eu-west-1']])('%s: runs unmodified with the real AWS CLI and reaches the same state', async (geography, region) => {
+  it.each([['apac', 'ap-northeast-1'], ['us', 'us-east-1'], ['eu', 'eu-west-1']])('%s: runs unmodified with the real AWS CLI and reaches the same state', async (geography, region) => {
     const w = await freshWorkspace(geography, region);
     const printed = await w.byok(['iam', 'provision', '--print-commands']);
     expect(printed.code, printed.stderr).toBe(0);
@@ -245,7 +246,7 @@ describe('--print-commands', () => {
     const st = (await emu.control.state()).accounts.find((a) => a.accountId === w.acct.accountId)!;
     const user = st.users.find((u) => u.name === 'byok-bedrock')!;
     expect(user.accessKeys).toHaveLength(1);
-    if (geography === 'us') expect(user.inlinePolicies).toEqual(['byok-bedrock-invoke']);
+    if (geography === 'apac') expect(user.inlinePolicies).toEqual(['byok-bedrock-invoke']);
     else expect(user.attached).toEqual([`arn:aws:iam::${w.acct.accountId}:policy/byok-bedrock-invoke`]);
     // Same state as provision: a provision run now finds everything in place.
     const again = JSON.parse((await w.byok(['iam', 'provision', '--json'])).stdout);

@@ -24,7 +24,7 @@ export interface Step { step: string; state: StepState; detail: string; arn?: st
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 const TAG = /^([\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128})=([\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256})$/u;
 
-export interface IamCommonOptions { userName?: string; profile?: string; geography?: Geography; region?: string; account?: string; models?: string; withDiscovery?: boolean }
+export interface IamCommonOptions { userName?: string; profile?: string; geography?: Geography; region?: string; account?: string; models?: string; withDiscovery?: boolean; /** false with --no-discovery: leave the read-only discovery actions out. */ discovery?: boolean }
 
 function parseModels(raw: string | undefined): ModelKey[] | undefined {
   if (raw === undefined) return undefined;
@@ -128,7 +128,7 @@ function workspaceRoute(ctx: Context, ws: Workspace, o: IamCommonOptions): IamRo
 }
 
 function planPolicy(s: IamSession, o: IamCommonOptions, route: IamRoute, otherInline: number): PolicyPlan {
-  const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: s.accountId, models: parseModels(o.models), withDiscovery: o.withDiscovery, otherInlineSize: otherInline, catalog: route.catalog });
+  const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: s.accountId, models: parseModels(o.models), withDiscovery: o.discovery !== false, otherInlineSize: otherInline, catalog: route.catalog });
   if (!p.ok) throw new UsageError(p.error.code, p.error.reason, p.error.hint);
   return p.value;
 }
@@ -301,7 +301,7 @@ export async function runPolicyDocument(o: IamCommonOptions, ctx: Context): Prom
       refused(e, 'sts:GetCallerIdentity');
     }
   }
-  const p = buildBedrockPolicy({ geography: o.geography, region: o.region.trim().toLowerCase(), accountId: account, models: parseModels(o.models), withDiscovery: o.withDiscovery });
+  const p = buildBedrockPolicy({ geography: o.geography, region: o.region.trim().toLowerCase(), accountId: account, models: parseModels(o.models), withDiscovery: o.discovery !== false });
   if (!p.ok) throw new UsageError(p.error.code, p.error.reason, p.error.hint);
   return {
     json: { accountId: account, geography: o.geography, region: o.region, models: p.value.models, size: p.value.size, placement: p.value.placement, reason: p.value.reason, notes: p.value.notes, policyName: POLICY_NAME, document: p.value.document },
@@ -466,7 +466,7 @@ async function printCommands(ctx: Context, o: IamCommonOptions, ws: Workspace, u
       throw new UsageError('missing-account', 'byok needs the account ID to write the policy ARNs.', 'Pass --account 123456789012, or admin credentials so byok can read it.');
     }
   }
-  const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: account, models: parseModels(o.models), withDiscovery: o.withDiscovery, catalog: route.catalog });
+  const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: account, models: parseModels(o.models), withDiscovery: o.discovery !== false, catalog: route.catalog });
   if (!p.ok) throw new UsageError(p.error.code, p.error.reason, p.error.hint);
   const arn = `arn:aws:iam::${account}:policy/${POLICY_NAME}`;
   const commands = [
@@ -498,7 +498,8 @@ export function registerIam(program: Command, ctx: Context, sink: ExitSink): voi
       .option('--geography <geo>', GEOGRAPHIES.join('|'), choiceParser('geography', GEOGRAPHIES))
       .option('--region <region>', 'source region (default: the workspace region)')
       .option('--models <list>', 'sonnet,opus (default: both)')
-      .option('--with-discovery', 'also allow the read-only discovery actions byok models check uses');
+      .option('--with-discovery', 'include the read-only discovery actions (the default; kept for scripts)')
+      .option('--no-discovery', 'leave out the read-only discovery actions (bedrock:GetInferenceProfile, ...): byok then cannot see where AWS routes a profile before it sends a prompt');
   const run = <O>(f: (o: O, c: Context) => Promise<Output>) => async (o: O) => sink.set(emit(ctx, await f(o, ctx)));
   cmd
     .command('policy-document')
@@ -507,7 +508,8 @@ export function registerIam(program: Command, ctx: Context, sink: ExitSink): voi
     .requiredOption('--region <region>', 'source region')
     .option('--account <id>', '12-digit account ID (default: read with sts:GetCallerIdentity)')
     .option('--models <list>', 'sonnet,opus (default: both)')
-    .option('--with-discovery', 'add the read-only discovery actions')
+    .option('--with-discovery', 'include the read-only discovery actions (the default; kept for scripts)')
+    .option('--no-discovery', 'leave out the read-only discovery actions (bedrock:GetInferenceProfile, ...): byok then cannot see where AWS routes a profile before it sends a prompt')
     .option('--profile <name>', 'AWS profile to read the account ID with')
     .action(run(runPolicyDocument));
   common(cmd.command('create-user').description('create (or reuse) the IAM user').option('--tag <k=v...>', 'extra tags')).action(run(runCreateUser));

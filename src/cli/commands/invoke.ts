@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { workspaceCatalog, type ConfigDoc, type PlatformConfig, type Workspace } from '../../core/config-doc.js';
 import { ByokError, CancelledError, EXIT, UsageError } from '../../core/errors.js';
 import { evaluateFallback, platformTarget, type FallbackDecision } from '../../core/fallback.js';
-import type { ModelKey } from '../../core/geography.js';
+import { arnOutsideGeography, geographyName, residencyChoices, type ModelKey } from '../../core/geography.js';
+import { parseAccessDenied } from '../../aws/permissions.js';
 import { describeFindings, findCredentials } from '../../core/payload-guard.js';
 import { resolveRoute, type Route } from '../../core/routing.js';
 import { REFUSED_CATEGORIES, RETRYABLE_CATEGORIES, type ErrorCategory } from '../../core/error-classes.js';
@@ -226,8 +227,13 @@ function done(ctx: Context, o: InvokeOptions, ws: Workspace, route: Route, conve
 
 function failed(ctx: Context, ws: Workspace, route: Route, conversation: string, attempts: Attempt[], decision: FallbackDecision, failure: { code?: string; category: ErrorCategory; message?: string }, refusalHint?: string): Output {
   const byok = attempts[0]?.error;
+  // An AccessDenied on a model outside the geography: AWS routed the profile outside it. Never the
+  // IAM steps ("grant the model in every destination region"): byok refuses, and says the choices.
+  const deniedOn = failure.category === 'iam-permission' && ws.geography ? parseAccessDenied(failure.message)?.resource ?? null : null;
+  const outside = deniedOn && ws.geography ? arnOutsideGeography(ws.geography, deniedOn) : null;
+  const residency = outside !== null && ws.geography ? `AWS routed ${route.inferenceProfileId} from ${route.region} outside ${geographyName(ws.geography)} and denied the model there. ${residencyChoices(ws.geography)}` : null;
   // The product document's steps for this failure (never a platform retry that hides a broken setup).
-  const hint = refusalHint ?? troubleshoot(failure.category).steps.join(' ');
+  const hint = refusalHint ?? residency ?? troubleshoot(failure.category).steps.join(' ');
   const status = [
     `${ctx.chalk.dim('route:')} ${route.modelName} via ${route.inferenceProfileId} from ${route.region}`,
     mark.fail(ctx, `BYOK call failed: ${oneLine(failure.code ?? 'error')} (${failure.category})${failure.message ? ` — ${oneLine(failure.message)}` : ''}`),

@@ -4,8 +4,9 @@
 import type { Command } from 'commander';
 import type { CheckResult } from '../../aws/checks.js';
 import type { LiveInferenceProfile, ModelAvailability, UseCaseForm } from '../../aws/bedrock.js';
+import type { Geography } from '../../core/config-doc.js';
 import { UsageError, EXIT, CancelledError } from '../../core/errors.js';
-import { isRegionInGeography, isValidRegionName, type LiveProfile } from '../../core/geography.js';
+import { arnOutsideGeography, isValidRegionName, type LiveProfile } from '../../core/geography.js';
 import { MODELS, type ModelKey } from '../../core/models.js';
 import type { Route } from '../../core/routing.js';
 import type { Context } from '../context.js';
@@ -48,7 +49,7 @@ export function compareDestinations(table: string[], live: string[]): { added: s
 
 export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promise<Output> {
   const checksMod = await import('../../aws/checks.js');
-  const { pass, failedCall, problemCheck, routesFor, reportExitCode, MODEL_KEYS, CHECK_TIMEOUT_MS } = checksMod;
+  const { pass, failedCall, problemCheck, residencyRefusal, routesFor, reportExitCode, MODEL_KEYS, CHECK_TIMEOUT_MS } = checksMod;
   const { credentialsInUse, clockOffsetMs, CredentialsRefusedError } = await import('../../aws/credentials.js');
   const bedrock = await import('../../aws/bedrock.js');
   const { openRuntime, probeConverse } = await import('../../aws/runtime.js');
@@ -100,14 +101,20 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
     }
     const routes: Partial<Record<ModelKey, Route>> = {};
     const refusals: Partial<Record<ModelKey, CheckResult>> = {};
+    const liveLeaks: Partial<Record<ModelKey, CheckResult>> = {};
     if (catalog) {
       for (const m of MODEL_KEYS) {
         const r = resolveRoute({ model: m, geography: ws.geography, region, catalog });
         if (r.ok) routes[m] = r.value;
+        else if (r.error.code === 'profile-leaves-geography' && ws.geography) {
+          // The live list says this profile leaves the geography: byok's older table does not bring it back.
+          liveLeaks[m] = residencyRefusal(`${m}.profile`, ws.geography, { profileId: r.error.profileId ?? null, sourceRegion: region, outsideRegions: r.error.outsideRegions ?? [] }, 'ListInferenceProfiles lists these destinations; no request was sent through the profile');
+        }
       }
     }
     const fromTable = routesFor(ws);
     for (const m of MODEL_KEYS) {
+      if (liveLeaks[m]) continue;
       if (!routes[m] && fromTable.routes[m]) routes[m] = fromTable.routes[m];
       if (!routes[m]) refusals[m] = fromTable.refusals.find((c) => c.name === `${m}.route`);
     }
@@ -118,11 +125,14 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
     const perModel = MODEL_KEYS.map(async (m): Promise<ModelView> => {
       const route = routes[m];
       const modelId = MODELS[m].modelId;
-      const [avail, profile, invoke] = await Promise.all([
+      // The destinations first (DESIGN §4.2): no prompt goes through a profile before byok knows
+      // where AWS routes it, and none at all through one that leaves the geography.
+      const [avail, profile] = await Promise.all([
         settle(bedrock.getModelAvailability(client, modelId)),
         route ? settle(bedrock.getInferenceProfile(client, route.inferenceProfileId)) : Promise.resolve(null),
-        route ? settle(probeConverse(runtime, route.inferenceProfileId)) : Promise.resolve(null),
       ]);
+      const leaves = route && profile?.ok && ws.geography ? outsideOf(ws.geography, profile.v) : [];
+      const invoke = route && leaves.length === 0 ? await settle(probeConverse(runtime, route.inferenceProfileId)) : null;
       const checks: CheckResult[] = [];
       let availability: ModelAvailability | null = null;
       if (avail.ok) {
@@ -140,10 +150,9 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
           const live: LiveInferenceProfile = profile.v;
           const diff = compareDestinations(route.destinations, live.destinationRegions);
           profileView = { id: live.id || route.inferenceProfileId, status: live.status, destinations: live.destinationRegions.length > 0 ? live.destinationRegions : route.destinations, tableDestinations: route.destinations, difference: diff };
-          const outside = ws.geography === 'global' || !ws.geography ? [] : live.destinationRegions.filter((d) => !isRegionInGeography(ws.geography!, d));
-          if (outside.length > 0) {
+          if (leaves.length > 0 && ws.geography) {
             // Fail closed: byok stores this list, and routing then refuses the profile (core/geography.ts).
-            checks.push(problemCheck(`${m}.profile`, 'region-mismatch', `AWS now routes ${route.inferenceProfileId} from ${region} to ${outside.join(', ')}, outside the ${ws.geography!.toUpperCase()} geography`, 'byok will no longer send requests through this profile. Review your residency rules before choosing another geography.'));
+            checks.push(residencyRefusal(`${m}.profile`, ws.geography, { profileId: route.inferenceProfileId, sourceRegion: region, outsideRegions: leaves }, 'GetInferenceProfile lists these destinations; no request was sent through the profile'));
           } else if (live.status !== 'ACTIVE') {
             checks.push({ name: `${m}.profile`, ok: false, status: 'fail', detail: `${route.inferenceProfileId} is ${live.status} in ${region}`, category: 'region-mismatch', hint: 'Pick another source region or geography (byok route shows the options).' });
           } else if (diff) {
@@ -159,6 +168,8 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
             checks.push(discoveryFailure(`${m}.profile`, profile.e, 'GetInferenceProfile', region, `arn:aws:bedrock:${region}:*:inference-profile/${route.inferenceProfileId}`));
           }
         }
+      } else if (liveLeaks[m]) {
+        checks.push(liveLeaks[m]!);
       } else if (refusals[m]) {
         checks.push(refusals[m]!);
       }
@@ -168,7 +179,7 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
           accessible = true;
           checks.push(pass(`${m}.invoke`, `one-token Converse through ${route.inferenceProfileId} from ${region} answered (stop reason ${invoke.v.stopReason ?? 'n/a'})`));
         } else {
-          checks.push(failedCall(`${m}.invoke`, invoke.e, { operation: 'Converse', region, account: null, profileId: route.inferenceProfileId }));
+          checks.push(failedCall(`${m}.invoke`, invoke.e, { operation: 'Converse', region, account: null, profileId: route.inferenceProfileId, geography: ws.geography }));
         }
       }
       return { model: m, name: MODELS[m].name, modelId, inferenceProfileId: route?.inferenceProfileId ?? null, accessible, availability, profile: profileView, checks };
@@ -247,6 +258,11 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
     return pass('catalog-stored', `${result.count} live profile${result.count === 1 ? '' : 's'} from ${region} kept for routing${result.changed ? ' (changed: recorded in the audit log)' : ''}; byok iam put-policy brings the IAM policy in line with them`);
   }
 
+  /** Destinations of a live profile outside the geography ('' = the region-less global model). */
+  function outsideOf(geography: Geography, live: LiveInferenceProfile): string[] {
+    return [...new Set(live.modelArns.map((a) => arnOutsideGeography(geography, a)).filter((r): r is string => r !== null))].sort();
+  }
+
   /** A read-only discovery call that failed: a missing permission is named, and is a warning (the invocation decides). */
   function discoveryFailure(name: string, e: unknown, operation: string, r: string, resource: string): CheckResult {
     const c = failedCall(name, e, { operation, region: r, account: null, profileId: null, fallbackResource: resource });
@@ -254,7 +270,7 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
       c.status = 'warn';
       c.ok = true;
       c.detail = `missing discovery permission ${c.permission.action}: ${c.detail}`;
-      c.hint = `Add ${JSON.stringify(c.permission.statement)} to see this (byok iam policy-document --with-discovery). The invocation still runs.`;
+      c.hint = `Add ${JSON.stringify(c.permission.statement)} to see this (byok iam put-policy includes the read-only discovery actions by default). The invocation still runs.`;
     }
     return c;
   }

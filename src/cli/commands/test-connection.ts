@@ -22,6 +22,7 @@ export function checkJson(c: CheckResult) {
     hint: c.hint,
     steps: c.steps ?? [],
     permission: c.permission ?? null,
+    residency: c.residency ?? null,
   };
 }
 

@@ -10,9 +10,9 @@ describe('profile table (reference aws.md §2)', () => {
   it.each([
     ['us', 'sonnet', 'us-east-1', `us.${S}`, ['us-east-1', 'us-east-2', 'us-west-2']],
     ['us', 'opus', 'us-west-1', `us.${O}`, ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2']],
-    ['us', 'sonnet', 'ca-central-1', `us.${S}`, ['ca-central-1', 'us-east-1', 'us-east-2', 'us-west-2']],
+    ['us', 'sonnet', 'us-east-2', `us.${S}`, ['us-east-1', 'us-east-2', 'us-west-2']],
     ['eu', 'opus', 'eu-west-1', `eu.${O}`, ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3']],
-    ['eu', 'sonnet', 'eu-west-2', `eu.${S}`, ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3', 'eu-west-2']],
+    ['eu', 'sonnet', 'eu-west-3', `eu.${S}`, ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3']],
     ['apac', 'sonnet', 'ap-northeast-3', `jp.${S}`, ['ap-northeast-1', 'ap-northeast-3']],
     ['apac', 'sonnet', 'ap-southeast-4', `au.${S}`, ['ap-southeast-2', 'ap-southeast-4']],
     ['global', 'sonnet', 'ca-west-1', `global.${S}`, ['*']],
@@ -53,7 +53,12 @@ describe('profile table (reference aws.md §2)', () => {
     const usLeaky = { profileId: `us.${S}`, sourceRegion: 'us-east-1', destinations: ['us-east-1', 'eu-west-1'] };
     const r = profileFor('us', 'sonnet', 'us-east-1', [usLeaky]);
     expect(r).toMatchObject({ ok: false, error: { code: 'profile-leaves-geography' } });
-    if (!r.ok) expect(r.error.reason).toContain('eu-west-1');
+    // The refusal records where AWS routes it, but its words (which reach policy notes and
+    // --print-commands) never name a region outside the geography.
+    if (!r.ok) {
+      expect(r.error.outsideRegions).toEqual(['eu-west-1']);
+      expect(r.error.reason + r.error.hint).not.toContain('eu-west-1');
+    }
     expect(resolveRoute({ model: 'sonnet', geography: 'us', region: 'us-east-1', catalog: [usLeaky] }).ok).toBe(false);
     // Opus, not in the leaky entry, still routes; a leaky entry from another source region changes nothing here.
     expect(profileFor('us', 'opus', 'us-east-1', [usLeaky]).ok).toBe(true);
