@@ -9,7 +9,7 @@ import type { ModelKey } from '../../core/geography.js';
 import { describeFindings, findCredentials } from '../../core/payload-guard.js';
 import { resolveRoute, type Route } from '../../core/routing.js';
 import { REFUSED_CATEGORIES, RETRYABLE_CATEGORIES, type ErrorCategory } from '../../core/error-classes.js';
-import { troubleshoot } from '../../core/troubleshooting.js';
+import { problemFor, troubleshoot } from '../../core/troubleshooting.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
@@ -226,7 +226,7 @@ function done(ctx: Context, o: InvokeOptions, ws: Workspace, route: Route, conve
 function failed(ctx: Context, ws: Workspace, route: Route, conversation: string, attempts: Attempt[], decision: FallbackDecision, failure: { code?: string; category: ErrorCategory; message?: string }, refusalHint?: string): Output {
   const byok = attempts[0]?.error;
   // The product document's steps for this failure (never a platform retry that hides a broken setup).
-  const hint = refusalHint ?? troubleshoot(failure.category).steps.join(' ');
+  const hint = refusalHint ?? troubleshoot(problemFor(failure)).steps.join(' ');
   const status = [
     `${ctx.chalk.dim('route:')} ${route.modelName} via ${route.inferenceProfileId} from ${route.region}`,
     mark.fail(ctx, `BYOK call failed: ${failure.code ?? 'error'} (${failure.category})${failure.message ? ` — ${failure.message}` : ''}`),
