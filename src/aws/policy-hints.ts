@@ -35,7 +35,7 @@ export function addPolicyFix(checks: FixableCheck[], fix: PolicyFix | null): voi
   for (const c of checks) {
     if (c.name === 'permissions' && c.category === 'iam-permission' && c.permission) {
       c.permission.policy = fix;
-      c.hint = describePolicyFix(fix);
+      c.hint = [describePolicyFix(fix), ...(c.steps ?? [])].join(' '); // the product document's steps stay
     } else if (c.category === 'iam-permission' && c.permission) {
       c.hint = `${c.hint ?? ''} Every missing permission at once: ${command}`.trim();
     } else if (c.category !== null && c.category !== 'iam-permission' && problemFor({ category: c.category as ErrorCategory, message: c.detail }) === 'marketplace-permission') {
