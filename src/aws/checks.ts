@@ -11,10 +11,12 @@ import { arnOutsideGeography, geographyName, outsideReason, residencyChoices } f
 import { ByokError } from '../core/errors.js';
 import { MODELS, type ModelKey } from '../core/models.js';
 import { resolveRoute, type Route } from '../core/routing.js';
-import { troubleshoot, type Problem } from '../core/troubleshooting.js';
+import { problemFor, troubleshoot, type Problem } from '../core/troubleshooting.js';
 import { clockOffsetMs, credentialsInUse, CredentialsRefusedError, type CredentialsInUse } from './credentials.js';
 import { networkLead, toAwsFailure, type AwsFailure } from './errors.js';
 import { deniedAccess, grantingStatement, profileArn, type PolicyStatementJson } from './permissions.js';
+import { addPolicyFix, workspacePolicyFix } from './policy-hints.js';
+import type { PolicyFix } from '../core/policy-fix.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
 
@@ -44,6 +46,8 @@ export interface MissingPermission {
   action: string;
   resource: string;
   statement: PolicyStatementJson;
+  /** On the `permissions` check: byok's whole policy for the workspace, which grants every missing permission at once. */
+  policy?: PolicyFix;
 }
 
 export const MODEL_KEYS: readonly ModelKey[] = ['sonnet', 'opus'];
@@ -80,7 +84,7 @@ export function failedCall(
   call: { operation: string; region: string; account: string | null; profileId: string | null; fallbackResource?: string; geography?: Geography },
 ): CheckResult {
   const f = toAwsFailure(e);
-  const c = problemCheck(name, f.category, describeFailure(f), leadFor(f));
+  const c = problemCheck(name, problemFor(f), describeFailure(f), leadFor(f), 'fail', f.category);
   if (f.category === 'iam-permission') {
     const pArn = call.profileId ? profileArn(call.region, call.account ?? '<ACCOUNT_ID>', call.profileId) : null;
     const denied = deniedAccess(f.message, call.operation, call.fallbackResource ?? pArn ?? '*');
@@ -354,6 +358,7 @@ async function attempt(
     }
   }
   checks.push(permissionsSummary(checks, probes.length, geography));
+  addPolicyFix(checks, workspacePolicyFix(ws, report.identity));
   report.checks = checks;
   return report;
 }

@@ -55,6 +55,20 @@ export function deniedAccess(message: string | undefined, operation: string, fal
   return { action, resource, fromMessage: parsed !== null };
 }
 
+const pascal = (s: string) => s.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+
+/**
+ * What a statement's Sid says about its resource (region and model), so that the statements byok
+ * suggests for different resources never share a Sid: IAM refuses a policy that repeats one
+ * (MalformedPolicyDocument, "Statement IDs (SID) in a single policy must be unique.").
+ */
+function sidSuffix(resource: string): string {
+  if (resource === '*') return '';
+  const region = resource.split(':')[3] ?? '';
+  const m = /claude-([a-z]+)-(\d+)-(\d+)/.exec(resource);
+  return `${pascal(region)}${m ? `${pascal(m[1]!)}${m[2]}${m[3]}` : pascal(resource.split('/').pop() ?? '')}`;
+}
+
 /**
  * The statement that grants exactly the denied access. For inference, the foundation model is
  * granted only through the profile (condition bedrock:InferenceProfileArn, §3.2); the global
@@ -70,10 +84,10 @@ export function grantingStatement(denied: { action: string; resource: string }, 
     const regionLess = /^arn:aws[a-z-]*:bedrock:::foundation-model\//.test(resource);
     const condition: Record<string, Record<string, string>> = { StringEquals: { 'bedrock:InferenceProfileArn': route.profileArn } };
     if (regionLess) condition.StringEquals!['aws:RequestedRegion'] = 'unspecified';
-    return { Sid: `Byok${sidBase}${regionLess ? 'GlobalModel' : 'Model'}`, Effect: 'Allow', Action: action, Resource: resource, Condition: condition };
+    return { Sid: `Byok${sidBase}${regionLess ? 'GlobalModel' : 'Model'}${sidSuffix(resource)}`, Effect: 'Allow', Action: action, Resource: resource, Condition: condition };
   }
   if (isInvoke && isProfile && /inference-profile\/global\./.test(resource)) {
-    return { Sid: `Byok${sidBase}GlobalProfile`, Effect: 'Allow', Action: action, Resource: resource, Condition: { StringEquals: { 'aws:RequestedRegion': route.region } } };
+    return { Sid: `Byok${sidBase}GlobalProfile${sidSuffix(resource)}`, Effect: 'Allow', Action: action, Resource: resource, Condition: { StringEquals: { 'aws:RequestedRegion': route.region } } };
   }
-  return { Sid: `Byok${sidBase}`, Effect: 'Allow', Action: action, Resource: isInvoke || isProfile || isFm ? resource : '*' };
+  return { Sid: `Byok${sidBase}${isInvoke || isProfile || isFm ? sidSuffix(resource) : ''}`, Effect: 'Allow', Action: action, Resource: isInvoke || isProfile || isFm ? resource : '*' };
 }

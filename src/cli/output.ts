@@ -4,7 +4,7 @@
 import { isAwsOrNetworkError, networkLead, scrubMessage, toAwsFailure } from '../aws/errors.js';
 import { REFUSED_CATEGORIES } from '../core/error-classes.js';
 import { ByokError, EXIT, type ExitCode } from '../core/errors.js';
-import { troubleshoot } from '../core/troubleshooting.js';
+import { problemFor, troubleshoot } from '../core/troubleshooting.js';
 import type { Context } from './context.js';
 import { oneLine } from './terminal.js';
 
@@ -58,7 +58,7 @@ export function renderError(ctx: Context, e: unknown): ExitCode {
     // with the troubleshooting steps for its category. Not a bug.
     const f = toAwsFailure(e);
     const what = f.network ? `could not reach AWS: ${f.code}${f.message ? ` — ${f.message}` : ''}` : `AWS answered ${f.code ?? `HTTP ${f.status ?? '?'}`}${f.message ? `: ${f.message}` : ''}`;
-    const hint = [f.network ? networkLead(f) : undefined, ...troubleshoot(f.category).steps].filter(Boolean).join(' ');
+    const hint = [f.network ? networkLead(f) : undefined, ...troubleshoot(problemFor(f)).steps].filter(Boolean).join(' ');
     const exitCode = REFUSED_CATEGORIES.includes(f.category) ? EXIT.awsRefused : EXIT.checkFailed;
     if (ctx.flags.json) {
       ctx.io.stdout.write(`${JSON.stringify({ ok: false, error: { code: f.code ?? 'aws-error', kind: 'aws', category: f.category, message: what, hint, exitCode } }, null, 2)}\n`);

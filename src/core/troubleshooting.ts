@@ -10,7 +10,8 @@ export type Problem =
   | 'plan-ineligible'
   | 'region-outside-geography'
   | 'profile-leaves-geography'
-  | 'apac-opus-unavailable';
+  | 'apac-opus-unavailable'
+  | 'marketplace-permission';
 
 export interface Troubleshooting { title: string; steps: string[] }
 
@@ -29,7 +30,7 @@ const IAM: Troubleshooting = {
     'Verify your IAM policy includes bedrock:InvokeModel and bedrock:InvokeModelWithResponseStream.',
     "Check that model ARNs in the policy match the models you're using, in every destination region of the profile.",
     'Ensure inference profile ARNs are included if using profiles (global, us, eu, apac).',
-    'Generate the least-privilege policy with: byok iam policy-document --geography G --region R',
+    "Generate the least-privilege policy for the workspace's geography and region with: byok iam policy-document (apply it to the IAM user with: byok iam put-policy).",
   ],
 };
 const CREDENTIALS: Troubleshooting = {
@@ -58,6 +59,21 @@ const CONNECTION: Troubleshooting = {
     'Check IAM permissions include both model ARNs.',
     'Ensure Bedrock service is enabled in your AWS account.',
     'Check AWS region selection matches your model access.',
+  ],
+};
+
+/**
+ * Reference aws.md §3.4: the first invocation of a Marketplace-served model in an account subscribes
+ * to it, which needs aws-marketplace:Subscribe, Unsubscribe and ViewSubscriptions that one time;
+ * AWS's message ends "If you recently fixed this issue, try again after N minutes".
+ */
+const MARKETPLACE: Troubleshooting = {
+  title: 'AWS Marketplace permissions missing for the first use of the model',
+  steps: [
+    'The first invocation of a model in an account subscribes the account to it through AWS Marketplace; the calling identity needs aws-marketplace:Subscribe, aws-marketplace:Unsubscribe and aws-marketplace:ViewSubscriptions for that (afterwards they are not needed).',
+    "byok's least-privilege policy grants them only when Bedrock makes the call (condition aws:CalledViaLast = bedrock.amazonaws.com): apply it with byok iam put-policy, or add that statement to the identity's policy.",
+    'Alternatively, an identity that has these permissions invokes the model once in this account.',
+    'After the fix, try again: AWS says the subscription can take up to 15 minutes.',
   ],
 };
 
@@ -103,6 +119,7 @@ const CATALOGUE: Record<Problem, Troubleshooting> = {
       'byok models check re-reads the profile destinations from AWS (it needs the read-only bedrock:GetInferenceProfile that byok iam put-policy grants by default).',
     ],
   },
+  'marketplace-permission': MARKETPLACE,
   'apac-opus-unavailable': {
     title: 'Opus 4.5 has no APAC inference profile',
     steps: ['AWS lists only the jp. and au. profiles for Sonnet 4.5 in APAC, and none for Opus 4.5; byok will not route Opus through global. (byok models check re-reads the live list).', 'Use Sonnet 4.5 in APAC, or a geography that serves Opus 4.5 if your residency rules allow it.'],
@@ -111,4 +128,16 @@ const CATALOGUE: Record<Problem, Troubleshooting> = {
 
 export function troubleshoot(problem: Problem): Troubleshooting {
   return CATALOGUE[problem];
+}
+
+/** AWS's AccessDenied for the Marketplace first-use actions (reference aws.md §3.4). */
+const MARKETPLACE_DENIED = /aws-marketplace:(?:ViewSubscriptions|Subscribe)|not authorized to perform the required AWS Marketplace actions/i;
+
+/**
+ * The catalogue entry that fits a failure: its category's, except where the message says more
+ * (a model-access denial about the Marketplace first-use actions is not a missing use-case form).
+ */
+export function problemFor(f: { category: ErrorCategory; message?: string }): Problem {
+  if (f.category === 'model-access-denied' && MARKETPLACE_DENIED.test(f.message ?? '')) return 'marketplace-permission';
+  return f.category;
 }

@@ -127,6 +127,34 @@ export function evaluatePolicies(docs: PolicyDocument[], req: AuthzRequest): Dec
   return allowed ? 'allow' : 'implicit-deny';
 }
 
+/**
+ * IAM's answer to a document it refuses (MalformedPolicyDocument), or null when it accepts it.
+ * - A document that does not parse or has a statement of the wrong shape: "Syntax errors in policy."
+ * - Two statements with the same Sid: "Statement IDs (SID) in a single policy must be unique."
+ *   Not in reference aws.md. The text is quoted from real IAM answers in
+ *   https://github.com/aws-cloudformation/cfn-lint/issues/3973 ("Statement IDs (SID) in a single
+ *   policy must be unique. (Service: Iam, Status Code: 400 ...)") and
+ *   https://github.com/kubernetes/kops/issues/4951 ("MalformedPolicyDocument: Statement IDs (SID) in
+ *   a single policy must be unique."), and is what getmoto/moto's IAM validator raises
+ *   (moto/iam/policy_validation.py, _validate_sid_uniqueness). All secondary sources: AWS documents
+ *   the rule ("In IAM, the Sid value must be unique within a JSON policy.",
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html) but not
+ *   the error text. Statements without a Sid (or with an empty one) are not compared.
+ */
+export function policyDocumentError(text: string): string | null {
+  const d = parsePolicyDocument(text);
+  if (!d) return 'Syntax errors in policy.';
+  const seen = new Set<string>();
+  for (const s of Array.isArray(d.Statement) ? d.Statement : [d.Statement]) {
+    const sid = (s as { Sid?: unknown }).Sid;
+    if (sid === undefined || sid === '') continue;
+    if (typeof sid !== 'string') return 'Syntax errors in policy.';
+    if (seen.has(sid)) return 'Statement IDs (SID) in a single policy must be unique.';
+    seen.add(sid);
+  }
+  return null;
+}
+
 /** A structural check of a policy document, for MalformedPolicyDocument. */
 export function parsePolicyDocument(text: string): PolicyDocument | null {
   let v: unknown;

@@ -2,7 +2,7 @@
 // Shapes follow the API models (botocore iam/sts service-2.json); limits and messages follow
 // reference aws.md §6–§7. Messages the reference does not quote are AWS's usual wording, marked.
 import { AwsError, AWS_MESSAGES } from './errors.js';
-import { parsePolicyDocument } from './policy-eval.js';
+import { policyDocumentError } from './policy-eval.js';
 import { dict, newId, newKeyId, newSecret, randomRequestId, type AccessKey, type EmulatorState, type ManagedPolicy, type User } from './state.js';
 import type { Principal } from './types.js';
 
@@ -32,6 +32,12 @@ const keyMetaXml = (k: AccessKey) => `<member>${el('UserName', k.userName)}${el(
 export const policySize = (doc: string) => doc.replace(/\s+/g, '').length;
 
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/** MalformedPolicyDocument with IAM's own message for what is wrong (policy-eval.ts cites the texts). */
+function malformed(doc: string): void {
+  const why = policyDocumentError(doc);
+  if (why !== null) throw new AwsError('MalformedPolicyDocument', why);
+}
 
 export interface QueryContext {
   state: EmulatorState;
@@ -156,7 +162,7 @@ export function handleIam(op: string, c: QueryContext): string {
       const policyName = need(params, 'PolicyName');
       const doc = need(params, 'PolicyDocument');
       c.authorize('iam:PutUserPolicy', u.arn);
-      if (!parsePolicyDocument(doc)) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+      malformed(doc);
       const total = Object.entries(u.inline).filter(([n]) => n !== policyName).reduce((s, [, d]) => s + policySize(d), 0) + policySize(doc);
       // Reference §7: 2,048 characters for all of a user's inline policies, whitespace not counted.
       if (total > 2048) throw new AwsError('LimitExceeded', `Maximum policy size of 2048 bytes exceeded for user ${u.name}`);
@@ -190,7 +196,7 @@ export function handleIam(op: string, c: QueryContext): string {
       const path = params.get('Path') ?? '/';
       const arn = `arn:aws:iam::${acct.id}:policy${path}${name}`;
       c.authorize('iam:CreatePolicy', arn);
-      if (!parsePolicyDocument(doc)) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+      malformed(doc);
       // Reference §7: 6,144 characters per managed policy, whitespace not counted.
       if (policySize(doc) > 6144) throw new AwsError('LimitExceeded', 'Cannot exceed quota for PolicySize: 6144');
       if (acct.policies[arn]) throw new AwsError('EntityAlreadyExists', `A policy called ${name} already exists. Duplicate names are not allowed.`);
@@ -215,7 +221,7 @@ export function handleIam(op: string, c: QueryContext): string {
       const p = findPolicy(need(params, 'PolicyArn'));
       const doc = need(params, 'PolicyDocument');
       c.authorize('iam:CreatePolicyVersion', p.arn);
-      if (!parsePolicyDocument(doc)) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
+      malformed(doc);
       if (policySize(doc) > 6144) throw new AwsError('LimitExceeded', 'Cannot exceed quota for PolicySize: 6144');
       // Reference §7: at most five versions; delete one (not the default) first.
       if (p.versions.length >= 5) throw new AwsError('LimitExceeded', 'A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.');

@@ -44,6 +44,18 @@ describe.skipIf(!hasAws)('the real AWS CLI against the emulator', () => {
     expect(bad.err).toMatch(/SignatureDoesNotMatch/);
   });
 
+  it('iam put-user-policy with a repeated Sid fails as IAM fails it: MalformedPolicyDocument, and the CLI exits non-zero', async () => {
+    await aws(['iam', 'create-user', '--user-name', 'sid-cli']);
+    const stmt = (sid: string, r: string) => ({ Sid: sid, Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: `arn:aws:bedrock:${r}::foundation-model/m` });
+    const dup = JSON.stringify({ Version: '2012-10-17', Statement: [stmt('Same', 'eu-west-1'), stmt('Same', 'eu-central-1')] });
+    const r = await aws(['iam', 'put-user-policy', '--user-name', 'sid-cli', '--policy-name', 'p', '--policy-document', dup]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/\(MalformedPolicyDocument\).*PutUserPolicy.*: Statement IDs \(SID\) in a single policy must be unique\./);
+    expect((await aws(['iam', 'list-user-policies', '--user-name', 'sid-cli'])).json()).toMatchObject({ PolicyNames: [] });
+    const fine = JSON.stringify({ Version: '2012-10-17', Statement: [stmt('One', 'eu-west-1'), stmt('Two', 'eu-central-1')] });
+    expect((await aws(['iam', 'put-user-policy', '--user-name', 'sid-cli', '--policy-name', 'p', '--policy-document', fine])).code).toBe(0);
+  });
+
   it('bedrock and bedrock-runtime', async () => {
     const list = (await aws(['bedrock', 'list-inference-profiles'])).json() as { inferenceProfileSummaries: { inferenceProfileId: string }[] };
     expect(list.inferenceProfileSummaries.map((p) => p.inferenceProfileId)).toContain('us.anthropic.claude-opus-4-5-20251101-v1:0');

@@ -80,6 +80,24 @@ describe('IAM', () => {
     await iam.send(new DeleteUserPolicyCommand({ UserName: 'byok-bedrock', PolicyName: 'p1' }));
   });
 
+  it('a policy whose statements repeat a Sid is MalformedPolicyDocument, inline, managed and as a new version; nothing is stored', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'sid-user' }));
+    const stmt = (sid: string, region: string) => ({ Sid: sid, Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: `arn:aws:bedrock:${region}::foundation-model/m` });
+    const dup = JSON.stringify({ Version: '2012-10-17', Statement: [stmt('Same', 'eu-west-1'), stmt('Same', 'eu-central-1')] });
+    const distinct = JSON.stringify({ Version: '2012-10-17', Statement: [stmt('One', 'eu-west-1'), stmt('Two', 'eu-central-1')] });
+    const err = async (p: Promise<unknown>) => p.then(() => 'no error', (e: Error) => `${e.name}: ${e.message}`);
+    const expected = 'MalformedPolicyDocumentException: Statement IDs (SID) in a single policy must be unique.';
+    expect(await err(iam.send(new PutUserPolicyCommand({ UserName: 'sid-user', PolicyName: 'p', PolicyDocument: dup })))).toBe(expected);
+    expect((await iam.send(new ListUserPoliciesCommand({ UserName: 'sid-user' }))).PolicyNames).toEqual([]);
+    expect(await err(iam.send(new CreatePolicyCommand({ PolicyName: 'dup-sid', PolicyDocument: dup })))).toBe(expected);
+    const arn = (await iam.send(new CreatePolicyCommand({ PolicyName: 'sid-ok', PolicyDocument: distinct }))).Policy!.Arn!;
+    expect(await err(iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: dup, SetAsDefault: true })))).toBe(expected);
+    expect((await iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }))).Versions).toHaveLength(1);
+    // Statements without a Sid may be many.
+    const noSid = JSON.stringify({ Version: '2012-10-17', Statement: [{ ...stmt('x', 'eu-west-1'), Sid: undefined }, { ...stmt('x', 'eu-central-1'), Sid: undefined }] });
+    expect(await err(iam.send(new PutUserPolicyCommand({ UserName: 'sid-user', PolicyName: 'p', PolicyDocument: noSid })))).toBe('no error');
+  });
+
   it('a user path is part of its ARN; TagUser over the 50-tag limit changes nothing', async () => {
     const u = await iam.send(new CreateUserCommand({ UserName: 'pathed', Path: '/team/' }));
     expect(u.User?.Arn).toBe(`arn:aws:iam::${emu.admin.accountId}:user/team/pathed`);

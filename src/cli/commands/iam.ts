@@ -9,6 +9,7 @@ import { mask } from '../../core/credentials.js';
 import { AwsRefusedError, CheckFailedError, LocalStateError, UsageError } from '../../core/errors.js';
 import { buildBedrockPolicy, POLICY_NAME, policySize, samePolicy, type PolicyPlan } from '../../core/iam-policy.js';
 import { checkRegion, type LiveProfile } from '../../core/geography.js';
+import { iamUserFromArn } from '../../core/policy-fix.js';
 import { MODELS, type ModelKey } from '../../core/models.js';
 import { resolveRoute } from '../../core/routing.js';
 import type { AwsCredentials } from '../../aws/clients.js';
@@ -24,7 +25,23 @@ export interface Step { step: string; state: StepState; detail: string; arn?: st
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 const TAG = /^([\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128})=([\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256})$/u;
 
-export interface IamCommonOptions { userName?: string; profile?: string; geography?: Geography; region?: string; account?: string; models?: string; withDiscovery?: boolean; /** false with --no-discovery: leave the read-only discovery actions out. */ discovery?: boolean }
+export interface IamCommonOptions {
+  userName?: string;
+  profile?: string;
+  geography?: Geography;
+  region?: string;
+  account?: string;
+  models?: string;
+  withDiscovery?: boolean;
+  /** false with --no-discovery: leave the read-only discovery actions out. */
+  discovery?: boolean;
+  /** provision: move the workspace to --geography/--region in the same command (audited). */
+  changeWorkspaceRoute?: boolean;
+  /** provision, create-user: take over an IAM user byok did not create for this workspace. */
+  adoptExistingUser?: boolean;
+}
+
+export const DEFAULT_USER_NAME = 'byok-bedrock';
 
 function parseModels(raw: string | undefined): ModelKey[] | undefined {
   if (raw === undefined) return undefined;
@@ -35,9 +52,20 @@ function parseModels(raw: string | undefined): ModelKey[] | undefined {
 }
 
 function parseUserName(raw: string | undefined): string {
-  const u = (raw ?? 'byok-bedrock').trim();
+  const u = (raw ?? DEFAULT_USER_NAME).trim();
   if (!USER_NAME.test(u)) throw new UsageError('invalid-user-name', `"${printable(u)}" is not a valid IAM user name.`, 'IAM user names are 1-64 characters of letters, digits and + = , . @ _ -');
   return u;
+}
+
+/**
+ * The IAM user a command acts on: --user-name; else the workspace's — recorded when byok stored its
+ * key, or (for a key stored with `credentials set`) the user AWS says owns that key; else byok-bedrock.
+ */
+async function userFor(ctx: Context, o: IamCommonOptions, ws: Workspace | null): Promise<string> {
+  if (o.userName !== undefined) return parseUserName(o.userName);
+  const c = ws?.credentials;
+  if (c?.iamUserName) return parseUserName(c.iamUserName);
+  return parseUserName(c && c.accessKeyId.startsWith('AKIA') ? await keyOwner(ctx, c) : undefined);
 }
 
 function parseTags(raw: string[] | undefined, ws: string | null): { Key: string; Value: string }[] {
@@ -113,30 +141,107 @@ async function openSession(ctx: Context, o: IamCommonOptions): Promise<IamSessio
   };
 }
 
-interface IamRoute { geography: Geography; region: string; catalog?: readonly LiveProfile[] }
+type RouteCore = Omit<IamRoute, 'changes'>;
+interface RouteChange { key: 'geography' | 'region'; from: string | null; to: string }
+interface IamRoute {
+  geography: Geography;
+  region: string;
+  catalog?: readonly LiveProfile[];
+  /** What the flags change in the workspace: filling an unset value, or (with --change-workspace-route) replacing one. */
+  changes: RouteChange[];
+}
 
-/** The workspace's route (or the flags'); the live catalog `models check` stored applies to the workspace's own region. */
-function workspaceRoute(ctx: Context, ws: Workspace, o: IamCommonOptions): IamRoute {
+/**
+ * The workspace's route. --geography/--region may fill what the workspace has not set (provision
+ * saves them); one that differs from what it has set is refused unless the command is told to move
+ * the workspace (--change-workspace-route, provision only): a key or policy for another geography
+ * must never be made for a workspace unnoticed. The live catalog `models check` stored applies to
+ * the workspace's own region.
+ */
+function workspaceRoute(ctx: Context, ws: Workspace, o: IamCommonOptions, command: string): IamRoute {
   const geography = o.geography ?? ws.geography;
   const region = (o.region ?? ws.region)?.trim().toLowerCase();
-  if (!geography || !region) throw new UsageError('region-not-set', `Workspace ${ws.name} has no geography and region yet, and none was given.`, 'Pass --geography G --region R, or set them: byok config set geography ...; byok config set region ...');
+  if (!geography || !region) throw new UsageError('region-not-set', `Workspace ${ws.name} has no geography and region yet, and none was given.`, `Pass --geography ${GEOGRAPHIES.join('|')} and --region REGION (byok iam provision saves them for the workspace), or set them first: byok config set geography ...; byok config set region ...`);
   const catalog = geography === ws.geography && region === ws.region ? workspaceCatalog(ws) : undefined;
   const c = checkRegion(geography, region, catalog);
   if (!c.ok) throw new UsageError(c.error.code, c.error.reason, c.error.hint);
+  const changes: RouteChange[] = [];
+  if (geography !== ws.geography) changes.push({ key: 'geography', from: ws.geography ?? null, to: geography });
+  if (region !== ws.region) changes.push({ key: 'region', from: ws.region ?? null, to: region });
+  if (changes.some((x) => x.from !== null) && !(o.changeWorkspaceRoute && command === 'provision')) {
+    throw new UsageError(
+      'route-differs',
+      `Workspace ${ws.name} routes ${ws.geography ?? '(no geography)'} from ${ws.region ?? '(no region)'}, but this command was given ${geography} from ${region}. byok makes keys and policies for the workspace's own geography and region only, so that no key serves another geography unnoticed.`,
+      command === 'provision'
+        ? `Drop --geography/--region to provision for the workspace's own route. To move workspace ${ws.name} to the geography and region given, say so in the same command: add --change-workspace-route (audited; byok config show shows the result).`
+        : `Drop --geography/--region to use the workspace's own route. To move workspace ${ws.name}, run byok iam provision with the same flags and --change-workspace-route, or byok config set (both audited).`,
+    );
+  }
   void ctx;
-  return { geography, region, catalog };
+  return { geography, region, catalog, changes };
 }
 
-function planPolicy(s: IamSession, o: IamCommonOptions, route: IamRoute, otherInline: number): PolicyPlan {
+/** Saves what provision was told about the route: one audited config change per value, as `byok config set` records it. */
+async function saveRoute(s: IamSession, wsName: string, route: IamRoute): Promise<void> {
+  const ctx = s.ctx;
+  await ctx.store().update((doc, tx) => {
+    const w = pickWorkspace(ctx, doc, wsName);
+    requireOwner(ctx, w, 'change geography and region');
+    for (const ch of route.changes) {
+      const before = (ch.key === 'geography' ? w.geography : w.region) ?? null;
+      if (before === ch.to) continue;
+      if (ch.key === 'geography') w.geography = route.geography;
+      else w.region = route.region;
+      tx.audit({ type: 'config-changed', user: ctx.user, workspace: w.name, details: { key: ch.key, from: before, to: ch.to, via: 'iam provision' } });
+    }
+    delete w.lastConnectionTest;
+  });
+  s.note({ step: 'workspace', state: 'updated', detail: `${wsName}: ${route.changes.map((c) => `${c.key} ${c.from ?? '(unset)'} → ${c.to}`).join(', ')} (audited)` });
+}
+
+function planPolicy(s: IamSession, o: IamCommonOptions, route: RouteCore, otherInline: number): PolicyPlan {
   const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: s.accountId, models: parseModels(o.models), withDiscovery: o.discovery !== false, otherInlineSize: otherInline, catalog: route.catalog });
   if (!p.ok) throw new UsageError(p.error.code, p.error.reason, p.error.hint);
   return p.value;
 }
 
-async function ensureUser(s: IamSession, userName: string, tags: { Key: string; Value: string }[]): Promise<string> {
+/**
+ * An existing user is used only if byok created it for this workspace (its managed-by and
+ * byok-workspace tags), or when told to adopt it: byok never silently tags a stranger's user,
+ * attaches its policy to it, or takes one of its two key slots.
+ */
+async function refuseAdoption(s: IamSession, userName: string, existing: { tags: { Key: string; Value: string }[] }, workspace: string | null): Promise<void> {
+  const byokMade = existing.tags.some((t) => t.Key === 'managed-by' && t.Value === 'byok');
+  const forWs = existing.tags.find((t) => t.Key === 'byok-workspace')?.Value;
+  const other = workspace !== null && forWs !== undefined && forWs !== workspace ? forWs : null;
+  if (byokMade && other === null) return;
+  const [inline, attached, keys] = await Promise.all([s.iam.inlinePolicies(userName), s.iam.attachedPolicies(userName), s.iam.accessKeys(userName)]);
+  const names = Object.keys(inline);
+  const present = [
+    `inline policies: ${names.length ? names.join(', ') : 'none'}`,
+    `managed policies: ${attached.length ? attached.map((a) => `${a.split('/').pop()} (${a})`).join(', ') : 'none'}`,
+    `${keys.length} access key${keys.length === 1 ? '' : 's'}${keys.length >= 2 ? ' (the IAM limit)' : ''}`,
+  ].join('; ');
+  s.note({ step: 'user', state: 'failed', detail: `${userName} exists and ${other ? `belongs to workspace ${other}` : 'was not created by byok'}` });
+  if (other) {
+    throw new UsageError(
+      'user-of-another-workspace',
+      `IAM user ${userName} was created by byok for workspace ${other} (tag byok-workspace=${other}), not for ${workspace}. It has ${present}. Sharing it would give ${workspace} a key of the same user, take one of its two access-key slots, and let either workspace's policy changes affect the other.`,
+      `Give workspace ${workspace} its own user: byok iam provision --workspace ${workspace} --user-name byok-${workspace} ; or share ${userName} on purpose: add --adopt-existing-user.`,
+    );
+  }
+  throw new UsageError(
+    'user-not-created-by-byok',
+    `IAM user ${userName} already exists and byok did not create it (it has no managed-by=byok tag). It has ${present}. byok will not tag it, add ${POLICY_NAME} to it or take one of its access-key slots unless told to.`,
+    `Use a user of byok's own: --user-name ${workspace ? `byok-${workspace}` : 'NEW-NAME'} (byok creates it); or take this one over on purpose: add --adopt-existing-user (byok then tags it, adds ${POLICY_NAME} and creates an access key).`,
+  );
+}
+
+async function ensureUser(s: IamSession, userName: string, tags: { Key: string; Value: string }[], o: { adopt?: boolean; workspace: string | null }): Promise<string> {
   try {
     const existing = await s.iam.getUser(userName);
     if (existing) {
+      if (!o.adopt) await refuseAdoption(s, userName, existing, o.workspace);
       const missing = tags.filter((t) => !existing.tags.some((x) => x.Key === t.Key && x.Value === t.Value));
       if (missing.length) await s.iam.tagUser(userName, missing);
       s.note({ step: 'user', state: missing.length ? 'updated' : 'exists', detail: `${userName}${missing.length ? ` (tags ${missing.map((t) => t.Key).join(', ')})` : ''}`, arn: existing.arn });
@@ -146,12 +251,13 @@ async function ensureUser(s: IamSession, userName: string, tags: { Key: string; 
     s.note({ step: 'user', state: 'created', detail: userName, arn });
     return arn;
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     s.note({ step: 'user', state: 'failed', detail: (e as Error).name ?? 'error' });
     refused(e, `the IAM user ${userName}`);
   }
 }
 
-async function ensurePolicy(s: IamSession, userName: string, o: IamCommonOptions, route: IamRoute): Promise<PolicyPlan> {
+async function ensurePolicy(s: IamSession, userName: string, o: IamCommonOptions, route: RouteCore): Promise<PolicyPlan> {
   try {
     const inline = await s.iam.inlinePolicies(userName);
     const other = Object.entries(inline).filter(([n]) => n !== POLICY_NAME).reduce((n, [, d]) => n + policySize(d), 0);
@@ -226,7 +332,7 @@ async function storeNewKey(s: IamSession, wsName: string, userName: string, key:
     const why = e instanceof Error ? e.message : String(e);
     throw new LocalStateError(
       'key-not-stored',
-      `The new access key ${mask(key.accessKeyId)} could not be stored in the config (${why}); ${deleted ? 'it was deleted again, so no secret is lost' : `deleting it again FAILED: delete it yourself: aws iam delete-access-key --user-name ${userName} --access-key-id ${key.accessKeyId}`}.`,
+      `The new access key ${mask(key.accessKeyId)} could not be stored in the config (${why}); ${deleted ? 'it was deleted again, so no secret is lost' : `deleting it again FAILED: delete it yourself: ${deleteKeyCommand(userName, key.accessKeyId)}`}.`,
       'Fix the config problem (byok config show), then re-run.',
       { cause: e },
     );
@@ -256,7 +362,7 @@ async function waitForKey(s: IamSession, key: AwsCredentials): Promise<void> {
 }
 
 /** STS with the key, then one Converse (maxTokens 1) per model through the workspace route. */
-async function testKey(s: IamSession, key: AwsCredentials, route: IamRoute, models: ModelKey[]): Promise<void> {
+async function testKey(s: IamSession, key: AwsCredentials, route: RouteCore, models: ModelKey[]): Promise<void> {
   await waitForKey(s, key);
   const { converse } = await import('../../aws/converse.js');
   const results = await Promise.allSettled(
@@ -275,6 +381,17 @@ async function testKey(s: IamSession, key: AwsCredentials, route: IamRoute, mode
   s.note({ step: 'test', state: 'ok', detail: `sts:GetCallerIdentity and Converse via ${results.map((r) => (r as PromiseFulfilledResult<string>).value).join(', ')} from ${route.region}` });
 }
 
+/** The IAM user that owns a stored long-term key, read from AWS with the key itself (sts:GetCallerIdentity needs no permission); undefined when AWS does not say. */
+async function keyOwner(ctx: Context, key: StoredCredentials): Promise<string | undefined> {
+  const { getCallerIdentity } = await import('../../aws/sts.js');
+  try {
+    const id = await getCallerIdentity(ctx.env, 'us-east-1', { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, 1);
+    return iamUserFromArn(id.arn) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function ownedWorkspace(ctx: Context): Promise<Workspace> {
   const { doc } = await ctx.store().read();
   const ws = pickWorkspace(ctx, doc);
@@ -289,7 +406,13 @@ function result(s: IamSession | null, extra: Record<string, unknown>, status: st
 // ---------------------------------------------------------------- commands
 
 export async function runPolicyDocument(o: IamCommonOptions, ctx: Context): Promise<Output> {
-  if (!o.geography || !o.region) throw new UsageError('missing-input', 'policy-document needs --geography and --region.', 'Example: byok iam policy-document --geography eu --region eu-west-1 --account 123456789012');
+  if (!o.geography || !o.region) {
+    // Without the flags: the selected workspace's own geography and region (DESIGN: every iam command uses the workspace unless told otherwise).
+    const { doc } = await ctx.store().read();
+    const ws = doc.currentWorkspace || ctx.flags.workspace ? pickWorkspace(ctx, doc) : null;
+    o = { ...o, geography: o.geography ?? ws?.geography, region: o.region ?? ws?.region };
+  }
+  if (!o.geography || !o.region) throw new UsageError('missing-input', 'policy-document needs --geography and --region (or a workspace that has them).', 'Example: byok iam policy-document --geography eu --region eu-west-1 --account 123456789012');
   let account = o.account;
   if (account === undefined) {
     const admin = ctx.env.AWS_ACCESS_KEY_ID && ctx.env.AWS_SECRET_ACCESS_KEY;
@@ -311,13 +434,13 @@ export async function runPolicyDocument(o: IamCommonOptions, ctx: Context): Prom
 }
 
 export async function runCreateUser(o: IamCommonOptions & { tag?: string[] }, ctx: Context): Promise<Output> {
-  const userName = parseUserName(o.userName);
   const { doc } = await ctx.store().read();
-  const wsName = ctx.flags.workspace ?? doc.currentWorkspace ?? null;
-  const tags = parseTags(o.tag, wsName);
+  const ws = doc.currentWorkspace || ctx.flags.workspace ? pickWorkspace(ctx, doc) : null;
+  const userName = await userFor(ctx, o, ws);
+  const tags = parseTags(o.tag, ws?.name ?? null);
   const s = await openSession(ctx, o);
   try {
-    const arn = await ensureUser(s, userName, tags);
+    const arn = await ensureUser(s, userName, tags, { adopt: o.adoptExistingUser, workspace: ws?.name ?? null });
     return result(s, { userName, userArn: arn });
   } finally {
     s.iam.destroy();
@@ -325,10 +448,10 @@ export async function runCreateUser(o: IamCommonOptions & { tag?: string[] }, ct
 }
 
 export async function runPutPolicy(o: IamCommonOptions, ctx: Context): Promise<Output> {
-  const userName = parseUserName(o.userName);
   const { doc } = await ctx.store().read();
   const ws = doc.currentWorkspace || ctx.flags.workspace ? pickWorkspace(ctx, doc) : null;
-  const route = ws ? workspaceRoute(ctx, ws, o) : (() => {
+  const userName = await userFor(ctx, o, ws);
+  const route: RouteCore = ws ? workspaceRoute(ctx, ws, o, 'put-policy') : (() => {
     if (!o.geography || !o.region) throw new UsageError('missing-input', 'put-policy needs a workspace with geography and region, or --geography and --region.', 'Example: byok iam put-policy --geography us --region us-east-1');
     return { geography: o.geography, region: o.region.trim().toLowerCase() };
   })();
@@ -343,14 +466,40 @@ export async function runPutPolicy(o: IamCommonOptions, ctx: Context): Promise<O
   }
 }
 
-async function createKeyFor(s: IamSession, ws: Workspace, userName: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+/** The AWS CLI command that deletes a key, naming it as byok prints it (masked): by the last four characters the mask shows. */
+function deleteKeyCommand(userName: string, accessKeyId: string): string {
+  return `aws iam delete-access-key --user-name ${userName} --access-key-id "$(aws iam list-access-keys --user-name ${userName} --query "AccessKeyMetadata[?ends_with(AccessKeyId, '${accessKeyId.slice(-4)}')].AccessKeyId" --output text)"`;
+}
+
+/**
+ * At the two-key limit every byok command that needs a new key fails (rotation too: it makes the
+ * new key before retiring the old one), so the hint names the key to free — one the workspace does
+ * not use, inactive first, then the oldest — and the command to run once it is gone.
+ */
+function keyLimitHint(ws: Workspace, userName: string, keys: { id: string; status: string; created: Date }[], rerun: string): string {
+  const inUse = ws.credentials?.accessKeyId;
+  const candidates = keys.filter((k) => k.id !== inUse).sort((a, b) => Number(a.status === 'Active') - Number(b.status === 'Active') || a.created.getTime() - b.created.getTime());
+  const k = candidates[0]!;
+  const created = k.created.getTime() > 0 ? `, created ${k.created.toISOString().slice(0, 10)}` : '';
+  const which = candidates.length < keys.length ? `The other key, ${mask(k.id)} (${k.status}${created}), is not the one workspace ${ws.name} uses` : `Neither key is the one workspace ${ws.name} uses; ${mask(k.id)} (${k.status}${created}) is the first candidate`;
+  // byok prints key IDs masked (never whole), so the command selects the key by the last four
+  // characters the mask shows; when both keys end alike it cannot, and says how to find it.
+  const del = keys.filter((x) => x.id.endsWith(k.id.slice(-4))).length === 1
+    ? deleteKeyCommand(userName, k.id)
+    : `aws iam list-access-keys --user-name ${userName} shows both; delete that one with aws iam delete-access-key --user-name ${userName} --access-key-id ID`;
+  const rotate = `byok iam rotate-key --workspace ${ws.name} --user-name ${userName}`;
+  const alt = candidates.length < keys.length && !rerun.startsWith(rotate) ? ` (or, to replace the workspace's key with a tested new one: ${rotate})` : '';
+  return `${which}. If nothing else uses it, delete it: ${del} ; then run: ${rerun}${alt}`;
+}
+
+async function createKeyFor(s: IamSession, ws: Workspace, userName: string, rerun: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
   const keys = await s.iam.accessKeys(userName).catch((e) => refused(e, `the access keys of ${userName}`));
   if (keys.length >= 2) {
     s.note({ step: 'access-key', state: 'failed', detail: `${userName} already has 2 access keys (the IAM limit)` });
     throw new UsageError(
       'access-key-limit',
-      `IAM user ${userName} already has two access keys (${keys.map((k) => `${mask(k.id)} ${k.status}`).join(', ')}), the most IAM allows; byok will not delete one it did not create.`,
-      ws.credentials?.iamUserName === userName ? 'Rotate instead: byok iam rotate-key (creates, stores and tests a new key before retiring the old one).' : `Delete a key that is not in use (aws iam delete-access-key --user-name ${userName} --access-key-id ID), or rotate: byok iam rotate-key.`,
+      `IAM user ${userName} already has two access keys (${keys.map((k) => `${mask(k.id)} ${k.status}`).join(', ')}), the most IAM allows, and a new key needs a free slot; byok will not delete a key it did not create.`,
+      keyLimitHint(ws, userName, keys, rerun),
     );
   }
   let key: { accessKeyId: string; secretAccessKey: string };
@@ -366,11 +515,11 @@ async function createKeyFor(s: IamSession, ws: Workspace, userName: string): Pro
 }
 
 export async function runCreateAccessKey(o: IamCommonOptions, ctx: Context): Promise<Output> {
-  const userName = parseUserName(o.userName);
   const ws = await ownedWorkspace(ctx);
+  const userName = await userFor(ctx, o, ws);
   const s = await openSession(ctx, o);
   try {
-    const key = await createKeyFor(s, ws, userName);
+    const key = await createKeyFor(s, ws, userName, `byok iam create-access-key --workspace ${ws.name} --user-name ${userName}`);
     await waitForKey(s, key);
     return result(s, { workspace: ws.name, userName, accessKeyId: mask(key.accessKeyId), stored: true });
   } finally {
@@ -382,15 +531,15 @@ export async function runRotateKey(o: IamCommonOptions, ctx: Context): Promise<O
   const ws = await ownedWorkspace(ctx);
   const old = ws.credentials;
   if (!old || old.accessKeyId.startsWith('ASIA')) throw new UsageError('nothing-to-rotate', `Workspace ${ws.name} has no long-term key to rotate.`, 'Create one: byok iam provision (or byok iam create-access-key).');
-  const userName = parseUserName(o.userName ?? old.iamUserName);
-  const route = workspaceRoute(ctx, ws, o);
+  const route = workspaceRoute(ctx, ws, o, 'rotate-key');
+  const userName = await userFor(ctx, o, ws);
   const s = await openSession(ctx, o);
   try {
     const keys = await s.iam.accessKeys(userName).catch((e) => refused(e, `the access keys of ${userName}`));
     if (!keys.some((k) => k.id === old.accessKeyId)) {
       throw new UsageError('key-not-owned', `The workspace's key ${mask(old.accessKeyId)} is not one of ${userName}'s access keys.`, 'Pass --user-name with the IAM user that owns the key.');
     }
-    const key = await createKeyFor(s, ws, userName);
+    const key = await createKeyFor(s, ws, userName, `byok iam rotate-key --workspace ${ws.name} --user-name ${userName}`);
     const models = (['sonnet', 'opus'] as ModelKey[]).filter((m) => resolveRoute({ model: m, geography: route.geography, region: route.region, catalog: route.catalog }).ok);
     try {
       await testKey(s, key, route, models);
@@ -424,15 +573,20 @@ export async function runRotateKey(o: IamCommonOptions, ctx: Context): Promise<O
 }
 
 export async function runProvision(o: IamCommonOptions & { tag?: string[]; printCommands?: boolean }, ctx: Context): Promise<Output> {
-  const userName = parseUserName(o.userName);
   const ws = await ownedWorkspace(ctx);
+  const route = workspaceRoute(ctx, ws, o, 'provision');
+  const userName = await userFor(ctx, o, ws);
   const tags = parseTags(o.tag, ws.name);
-  const route = workspaceRoute(ctx, ws, o);
   parseModels(o.models);
-  if (o.printCommands) return printCommands(ctx, o, ws, userName, tags, route);
+  if (o.printCommands) {
+    if (o.changeWorkspaceRoute && route.changes.some((c) => c.from !== null)) throw new UsageError('print-cannot-change-route', '--print-commands prints commands and changes nothing, so it cannot move the workspace (--change-workspace-route).', `Move the workspace first (byok config unset region --workspace ${ws.name}; byok config set geography ...; byok config set region ...), then print the commands.`);
+    return printCommands(ctx, o, ws, userName, tags, route);
+  }
   const s = await openSession(ctx, o);
   try {
-    const userArn = await ensureUser(s, userName, tags);
+    const userArn = await ensureUser(s, userName, tags, { adopt: o.adoptExistingUser, workspace: ws.name });
+    // The user is byok's to change: from here on the workspace's route is the one provisioned.
+    if (route.changes.length) await saveRoute(s, ws.name, route);
     const plan = await ensurePolicy(s, userName, o, route);
     const keys = await s.iam.accessKeys(userName).catch((e) => refused(e, `the access keys of ${userName}`));
     const current = ws.credentials;
@@ -441,7 +595,7 @@ export async function runProvision(o: IamCommonOptions & { tag?: string[]; print
       key = { accessKeyId: current.accessKeyId, secretAccessKey: current.secretAccessKey };
       s.note({ step: 'access-key', state: 'exists', detail: `${mask(current.accessKeyId)} (stored in ${ws.name})` });
     } else {
-      key = await createKeyFor(s, ws, userName);
+      key = await createKeyFor(s, ws, userName, `byok iam provision --workspace ${ws.name} --user-name ${userName}`);
     }
     await testKey(s, key, route, plan.models);
     await ctx.store().update((doc) => {
@@ -476,6 +630,8 @@ async function printCommands(ctx: Context, o: IamCommonOptions, ws: Workspace, u
       : [`aws iam create-policy --policy-name ${POLICY_NAME} --policy-document ${sq(p.value.json)}`, `aws iam attach-user-policy --user-name ${userName} --policy-arn ${arn}`]),
     // The secret goes straight from AWS into byok's encrypted store: never into a file. If byok
     // cannot store it, the new key is deleted again (its secret would be lost otherwise).
+    // What provision would save: the geography and region the workspace did not have yet (audited by config set).
+    ...route.changes.map((c) => `byok config set ${c.key} ${c.to} --workspace ${ws.name}`),
     `aws iam create-access-key --user-name ${userName} --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text | { read -r id secret && printf '%s\n' "$secret" | byok credentials set --workspace ${ws.name} --access-key-id "$id" --secret-access-key-stdin || { aws iam delete-access-key --user-name ${userName} --access-key-id "$id"; false; }; }`,
   ];
   const lines = [
@@ -493,7 +649,7 @@ export function registerIam(program: Command, ctx: Context, sink: ExitSink): voi
   const cmd = program.command('iam').description('the Bedrock IAM user, its least-privilege policy and access keys (admin credentials from the AWS chain)');
   const common = (c: Command) =>
     c
-      .option('--user-name <name>', 'IAM user name', 'byok-bedrock')
+      .option('--user-name <name>', `IAM user name (default: the workspace's IAM user, else ${DEFAULT_USER_NAME})`)
       .option('--profile <name>', 'AWS profile with IAM admin permissions (default: the AWS credential chain)')
       .option('--geography <geo>', GEOGRAPHIES.join('|'), choiceParser('geography', GEOGRAPHIES))
       .option('--region <region>', 'source region (default: the workspace region)')
@@ -504,17 +660,18 @@ export function registerIam(program: Command, ctx: Context, sink: ExitSink): voi
   cmd
     .command('policy-document')
     .description('print the least-privilege policy and whether it fits inline or needs a managed policy')
-    .requiredOption('--geography <geo>', GEOGRAPHIES.join('|'), choiceParser('geography', GEOGRAPHIES))
-    .requiredOption('--region <region>', 'source region')
+    .option('--geography <geo>', `${GEOGRAPHIES.join('|')} (default: the workspace's)`, choiceParser('geography', GEOGRAPHIES))
+    .option('--region <region>', "source region (default: the workspace's)")
     .option('--account <id>', '12-digit account ID (default: read with sts:GetCallerIdentity)')
     .option('--models <list>', 'sonnet,opus (default: both)')
     .option('--with-discovery', 'include the read-only discovery actions (the default; kept for scripts)')
     .option('--no-discovery', 'leave out the read-only discovery actions (bedrock:GetInferenceProfile, ...): byok then cannot see where AWS routes a profile before it sends a prompt')
     .option('--profile <name>', 'AWS profile to read the account ID with')
     .action(run(runPolicyDocument));
-  common(cmd.command('create-user').description('create (or reuse) the IAM user').option('--tag <k=v...>', 'extra tags')).action(run(runCreateUser));
+  const adopt = ['--adopt-existing-user', 'use an existing IAM user byok did not create for this workspace (byok tags it and adds its policy)'] as const;
+  common(cmd.command('create-user').description('create (or reuse) the IAM user').option('--tag <k=v...>', 'extra tags').option(...adopt)).action(run(runCreateUser));
   common(cmd.command('put-policy').description('create or update the least-privilege policy on the user')).action(run(runPutPolicy));
   common(cmd.command('create-access-key').description('create an access key and store it encrypted in the workspace at once').option('--store', 'store it in the workspace (always on: byok never prints a secret)')).action(run(runCreateAccessKey));
   common(cmd.command('rotate-key').description('create, store and test a new key, then deactivate and delete the old one')).action(run(runRotateKey));
-  common(cmd.command('provision').description('user → policy → key → store → test, idempotently').option('--tag <k=v...>', 'extra tags').option('--account <id>', 'account ID (for --print-commands without credentials)').option('--print-commands', 'print the equivalent AWS CLI commands instead of running them')).action(run(runProvision));
+  common(cmd.command('provision').description('user → policy → key → store → test, idempotently; saves --geography/--region the workspace lacks').option('--tag <k=v...>', 'extra tags').option(...adopt).option('--change-workspace-route', "move the workspace to --geography/--region when they differ from its own (audited)").option('--account <id>', 'account ID (for --print-commands without credentials)').option('--print-commands', 'print the equivalent AWS CLI commands instead of running them')).action(run(runProvision));
 }

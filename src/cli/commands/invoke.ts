@@ -11,7 +11,7 @@ import { parseAccessDenied } from '../../aws/permissions.js';
 import { describeFindings, findCredentials } from '../../core/payload-guard.js';
 import { resolveRoute, type Route } from '../../core/routing.js';
 import { REFUSED_CATEGORIES, RETRYABLE_CATEGORIES, type ErrorCategory } from '../../core/error-classes.js';
-import { troubleshoot } from '../../core/troubleshooting.js';
+import { problemFor, troubleshoot } from '../../core/troubleshooting.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
@@ -233,7 +233,7 @@ function failed(ctx: Context, ws: Workspace, route: Route, conversation: string,
   const outside = deniedOn && ws.geography ? arnOutsideGeography(ws.geography, deniedOn) : null;
   const residency = outside !== null && ws.geography ? `AWS routed ${route.inferenceProfileId} from ${route.region} outside ${geographyName(ws.geography)} and denied the model there. ${residencyChoices(ws.geography)}` : null;
   // The product document's steps for this failure (never a platform retry that hides a broken setup).
-  const hint = refusalHint ?? residency ?? troubleshoot(failure.category).steps.join(' ');
+  const hint = refusalHint ?? residency ?? troubleshoot(problemFor(failure)).steps.join(' ');
   const status = [
     `${ctx.chalk.dim('route:')} ${route.modelName} via ${route.inferenceProfileId} from ${route.region}`,
     mark.fail(ctx, `BYOK call failed: ${oneLine(failure.code ?? 'error')} (${failure.category})${failure.message ? ` — ${oneLine(failure.message)}` : ''}`),

@@ -9,7 +9,7 @@ import { CancelledError, EXIT, UsageError } from '../../core/errors.js';
 import { checkRegion, sourceRegions } from '../../core/geography.js';
 import { checkPlan, defaultPolicy, PLAN_LABELS } from '../../core/plans.js';
 import { resolveRoute } from '../../core/routing.js';
-import { troubleshoot } from '../../core/troubleshooting.js';
+import { problemFor, troubleshoot } from '../../core/troubleshooting.js';
 import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
 import { emit, mark, table, type Output } from '../output.js';
@@ -59,7 +59,7 @@ export async function testAnswers(ctx: Context, creds: ValidCredentials, geograp
   const clockOffsetMs = ctx.now().getTime() - Date.now();
   const asCheck = (name: string, e: unknown): ConnectionCheck => {
     const f = toAwsFailure(e);
-    const t = troubleshoot(f.category);
+    const t = troubleshoot(problemFor(f));
     return { name, ok: false, detail: `${f.code ?? 'error'}${f.message ? `: ${f.message}` : ''}`, category: f.category, hint: t.steps.join(' ') };
   };
   const identity = getCallerIdentity(ctx.env, region, credentials, 1).then(

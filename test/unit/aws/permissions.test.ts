@@ -37,6 +37,19 @@ describe('grantingStatement (reference §3.2, §3.3)', () => {
     const s = grantingStatement({ action: 'bedrock:InvokeModelWithResponseStream', resource: g }, { region: 'eu-west-1', profileArn: g });
     expect(s).toMatchObject({ Effect: 'Allow', Action: 'bedrock:InvokeModelWithResponseStream', Resource: g, Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } });
   });
+  it('statements for different resources never share a Sid (IAM refuses a policy that repeats one), and Sids stay alphanumeric', () => {
+    const stmts = ['us-east-1', 'us-east-2', 'us-west-2'].flatMap((r) =>
+      ['sonnet-4-5-20250929', 'opus-4-5-20251101'].flatMap((m) =>
+        ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'].flatMap((action) => [
+          grantingStatement({ action, resource: `arn:aws:bedrock:${r}::foundation-model/anthropic.claude-${m}-v1:0` }, { region: 'us-east-1', profileArn: pArn }),
+          grantingStatement({ action, resource: profileArn(r, '123456789012', `us.anthropic.claude-${m}-v1:0`) }, { region: r, profileArn: pArn }),
+        ]),
+      ),
+    );
+    const sids = stmts.map((x) => x.Sid);
+    expect(new Set(sids).size).toBe(stmts.length);
+    for (const sid of sids) expect(sid).toMatch(/^[A-Za-z0-9]+$/);
+  });
   it('uses * for account-level discovery actions', () => {
     expect(grantingStatement({ action: 'bedrock:GetUseCaseForModelAccess', resource: '*' }, { region: 'us-east-1', profileArn: null }).Resource).toBe('*');
   });
