@@ -3,13 +3,13 @@ import type { IntegrityInfo } from '../../store/config-store.js';
 import type { Command } from 'commander';
 import { GEOGRAPHIES, isGeography, type ConfigDoc, type Workspace } from '../../core/config-doc.js';
 import { UsageError } from '../../core/errors.js';
-import { checkRegion, isValidRegionName } from '../../core/geography.js';
+import { checkRegion } from '../../core/geography.js';
 import { PLAN_LABELS } from '../../core/plans.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
 import { credentialsJson } from './credentials.js';
-import { pickWorkspace, printable, requireAccess, requireOwner } from './shared.js';
+import { parseRegion, pickWorkspace, printable, requireAccess, requireOwner } from './shared.js';
 
 export const CONFIG_KEYS = ['geography', 'region', 'enabled'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -60,8 +60,7 @@ export async function runConfigSet(rawKey: string, rawValue: string, ctx: Contex
       }
       ws.geography = g;
     } else if (key === 'region') {
-      const r = value.toLowerCase();
-      if (!isValidRegionName(r)) throw new UsageError('invalid-region', `"${printable(value)}" is not an AWS region name.`, 'Use a name like eu-west-1 or us-east-1.');
+      const r = parseRegion(value);
       if (!ws.geography) throw new UsageError('geography-not-set', 'Set the geography before the region, so byok can check the region keeps inference inside it.', `Run: byok config set geography ${GEOGRAPHIES.join('|')}`);
       const check = checkRegion(ws.geography, r);
       if (!check.ok) throw new UsageError(check.error.code, check.error.reason, check.error.hint);

@@ -8,9 +8,8 @@ import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
 import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { pickWorkspace, requireAccess, requireOwner, requirePlatformAdmin } from './shared.js';
+import { parseRegion, pickWorkspace, requireAccess, requireOwner, requirePlatformAdmin } from './shared.js';
 import type { AuditEventInput } from '../../core/audit-event.js';
-import { isValidRegionName } from '../../core/geography.js';
 import { registerCredentialsRefresh } from './credentials-refresh.js';
 
 export interface CredentialsSetOptions {
@@ -128,10 +127,7 @@ function parseRegions(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '') {
     throw new UsageError('missing-regions', 'Platform credentials need the regions the platform serves.', 'Pass --regions eu-west-1,us-east-1 (a fallback only ever goes to the original call\'s region).');
   }
-  const regions = raw.split(',').map((r) => r.trim()).filter((r) => r !== '');
-  for (const r of regions) {
-    if (!isValidRegionName(r)) throw new UsageError('invalid-region', `"${r.slice(0, 32)}" is not an AWS region name.`, 'Use names like eu-west-1 or us-east-1.');
-  }
+  const regions = raw.split(',').map((r) => r.trim()).filter((r) => r !== '').map(parseRegion);
   return [...new Set(regions)];
 }
 
