@@ -14,7 +14,7 @@ export async function runPolicySet(o: { mode: PolicyMode; lock?: boolean; unlock
   const { result } = await ctx.store().update((doc, tx) => {
     const ws = pickWorkspace(ctx, doc);
     // The policy and its lock are BYOK settings: the owner's alone; members use them (DESIGN §4.4).
-    requireOwner(ctx, ws, o.lock ? 'lock the fallback policy' : o.unlock ? 'unlock the fallback policy' : 'change the fallback policy');
+    requireOwner(ctx, ws, o.lock ? 'lock the fallback policy' : o.unlock ? 'unlock the fallback policy' : ws.policyLocked ? `change the fallback policy (locked at ${ws.policy})` : 'change the fallback policy');
     const change = checkPolicyChange({ plan: ws.plan, owner: ws.owner, actor: ctx.user, current: ws.policy, locked: ws.policyLocked, next: o.mode, lock: o.lock, unlock: o.unlock });
     if (!change.ok) throw new UsageError(change.error.code, change.error.reason, change.error.hint);
     const before = { policy: ws.policy, locked: ws.policyLocked };
