@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { ConfigDoc, StoredCredentials } from '../../core/config-doc.js';
 import { UsageError } from '../../core/errors.js';
-import { expiryStatus, mask, parseAccessKeyId, parseSecretAccessKey, validateCredentials, type CredentialProblem, type ValidCredentials } from '../../core/credentials.js';
+import { expiryStatus, mask, parseAccessKeyId, parseSecretAccessKey, validateCredentials, sessionTokenExpiresAt, sessionTokenExpiresAtText, type CredentialProblem, type ValidCredentials } from '../../core/credentials.js';
 import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
 import { emit, mark, table, type Output } from '../output.js';
@@ -224,11 +224,11 @@ export async function runCredentialsShow(o: { platform?: boolean }, ctx: Context
         ['kind', j.configured ? j.kind : ''],
         ['source', ws.credentials.source],
         ['stored', ws.credentials.storedAt],
-        ['session_token_expires_at', ws.credentials.expiresAt ?? '(none: long-term key, sessions refresh automatically)'],
+        ['session_token_expires_at', sessionTokenExpiresAtText(ws)],
         ...(inheritedFrom ? ([['inherited from', `${inheritedFrom} (workspace owner)`]] as [string, string][]) : []),
       ])
     : [`No BYOK credentials in workspace ${ws.name}.${role === 'owner' ? ' Set them: byok credentials set --access-key-id ID --secret-access-key-stdin' : ` The owner (${ws.owner}) has not configured BYOK yet.`}`];
-  return { json: { workspace: ws.name, inheritedFrom, ...j }, lines };
+  return { json: { workspace: ws.name, inheritedFrom, ...j, ...(j.configured ? { session_token_expires_at: sessionTokenExpiresAt(ws) } : {}) }, lines };
 }
 
 export async function runCredentialsRemove(o: { platform?: boolean }, ctx: Context): Promise<Output> {
