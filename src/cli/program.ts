@@ -66,17 +66,17 @@ function configureCommander(cmd: Command, ctx: Context): Command {
  * Secrets never go on the command line (argv is visible to every user of the machine). A secret
  * given as a flag value is refused before parsing, pointing to the -stdin flag, without echoing it.
  */
-const SECRET_FLAGS: Record<string, string> = {
-  '--secret-access-key': '--secret-access-key-stdin',
-  '--session-token': '--session-token-stdin',
-  '--aws-secret-access-key': '--secret-access-key-stdin',
-};
+const SECRET_FLAGS: ReadonlyMap<string, string> = new Map([
+  ['--secret-access-key', '--secret-access-key-stdin'],
+  ['--session-token', '--session-token-stdin'],
+  ['--aws-secret-access-key', '--secret-access-key-stdin'],
+]);
 
 function refuseSecretsInArgv(argv: readonly string[]): void {
   for (const a of argv) {
     if (a === '--') return;
     const flag = a.split('=', 1)[0]!;
-    const stdinFlag = SECRET_FLAGS[flag];
+    const stdinFlag = SECRET_FLAGS.get(flag);
     if (stdinFlag === undefined) continue;
     throw new UsageError(
       'secret-in-argv',

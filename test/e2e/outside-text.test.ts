@@ -140,7 +140,8 @@ describe('secrets on error paths', () => {
     it(`${args.join(' ').replace(/=\S+|\S{39,}/, '=SECRET')} is refused (exit 2) without printing any part of the secret`, async () => {
       const r = await byok(args);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/unknown option '--secret-access-key/);
+      // Issue 10 §5: not "unknown option", but the flag to use instead (and why), never the value.
+      expect(r.stdout + r.stderr).toMatch(/--secret-access-key-stdin/);
       expect(leaksPartOf(r.stdout + r.stderr, SECRET)).toBeUndefined();
     });
   }
