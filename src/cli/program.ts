@@ -53,20 +53,75 @@ export interface ExitSink {
   set(code: ExitCode): void;
 }
 
+/** An unknown `--option=value` is shown without its value, which may be a secret of any shape. */
+/** An unknown `--option=value` or `-xVALUE` is shown without its value: it may be a secret. */
+function withoutOptionValue(s: string): string {
+  return s.replace(/(unknown option '--[^'=\s]+)=[^']*'/, "$1=…'").replace(/(unknown option '-[A-Za-z])[^'-][^']*'/, "$1…'");
+}
+
 /**
- * Commander's own messages pass through the context's stderr (terminal-safe, scrubbed); an
- * unknown `--option=value` is shown without its value, which may be a secret of any shape.
+ * Commander's own messages pass through the context's stderr (terminal-safe, scrubbed). Under
+ * --json they are not printed: runCli turns them into the one {ok:false,error} document.
  */
 function configureCommander(cmd: Command, ctx: Context): Command {
-  return cmd
+  cmd
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
+    .showHelpAfterError(ctx.flags.json ? false : '(run with --help for usage)')
     .configureOutput({
       writeOut: (s) => ctx.io.stdout.write(s),
       writeErr: (s) => ctx.io.stderr.write(s),
-      // An unknown `--option=value` or `-xVALUE` is shown without its value: it may be a secret.
-      outputError: (s, write) => write(ctx.chalk.red(s.replace(/(unknown option '--[^'=\s]+)=[^']*'/, "$1=…'").replace(/(unknown option '-[A-Za-z])[^'-][^']*'/, "$1…'"))),
+      outputError: (s, write) => {
+        if (!ctx.flags.json) write(ctx.chalk.red(withoutOptionValue(s)));
+      },
     });
+  // Commander checks required options before unknown ones, so `--plann x` was reported as
+  // "--plan not specified". Check them after: an unknown option (with its suggestion) wins.
+  const required = cmd.options.filter((o) => o.mandatory);
+  if (required.length > 0) {
+    for (const o of required) o.mandatory = false;
+    cmd.hook('preAction', (_self, action) => {
+      if (action !== cmd) return;
+      for (const o of required) {
+        if (cmd.getOptionValue(o.attributeName()) === undefined) cmd.error(`error: required option '${o.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue', exitCode: 1 });
+      }
+    });
+  }
+  return cmd;
+}
+
+/**
+ * Secrets never go on the command line (argv is visible to every user of the machine). A secret
+ * given as a flag value is refused before parsing, pointing to the -stdin flag, without echoing it.
+ */
+const SECRET_FLAGS: ReadonlyMap<string, string> = new Map([
+  ['--secret-access-key', '--secret-access-key-stdin'],
+  ['--session-token', '--session-token-stdin'],
+  ['--aws-secret-access-key', '--secret-access-key-stdin'],
+]);
+
+function refuseSecretsInArgv(argv: readonly string[]): void {
+  for (const a of argv) {
+    if (a === '--') return;
+    const flag = a.split('=', 1)[0]!;
+    const stdinFlag = SECRET_FLAGS.get(flag);
+    if (stdinFlag === undefined) continue;
+    throw new UsageError(
+      'secret-in-argv',
+      `${flag} does not take the secret on the command line: a value in argv is visible to other users of this machine (the process list) and stays in your shell history. Nothing was stored; rotate that key if this machine is shared.`,
+      `Send it on stdin with ${stdinFlag}: printf '%s\\n' "$SECRET" | byok credentials set --access-key-id AKIA... ${stdinFlag} (or export AWS_SECRET_ACCESS_KEY and use --from-env).`,
+    );
+  }
+}
+
+/** A --json run: decided from argv before parsing, so commander's own errors can honour it. */
+function jsonRequested(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** commander.invalidArgument → invalid-argument */
+function commanderCode(code: string): string {
+  return code.replace(/^commander\./, '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 /** BYOK_USER names the acting user in config and audit log: the same rule as --owner (exit 2). */
@@ -124,15 +179,23 @@ export async function createProgram(ctx: Context, sink: ExitSink, argv: readonly
 export async function runCli(ctx: Context, argv: string[]): Promise<ExitCode> {
   let code: ExitCode = EXIT.ok;
   const sink: ExitSink = { set: (c) => (code = c) };
-  const program = await createProgram(ctx, sink, argv);
+  ctx.flags.json = jsonRequested(argv);
   try {
+    refuseSecretsInArgv(argv);
+    const program = await createProgram(ctx, sink, argv);
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
       if (e.code === 'commander.executeSubCommandAsync') return EXIT.ok;
-      // Commander printed its message already; its own exit code (1 for InvalidArgumentError) is not ours.
+      // Human mode: commander printed its message already. --json: the one document, on stdout.
+      // Commander's own exit code (1 for InvalidArgumentError) is not ours: bad usage is 2.
+      if (ctx.flags.json) {
+        const message = withoutOptionValue(e.message).replace(/^error: /, '');
+        const error = { code: commanderCode(e.code), kind: 'usage', message, hint: 'Run the command with --help for its usage.', exitCode: EXIT.usage };
+        ctx.io.stdout.write(`${JSON.stringify({ ok: false, error }, null, 2)}\n`);
+      }
       return EXIT.usage;
     }
     return renderError(ctx, e);

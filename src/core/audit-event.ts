@@ -13,6 +13,14 @@ export interface AuditEventInput {
 /** Product document, "What happens during a fallback": every field an audit event must carry. */
 export const FALLBACK_AUDIT_FIELDS = ['originalErrorCode', 'platformEndpoint', 'user', 'workspace', 'conversation', 'model', 'inputTokens', 'outputTokens', 'region'] as const;
 
+/** Every event type byok writes (`audit list --type` accepts these and no other). */
+export const AUDIT_EVENT_TYPES = [
+  'access-key-created', 'audit-anchor-reset', 'audit-uncommitted-rolled-back', 'catalog-updated', 'config-changed',
+  'credentials-removed', 'credentials-set', 'fallback', 'fallback-completed', 'key-rotated', 'key-rotation-rolled-back',
+  'member-added', 'member-removed', 'platform-credentials-removed', 'platform-credentials-set', 'policy-changed',
+  'policy-confirmed', 'setup-completed', 'workspace-created',
+] as const;
+
 export const GENESIS_HASH = '0'.repeat(64);
 
 const KEY_ID = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/;

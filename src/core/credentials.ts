@@ -151,3 +151,24 @@ export function expiryStatus(expiresAt: string | undefined, now: Date, windowMs 
   if (t - now.getTime() <= windowMs) return 'expiring';
   return 'valid';
 }
+
+/**
+ * session_token_expires_at, defined once (issue 10 §5): when the STS session byok holds for the
+ * workspace stops working. A temporary (ASIA) key is itself that session; a long-term (AKIA) key
+ * has one only once byok obtained it (GetSessionToken), and only a session for the stored key
+ * counts. null: no session held (yet). Every command shows this value and no other.
+ */
+export function sessionTokenExpiresAt(ws: { credentials?: { accessKeyId: string; expiresAt?: string }; session?: { forAccessKeyId: string; expiresAt: string } }): string | null {
+  const c = ws.credentials;
+  if (!c) return null;
+  if (c.accessKeyId.startsWith('ASIA')) return c.expiresAt ?? null;
+  return ws.session && ws.session.forAccessKeyId === c.accessKeyId ? ws.session.expiresAt : null;
+}
+
+/** The same value for people: the time, or why there is none. */
+export function sessionTokenExpiresAtText(ws: Parameters<typeof sessionTokenExpiresAt>[0]): string {
+  const v = sessionTokenExpiresAt(ws);
+  if (v !== null) return v;
+  if (!ws.credentials) return '(no credentials)';
+  return ws.credentials.accessKeyId.startsWith('ASIA') ? '(missing)' : '(no STS session held yet: byok gets one from the long-term key on the next AWS call)';
+}

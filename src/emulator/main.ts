@@ -8,9 +8,24 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 function int(name: string) {
   return (v: string) => {
-    if (!/^\d+$/.test(v)) throw new CommanderError(2, 'byok.emulator', `${name} must be a whole number`);
-    return Number(v);
+    if (/^-\d+$/.test(v.trim())) throw new CommanderError(2, 'byok.emulator', `error: ${name} must not be negative (${v.trim()}): the emulator's clock only moves forward. Run: byok emulator reset to start again from the real time.\n`);
+    if (!/^\d+$/.test(v.trim())) throw new CommanderError(2, 'byok.emulator', `error: ${name} must be a whole number, not "${v.slice(0, 32)}".\n`);
+    return Number(v.trim());
   };
+}
+
+const SERVICES = ['iam', 'sts', 'bedrock', 'bedrock-runtime'] as const;
+function service(v: string): (typeof SERVICES)[number] {
+  const s = v.trim().toLowerCase();
+  if ((SERVICES as readonly string[]).includes(s)) return s as (typeof SERVICES)[number];
+  throw new CommanderError(2, 'byok.emulator', `error: the emulator has no service "${v.slice(0, 32)}"; it emulates: ${SERVICES.join(', ')}.\n`);
+}
+
+/** The emulator is not running there (connection refused, no such host): a local problem. */
+function unreachable(e: unknown): boolean {
+  if (!(e instanceof TypeError)) return false;
+  const cause = (e as { cause?: { code?: string } }).cause;
+  return ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT'].includes(cause?.code ?? '') || /fetch failed/.test(e.message);
 }
 
 export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Promise<number> {
@@ -20,8 +35,10 @@ export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Prom
     .description('local stand-in for IAM, STS, Bedrock and Bedrock Runtime')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  let calledUrl: string | undefined;
   const endpoint = (o: { endpoint?: string }) => {
     const url = o.endpoint ?? env.BYOK_EMULATOR_URL;
+    calledUrl = url;
     if (!url) throw new CommanderError(2, 'byok.emulator', 'error: no emulator endpoint: pass --endpoint URL or set BYOK_EMULATOR_URL\n');
     return new EmulatorControl(url);
   };
@@ -36,13 +53,15 @@ export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Prom
     .action(async (o: { port?: number; latencyMs?: number; state?: string; json?: boolean }) => {
       const h = await startEmulator({ port: o.port, latencyMs: o.latencyMs, stateFile: o.state });
       if (o.json) {
-        io.stdout.write(`${JSON.stringify({ url: h.url, port: h.port, admin: h.admin, env: { ...h.env, AWS_REGION: 'us-east-1' } })}\n`);
+        io.stdout.write(`${JSON.stringify({ url: h.url, port: h.port, admin: h.admin, env: { ...h.env, BYOK_PLATFORM_ENDPOINT_URL: h.url, AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' } })}\n`);
       } else {
         io.stderr.write(`byok emulator listening on ${h.url} (IAM, STS, Bedrock, Bedrock Runtime; control API at ${h.url}/_emulator/)\n`);
         io.stderr.write(`Bootstrap admin: account ${h.admin.accountId}, user ${h.admin.userName}. Paste into a shell:\n\n`);
+        // AWS_DEFAULT_REGION for the AWS CLI v1 (it ignores AWS_REGION); BYOK_PLATFORM_ENDPOINT_URL so
+        // a demo's fallback goes to the emulator too.
         io.stdout.write(
-          `export AWS_ENDPOINT_URL_IAM=${h.url} AWS_ENDPOINT_URL_STS=${h.url} AWS_ENDPOINT_URL_BEDROCK=${h.url} AWS_ENDPOINT_URL_BEDROCK_RUNTIME=${h.url} BYOK_EMULATOR_URL=${h.url}\n` +
-            `export AWS_ACCESS_KEY_ID=${h.admin.accessKeyId} AWS_SECRET_ACCESS_KEY=${h.admin.secretAccessKey} AWS_REGION=us-east-1\n`,
+          `export AWS_ENDPOINT_URL_IAM=${h.url} AWS_ENDPOINT_URL_STS=${h.url} AWS_ENDPOINT_URL_BEDROCK=${h.url} AWS_ENDPOINT_URL_BEDROCK_RUNTIME=${h.url} BYOK_EMULATOR_URL=${h.url} BYOK_PLATFORM_ENDPOINT_URL=${h.url}\n` +
+            `export AWS_ACCESS_KEY_ID=${h.admin.accessKeyId} AWS_SECRET_ACCESS_KEY=${h.admin.secretAccessKey} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n`,
         );
       }
       keepRunning = new Promise<void>((resolve) => {
@@ -57,8 +76,9 @@ export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Prom
   const fault = program.command('fault').description('inject, list or clear faults');
   fault
     .command('add')
-    .option('--endpoint <url>')
-    .option('--service <s>', 'iam|sts|bedrock|bedrock-runtime')
+    .description('make matching AWS calls fail, slow down or drop (e.g. --service bedrock-runtime --error ThrottlingException --count 1)')
+    .option('--endpoint <url>', 'the emulator (default: BYOK_EMULATOR_URL)')
+    .option('--service <s>', 'iam|sts|bedrock|bedrock-runtime', service)
     .option('--operation <op>', 'e.g. Converse')
     .option('--access-key-id <id>')
     .option('--account-id <id>')
@@ -70,15 +90,23 @@ export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Prom
     .option('--drop', 'drop the connection')
     .action(async (o: Record<string, string | number | boolean | undefined>) => {
       const r = await endpoint(o).addFault({
-        service: o.service as never, operation: o.operation as string | undefined, accessKeyId: o.accessKeyId as string | undefined, accountId: o.accountId as string | undefined,
+        service: o.service as (typeof SERVICES)[number] | undefined, operation: o.operation as string | undefined, accessKeyId: o.accessKeyId as string | undefined, accountId: o.accountId as string | undefined,
         region: o.region as string | undefined, count: o.count as number | undefined, durationMs: o.durationMs as number | undefined,
         error: o.error ? { code: String(o.error) } : undefined, latencyMs: o.latencyMs as number | undefined, drop: o.drop === true,
       });
       io.stdout.write(`${JSON.stringify(r)}\n`);
     });
-  fault.command('list').option('--endpoint <url>').action(async (o: { endpoint?: string }) => { io.stdout.write(`${JSON.stringify(await endpoint(o).listFaults(), null, 2)}\n`); });
-  fault.command('clear').option('--endpoint <url>').action(async (o: { endpoint?: string }) => { await endpoint(o).clearFaults(); });
-  program.command('clock').command('advance').argument('<ms>', 'milliseconds', int('ms')).option('--endpoint <url>').action(async (ms: number, o: { endpoint?: string }) => { io.stdout.write(`${JSON.stringify(await endpoint(o).advanceClock(ms))}\n`); });
+  fault.command('list').description('list the faults in force').option('--endpoint <url>', 'the emulator (default: BYOK_EMULATOR_URL)').action(async (o: { endpoint?: string }) => { io.stdout.write(`${JSON.stringify(await endpoint(o).listFaults(), null, 2)}\n`); });
+  fault.command('clear').description('remove every fault').option('--endpoint <url>', 'the emulator (default: BYOK_EMULATOR_URL)').action(async (o: { endpoint?: string }) => { await endpoint(o).clearFaults(); });
+  program
+    .command('clock')
+    .description("the emulator's clock (expiring sessions and keys without waiting)")
+    .command('advance')
+    .description('move the clock forward by MS milliseconds')
+    // "-5" would otherwise be taken for an unknown option; it reaches the argument parser and is refused there.
+    .allowUnknownOption(true)
+    .argument('<ms>', 'milliseconds, 0 or more', int('clock advance'))
+    .option('--endpoint <url>', 'the emulator (default: BYOK_EMULATOR_URL)').action(async (ms: number, o: { endpoint?: string }) => { io.stdout.write(`${JSON.stringify(await endpoint(o).advanceClock(ms))}\n`); });
   program
     .command('profile')
     .description("change an inference profile as AWS might: its destinations from one source region (test what byok does when AWS's list moves)")
@@ -91,7 +119,7 @@ export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Prom
       const destinations = o.undo ? null : (o.destinations ?? '').split(',').map((x) => x.trim()).filter(Boolean);
       io.stdout.write(`${JSON.stringify(await endpoint(o).changeProfile({ profileId: o.profileId, sourceRegion: o.sourceRegion, destinations }))}\n`);
     });
-  program.command('reset').option('--endpoint <url>').action(async (o: { endpoint?: string }) => { await endpoint(o).reset(); });
+  program.command('reset').description('forget every account, fault, profile change and clock offset; back to the bootstrap admin').option('--endpoint <url>', 'the emulator (default: BYOK_EMULATOR_URL)').action(async (o: { endpoint?: string }) => { await endpoint(o).reset(); });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -100,6 +128,10 @@ export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Prom
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.help' || e.code === 'commander.version') return 0;
       if (e.code === 'byok.emulator') io.stderr.write(e.message);
       return 2;
+    }
+    if (unreachable(e)) {
+      io.stderr.write(`error: no emulator at ${calledUrl ?? '(no URL)'}.\nhint: start one with: byok emulator start (and paste the variables it prints), or pass --endpoint URL / set BYOK_EMULATOR_URL to where it runs.\n`);
+      return 3;
     }
     io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
     // Input the control API refused (an unknown error code, profile or region) is bad usage.

@@ -161,7 +161,8 @@ describe('secrets on error paths', () => {
     it(`${args.join(' ').replace(/=\S+|\S{39,}/, '=SECRET')} is refused (exit 2) without printing any part of the secret`, async () => {
       const r = await byok(args);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/unknown option '-/);
+      // Issue 10 §5: the flag to use instead (and why), or the option without its value — never the value.
+      expect(r.stdout + r.stderr).toMatch(/--secret-access-key-stdin|unknown option '-/);
       expect(leaksPartOf(r.stdout + r.stderr, SECRET)).toBeUndefined();
     });
   }

@@ -6,9 +6,16 @@ import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import { oneLine } from '../terminal.js';
 import type { ExitSink } from '../program.js';
-import { intParser } from './shared.js';
+import { AUDIT_EVENT_TYPES } from '../../core/audit-event.js';
+import { didYouMean } from '../../core/suggest.js';
+import { intParser, printable } from './shared.js';
 
 export async function runAuditList(o: { limit?: number; type?: string; all?: boolean }, ctx: Context): Promise<Output> {
+  // A type byok never writes would always list nothing: say so instead of "No audit events yet".
+  if (o.type !== undefined && !(AUDIT_EVENT_TYPES as readonly string[]).includes(o.type.trim())) {
+    throw new UsageError('unknown-event-type', `"${printable(o.type)}" is not an audit event type.${didYouMean(o.type, AUDIT_EVENT_TYPES)}`, `Types: ${AUDIT_EVENT_TYPES.join(', ')}.`);
+  }
+  const type = o.type?.trim();
   const store = ctx.store();
   // Listing is how an admin inspects a log that failed its checks: problems are warned, not refused.
   const { doc, state } = await store.read({ diagnose: true });
@@ -16,7 +23,7 @@ export async function runAuditList(o: { limit?: number; type?: string; all?: boo
   const wsName = o.all ? undefined : (ctx.flags.workspace ?? doc.currentWorkspace);
   let entries = await readAuditLog(store.auditPath);
   if (wsName !== undefined) entries = entries.filter((e) => e.event.workspace === wsName || e.event.workspace === null);
-  if (o.type !== undefined) entries = entries.filter((e) => e.event.type === o.type);
+  if (type !== undefined) entries = entries.filter((e) => e.event.type === type);
   if (o.limit !== undefined) entries = entries.slice(-o.limit);
   return {
     json: { workspace: wsName ?? null, events: entries.map((e) => ({ seq: e.seq, at: e.at, hash: e.hash, ...e.event })) },
@@ -25,7 +32,7 @@ export async function runAuditList(o: { limit?: number; type?: string; all?: boo
       const d = Object.entries(e.event.details).map(([k, v]) => `${k}=${String(v)}`).join(' ');
       return oneLine(`${String(e.seq).padStart(5)} ${e.at} ${e.event.type.padEnd(22)} ${e.event.workspace ?? '-'} by ${e.event.user}  ${d}`);
     }),
-    status: entries.length === 0 ? ['No audit events yet.'] : [],
+    status: entries.length === 0 ? [type !== undefined ? `No ${type} events${wsName !== undefined ? ` for ${wsName}` : ''}.` : 'No audit events yet.'] : [],
   };
 }
 

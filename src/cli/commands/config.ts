@@ -3,13 +3,14 @@ import type { IntegrityInfo } from '../../store/config-store.js';
 import type { Command } from 'commander';
 import { GEOGRAPHIES, isGeography, type ConfigDoc, type Workspace } from '../../core/config-doc.js';
 import { UsageError } from '../../core/errors.js';
-import { checkRegion, isValidRegionName } from '../../core/geography.js';
+import { checkRegion } from '../../core/geography.js';
 import { PLAN_LABELS } from '../../core/plans.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
 import { credentialsJson } from './credentials.js';
-import { pickWorkspace, printable, requireAccess, requireOwner } from './shared.js';
+import { sessionTokenExpiresAt, sessionTokenExpiresAtText } from '../../core/credentials.js';
+import { parseRegion, pickWorkspace, printable, requireAccess, requireOwner } from './shared.js';
 
 export const CONFIG_KEYS = ['geography', 'region', 'enabled'] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -38,7 +39,7 @@ export function valueOf(ws: Workspace, key: string): string | boolean | null {
     case 'plan': return ws.plan;
     case 'owner': return ws.owner;
     case 'workspace': return ws.name;
-    case 'session_token_expires_at': return ws.credentials?.expiresAt ?? null;
+    case 'session_token_expires_at': return sessionTokenExpiresAt(ws);
     default: return null;
   }
 }
@@ -60,8 +61,7 @@ export async function runConfigSet(rawKey: string, rawValue: string, ctx: Contex
       }
       ws.geography = g;
     } else if (key === 'region') {
-      const r = value.toLowerCase();
-      if (!isValidRegionName(r)) throw new UsageError('invalid-region', `"${printable(value)}" is not an AWS region name.`, 'Use a name like eu-west-1 or us-east-1.');
+      const r = parseRegion(value);
       if (!ws.geography) throw new UsageError('geography-not-set', 'Set the geography before the region, so byok can check the region keeps inference inside it.', `Run: byok config set geography ${GEOGRAPHIES.join('|')}`);
       const check = checkRegion(ws.geography, r);
       if (!check.ok) throw new UsageError(check.error.code, check.error.reason, check.error.hint);
@@ -118,8 +118,8 @@ export function configShowJson(ws: Workspace, doc: ConfigDoc, ctx: Context, key:
     policy: ws.policy,
     locked: ws.policyLocked,
     confirmationRequired: ws.confirmationRequired ?? null,
-    credentials: { ...credentialsJson(ws.credentials, ctx.now()), inheritedFrom: role === 'member' ? ws.owner : null },
-    session_token_expires_at: ws.credentials?.expiresAt ?? ws.session?.expiresAt ?? null,
+    credentials: { ...credentialsJson(ws.credentials, ctx.now()), ...(ws.credentials ? { session_token_expires_at: sessionTokenExpiresAt(ws) } : {}), inheritedFrom: role === 'member' ? ws.owner : null },
+    session_token_expires_at: sessionTokenExpiresAt(ws),
     lastConnectionTest: ws.lastConnectionTest ?? null,
     configPath: ctx.store().path,
     encryption: key ? { algorithm: 'aes-256-gcm', keySource: key.source, detail: key.detail, warning: key.warning ?? null } : null,
@@ -142,7 +142,7 @@ export async function runConfigShow(ctx: Context): Promise<Output> {
       ['region', j.region ?? '(not set: byok config set region REGION)'],
       ['fallback policy', `${ws.policy}${ws.policyLocked ? ' (locked by admin)' : ''}${ws.confirmationRequired ? ' — re-confirmation required: byok policy confirm' : ''}`],
       ['credentials', c.configured ? `${c.accessKeyId} (${c.kind}, from ${c.source}${c.inheritedFrom ? `, inherited from owner ${c.inheritedFrom}` : ''})` : '(not configured)'],
-      ['session_token_expires_at', j.session_token_expires_at ?? '(none)'],
+      ['session_token_expires_at', sessionTokenExpiresAtText(ws)],
       ['last connection test', ws.lastConnectionTest ? `${ws.lastConnectionTest.ok ? 'passed' : 'FAILED'} at ${ws.lastConnectionTest.at}` : '(never)'],
       ['config file', j.configPath],
       ['encryption', key ? `AES-256-GCM, key from ${key.source} (${key.detail})` : '(no config written yet)'],

@@ -3,14 +3,13 @@
 import type { Command } from 'commander';
 import type { ConfigDoc, StoredCredentials } from '../../core/config-doc.js';
 import { UsageError } from '../../core/errors.js';
-import { expiryStatus, mask, parseAccessKeyId, parseSecretAccessKey, validateCredentials, type CredentialProblem, type ValidCredentials } from '../../core/credentials.js';
+import { expiryStatus, mask, parseAccessKeyId, parseSecretAccessKey, validateCredentials, sessionTokenExpiresAt, sessionTokenExpiresAtText, type CredentialProblem, type ValidCredentials } from '../../core/credentials.js';
 import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
 import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { pickWorkspace, requireAccess, requireOwner, requirePlatformAdmin } from './shared.js';
+import { parseRegion, pickWorkspace, requireAccess, requireOwner, requirePlatformAdmin } from './shared.js';
 import type { AuditEventInput } from '../../core/audit-event.js';
-import { isValidRegionName } from '../../core/geography.js';
 import { registerCredentialsRefresh } from './credentials-refresh.js';
 
 export interface CredentialsSetOptions {
@@ -128,10 +127,7 @@ function parseRegions(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '') {
     throw new UsageError('missing-regions', 'Platform credentials need the regions the platform serves.', 'Pass --regions eu-west-1,us-east-1 (a fallback only ever goes to the original call\'s region).');
   }
-  const regions = raw.split(',').map((r) => r.trim()).filter((r) => r !== '');
-  for (const r of regions) {
-    if (!isValidRegionName(r)) throw new UsageError('invalid-region', `"${r.slice(0, 32)}" is not an AWS region name.`, 'Use names like eu-west-1 or us-east-1.');
-  }
+  const regions = raw.split(',').map((r) => r.trim()).filter((r) => r !== '').map(parseRegion);
   return [...new Set(regions)];
 }
 
@@ -228,11 +224,11 @@ export async function runCredentialsShow(o: { platform?: boolean }, ctx: Context
         ['kind', j.configured ? j.kind : ''],
         ['source', ws.credentials.source],
         ['stored', ws.credentials.storedAt],
-        ['session_token_expires_at', ws.credentials.expiresAt ?? '(none: long-term key, sessions refresh automatically)'],
+        ['session_token_expires_at', sessionTokenExpiresAtText(ws)],
         ...(inheritedFrom ? ([['inherited from', `${inheritedFrom} (workspace owner)`]] as [string, string][]) : []),
       ])
     : [`No BYOK credentials in workspace ${ws.name}.${role === 'owner' ? ' Set them: byok credentials set --access-key-id ID --secret-access-key-stdin' : ` The owner (${ws.owner}) has not configured BYOK yet.`}`];
-  return { json: { workspace: ws.name, inheritedFrom, ...j }, lines };
+  return { json: { workspace: ws.name, inheritedFrom, ...j, ...(j.configured ? { session_token_expires_at: sessionTokenExpiresAt(ws) } : {}) }, lines };
 }
 
 export async function runCredentialsRemove(o: { platform?: boolean }, ctx: Context): Promise<Output> {

@@ -225,6 +225,17 @@ function done(ctx: Context, o: InvokeOptions, ws: Workspace, route: Route, conve
   };
 }
 
+/** What happened to the fallback: its own cause when the platform failed too, and what warn now requires. */
+function fallbackLines(ws: Workspace, attempts: Attempt[], decision: FallbackDecision): string[] {
+  if (decision.decision !== 'fallback') return ['  fallback: not allowed'];
+  const p = attempts.find((a) => a.via === 'platform' && !a.ok);
+  const cause = p?.error ? `${p.error.code ?? (p.error.status !== null ? `HTTP ${p.error.status}` : 'error')} (${p.error.category})${p.error.message ? ` — ${p.error.message}` : ''}` : 'no answer';
+  return [
+    `  fallback: attempted on platform credentials in ${p?.region ?? '?'} (${p?.endpoint ?? 'platform endpoint'}) and failed: ${cause}`,
+    ...(ws.policy === 'warn' && decision.requiresConfirmation ? ['  Under the warn policy this fallback still counts: re-confirmation is now required before the next session (byok policy confirm).'] : []),
+  ];
+}
+
 function failed(ctx: Context, ws: Workspace, route: Route, conversation: string, attempts: Attempt[], decision: FallbackDecision, failure: { code?: string; category: ErrorCategory; message?: string }, refusalHint?: string): Output {
   const byok = attempts[0]?.error;
   // An AccessDenied on a model outside the geography: AWS routed the profile outside it. Never the
@@ -238,7 +249,7 @@ function failed(ctx: Context, ws: Workspace, route: Route, conversation: string,
     `${ctx.chalk.dim('route:')} ${route.modelName} via ${route.inferenceProfileId} from ${route.region}`,
     mark.fail(ctx, `BYOK call failed: ${oneLine(failure.code ?? 'error')} (${failure.category})${failure.message ? ` — ${oneLine(failure.message)}` : ''}`),
     ...(hint ? [`  ${ctx.chalk.dim('hint:')} ${oneLine(hint)}`] : []),
-    `  fallback: ${decision.decision === 'fallback' ? 'attempted on platform credentials and failed' : 'not allowed'}`,
+    ...fallbackLines(ws, attempts, decision),
     ...decision.reasons.map((r) => `  - ${oneLine(r)}`),
   ];
   return {
@@ -248,11 +259,25 @@ function failed(ctx: Context, ws: Workspace, route: Route, conversation: string,
   };
 }
 
+/** `byok invoke -`: the prompt is stdin, as Unix tools read `-` (bounded; one trailing newline dropped). */
+async function promptFromStdin(ctx: Context): Promise<string> {
+  const limit = 1024 * 1024;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.io.stdin as AsyncIterable<Buffer | string>) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buf.length;
+    if (size > limit) throw new UsageError('prompt-too-large', 'The prompt on stdin is larger than 1 MiB.', 'Send a shorter prompt.');
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
 export function registerInvoke(program: Command, ctx: Context, sink: ExitSink): void {
   program
     .command('invoke')
     .description('send one request through routing, the fallback policy and the audit log')
-    .argument('<prompt>', 'the prompt text')
+    .argument('<prompt>', 'the prompt text, or - to read it from stdin')
     .option('--task <task>', 'kind of work, for automatic model selection (see byok route)')
     .option('--model <model>', 'force sonnet|opus', choiceParser('model', ['sonnet', 'opus'] as const))
     .option('--operation-kind <kind>', 'read|write (for the fallback rules)', choiceParser('operation kind', ['read', 'write'] as const), 'read')
@@ -262,5 +287,5 @@ export function registerInvoke(program: Command, ctx: Context, sink: ExitSink): 
     .option('--conversation <id>', 'conversation ID for the audit log')
     .option('--stream', 'stream the reply (ConverseStream)')
     .option('--max-tokens <n>', 'maximum output tokens', intParser('--max-tokens', 1, 64_000), 512)
-    .action(async (prompt: string, o: Omit<InvokeOptions, 'prompt'>) => sink.set(emit(ctx, await runInvoke({ ...o, prompt }, ctx))));
+    .action(async (prompt: string, o: Omit<InvokeOptions, 'prompt'>) => sink.set(emit(ctx, await runInvoke({ ...o, prompt: prompt === '-' ? await promptFromStdin(ctx) : prompt }, ctx))));
 }

@@ -343,7 +343,9 @@ export async function runRequestAccess(o: RequestAccessOptions, ctx: Context): P
   }
   if (!region) throw new UsageError('missing-region', 'No region to submit the form in.', 'Pass --region REGION (or set the workspace region: byok config set region REGION).');
   const form = await gatherUseCaseForm(o, ctx);
-  if (ctx.canPrompt() && !o.yes) {
+  if (!o.yes) {
+    // A submission to AWS is never made unasked: where no one can answer, --yes is the answer.
+    if (!ctx.canPrompt()) throw new UsageError('confirmation-required', `Submitting the Anthropic use-case form for ${form.companyName} to AWS (${region}) needs a confirmation, and byok cannot ask here (stdin is not a terminal, CI is set, or --non-interactive).`, 'Nothing was submitted. Re-run with --yes to submit it.');
     const p = await ctx.prompter();
     const go = await p.confirm(`Submit the Anthropic use-case form for ${form.companyName} to AWS (${region})?`, { default: true, flag: '--yes' });
     if (!go) throw new CancelledError('Not submitted.');

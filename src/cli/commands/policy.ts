@@ -3,18 +3,18 @@ import type { Command } from 'commander';
 import { POLICY_MODES, type PolicyMode } from '../../core/config-doc.js';
 import { UsageError, EXIT } from '../../core/errors.js';
 import { evaluateFallback, platformTarget, type FallbackDecision } from '../../core/fallback.js';
-import { isValidRegionName } from '../../core/geography.js';
 import { checkPolicyChange, defaultPolicy } from '../../core/plans.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { choiceParser, intParser, isoNow, pickWorkspace, printable, requireAccess } from './shared.js';
+import { choiceParser, intParser, isoNow, parseRegion, pickWorkspace, printable, requireAccess, requireOwner } from './shared.js';
 
 export async function runPolicySet(o: { mode: PolicyMode; lock?: boolean; unlock?: boolean }, ctx: Context): Promise<Output> {
   if (o.lock && o.unlock) throw new UsageError('conflicting-flags', '--lock and --unlock cannot be used together.', 'Pick one.');
   const { result } = await ctx.store().update((doc, tx) => {
     const ws = pickWorkspace(ctx, doc);
-    requireAccess(ctx, ws);
+    // The policy and its lock are BYOK settings: the owner's alone; members use them (DESIGN §4.4).
+    requireOwner(ctx, ws, o.lock ? 'lock the fallback policy' : o.unlock ? 'unlock the fallback policy' : ws.policyLocked ? `change the fallback policy (locked at ${ws.policy})` : 'change the fallback policy');
     const change = checkPolicyChange({ plan: ws.plan, owner: ws.owner, actor: ctx.user, current: ws.policy, locked: ws.policyLocked, next: o.mode, lock: o.lock, unlock: o.unlock });
     if (!change.ok) throw new UsageError(change.error.code, change.error.reason, change.error.hint);
     const before = { policy: ws.policy, locked: ws.policyLocked };
@@ -25,16 +25,19 @@ export async function runPolicySet(o: { mode: PolicyMode; lock?: boolean; unlock
     if (before.policy !== ws.policy || before.locked !== ws.policyLocked) {
       tx.audit({ type: 'policy-changed', user: ctx.user, workspace: ws.name, details: { from: before.policy, to: ws.policy, lockedBefore: before.locked, locked: ws.policyLocked } });
     }
-    return { workspace: ws.name, policy: ws.policy, locked: ws.policyLocked, changed: before.policy !== ws.policy || before.locked !== ws.policyLocked, previous: before.policy };
+    return { workspace: ws.name, policy: ws.policy, locked: ws.policyLocked, changed: before.policy !== ws.policy || before.locked !== ws.policyLocked, previous: before.policy, previouslyLocked: before.locked };
   });
-  return {
-    json: result,
-    status: [
-      result.changed
-        ? mark.ok(ctx, `${result.workspace}: fallback policy ${result.previous} → ${result.policy}${result.locked ? ' (locked: members cannot change it)' : ''}`)
-        : mark.ok(ctx, `${result.workspace}: fallback policy is already ${result.policy}${result.locked ? ' (locked)' : ''}; nothing changed.`),
-    ],
-  };
+  const r = result;
+  // Say what changed: the mode, the lock, or both; never "strict → strict".
+  const message = !r.changed
+    ? `${r.workspace}: fallback policy is already ${r.policy}${r.locked ? ' (locked)' : ''}; nothing changed.`
+    : r.previous === r.policy
+      ? r.locked
+        ? `${r.workspace}: fallback policy ${r.policy} is now locked: members cannot change it.`
+        : `${r.workspace}: fallback policy ${r.policy} is now unlocked.`
+      : `${r.workspace}: fallback policy ${r.previous} → ${r.policy}${r.locked ? ' (locked: members cannot change it)' : r.previouslyLocked ? ' (unlocked)' : ''}`;
+  const { previouslyLocked: _omit, ...json } = r;
+  return { json, status: [mark.ok(ctx, message)] };
 }
 
 const DESCRIBE: Record<PolicyMode, string> = {
@@ -102,11 +105,8 @@ export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context):
   if (o.errorCode !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(o.errorCode)) {
     throw new UsageError('invalid-error-code', `"${printable(o.errorCode)}" does not look like an AWS error code.`, 'Error codes are names like ThrottlingException or ExpiredToken.');
   }
-  if (o.region !== undefined && !isValidRegionName(o.region)) {
-    throw new UsageError('invalid-region', `"${printable(o.region)}" is not an AWS region name.`, 'Use a name like eu-west-1.');
-  }
   let policy = o.policy;
-  let region = o.region;
+  let region = o.region !== undefined ? parseRegion(o.region) : undefined;
   let workspace: string | null = null;
   let platform: ReturnType<typeof platformTarget> = {};
   let confirmationPending: boolean | undefined;

@@ -7,7 +7,7 @@ import { resolveRoute } from '../../core/routing.js';
 import type { Context } from '../context.js';
 import { emit, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { choiceParser, pickWorkspace, printable, requireAccess } from './shared.js';
+import { choiceParser, parseRegion, pickWorkspace, printable, requireAccess } from './shared.js';
 
 export interface RouteOptions { task?: string; model?: ModelKey; geography?: Geography; region?: string }
 
@@ -16,7 +16,7 @@ export async function runRoute(o: RouteOptions, ctx: Context): Promise<Output> {
     throw new UsageError('invalid-task', `"${printable(o.task)}" is not a task name.`, 'Tasks are short names like plan, summarize, chat, root-cause-analysis.');
   }
   let geography = o.geography;
-  let region = o.region?.trim().toLowerCase();
+  let region = o.region !== undefined ? parseRegion(o.region) : undefined;
   let workspace: string | null = null;
   let catalog: readonly LiveProfile[] | undefined;
   if (geography === undefined || region === undefined) {

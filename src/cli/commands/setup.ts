@@ -15,7 +15,7 @@ import { readAllStdin } from '../io.js';
 import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
 import { startSpinner } from '../spinner.js';
-import { choiceParser, printable } from './shared.js';
+import { choiceParser, parseRegion, printable } from './shared.js';
 
 export interface SetupOptions {
   name?: string;
@@ -143,7 +143,7 @@ async function askRegion(o: SetupOptions, ctx: Context, geography: Geography, pr
     }),
     { flag: '--region' },
   ));
-  const region = raw.trim().toLowerCase();
+  const region = parseRegion(raw);
   const c = checkRegion(geography, region);
   if (!c.ok) throw new UsageError(c.error.code, c.error.reason, c.error.hint);
   return region;

@@ -2,6 +2,8 @@
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { workspaceNamed, type ConfigDoc, type Workspace } from '../../core/config-doc.js';
+import { checkRegionName } from '../../core/regions.js';
+import { didYouMean } from '../../core/suggest.js';
 import type { Context } from '../context.js';
 import { oneLine } from '../terminal.js';
 
@@ -44,7 +46,7 @@ export function requireAccess(ctx: Context, ws: Workspace): Role {
     throw new UsageError(
       'not-a-member',
       `User "${ctx.user}" is not a member of workspace "${ws.name}" (owner: ${ws.owner}).`,
-      `Ask the owner to run: byok workspace add-member ${ctx.user} --workspace ${ws.name}; or act as another user with BYOK_USER.`,
+      `Ask the owner to run: byok workspace add-member ${ctx.user} --workspace ${ws.name}; or, to act as the owner, run byok as them: BYOK_USER=${ws.owner} byok ...`,
     );
   }
   return role;
@@ -74,8 +76,15 @@ export function choiceParser<T extends string>(name: string, values: readonly T[
   return (v: string) => {
     const norm = v.trim().toLowerCase();
     if ((values as readonly string[]).includes(norm)) return norm as T;
-    throw new InvalidArgumentError(`"${printable(v)}" is not a valid ${name}; use one of: ${values.join(', ')}.`);
+    throw new InvalidArgumentError(`"${printable(v)}" is not a valid ${name}.${didYouMean(norm, values)} Use one of: ${values.join(', ')}.`);
   };
+}
+
+/** Every region a user types goes through this one check (exit 2, the closest real region suggested). */
+export function parseRegion(raw: string): string {
+  const r = checkRegionName(raw, printable(raw.trim(), 32));
+  if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
+  return r.value;
 }
 
 export function intParser(name: string, min: number, max: number): (v: string) => number {

@@ -70,6 +70,10 @@ export async function runWorkspaceCreate(o: WorkspaceCreateOptions, ctx: Context
       mark.ok(ctx, `Created workspace ${ws.name} (${PLAN_LABELS[ws.plan]}, owner ${ws.owner}${ws.owner === ctx.user ? '' : `, created by ${ctx.user} on their behalf`}).`),
       `  Fallback policy: ${ws.policy} — ${policy.reason}`,
       doc.currentWorkspace === ws.name ? `  It is the current workspace.` : `  Select it with: byok workspace use ${ws.name}`,
+      // Created on someone else's behalf: the creator has no role in it, so say so now, not on the next command.
+      ...(roleOf(ws, ctx.user) === 'none'
+        ? [mark.warn(ctx, `${ctx.user} is not a member of ${ws.name}: only its owner ${ws.owner} can configure it, and ${ctx.user}'s next command on it will be refused.`), `  To act as the owner, run byok as them: BYOK_USER=${ws.owner} byok ... --workspace ${ws.name}; or have ${ws.owner} run: byok workspace add-member ${ctx.user} --workspace ${ws.name}`]
+        : []),
     ],
   };
 }
