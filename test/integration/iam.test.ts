@@ -185,9 +185,11 @@ describe('keys', () => {
 
   it('waits, visibly and boundedly, while IAM propagates a new key', async () => {
     const w = await freshWorkspace('us', 'us-east-1');
-    await emu.control.iamPropagationDelay(300);
+    // Long enough that even a slow, loaded machine checks the key before IAM "propagates" it, and
+    // well inside the retries' window (100+200+300+400x6 ms = 3 s).
+    await emu.control.iamPropagationDelay(1_000);
     try {
-      const r = await w.byok(['iam', 'provision']);
+      const r = await w.byok(['iam', 'provision'], { BYOK_IAM_PROPAGATION_POLL_MS: '100' });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/not active yet/);
     } finally {
