@@ -1,6 +1,6 @@
 // Bedrock control plane: model availability, inference profiles and the Anthropic use-case form
 // (reference aws.md §4). Plain domain types out; SDK shapes stay here.
-import type { Env } from '../cli/context.js';
+import type { Env } from '../core/env.js';
 import { bedrockClient, type ClientOptions } from './clients.js';
 
 export type BedrockControl = Awaited<ReturnType<typeof bedrockClient>>;

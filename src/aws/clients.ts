@@ -2,7 +2,7 @@
 // Endpoints come from the context's env (the SDK's own AWS_ENDPOINT_URL_* names, reference
 // aws.md §8) and are passed explicitly, so an in-process test with its own env map and a child
 // process reading process.env behave the same way.
-import type { Env } from '../cli/context.js';
+import type { Env } from '../core/env.js';
 
 export interface AwsCredentials {
   accessKeyId: string;

@@ -1,6 +1,6 @@
 // One real inference request (byok invoke): Converse, or ConverseStream with text as it arrives.
 import type { ClientOptions } from './clients.js';
-import type { Env } from '../cli/context.js';
+import type { Env } from '../core/env.js';
 import { runtimeClient } from './clients.js';
 import { readConverseStream } from './runtime.js';
 

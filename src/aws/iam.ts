@@ -1,6 +1,6 @@
 // Thin IAM adapters → plain values. Writes run with maxAttempts 1: the SDK classes IAM's
 // LimitExceededException as throttling (reference aws.md §5.4) and would retry the 2-key limit.
-import type { Env } from '../cli/context.js';
+import type { Env } from '../core/env.js';
 import { iamClient, type CredentialSource } from './clients.js';
 
 export type IamApi = Awaited<ReturnType<typeof openIam>>;

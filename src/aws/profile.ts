@@ -1,12 +1,12 @@
 // Credentials from a profile in the AWS shared config files, through the SDK's own ini provider
 // (static keys, SSO, role chains, credential_process) — byok does not parse those files itself.
-import type { Context } from '../cli/context.js';
-import { printable } from '../cli/commands/shared.js';
+import type { Env } from '../core/env.js';
+import { printable } from '../core/text.js';
 import { UsageError } from '../core/errors.js';
 
 export interface ProfileCredentials { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiresAt?: string }
 
-export async function readProfileCredentials(ctx: Context, profile: string): Promise<ProfileCredentials> {
+export async function readProfileCredentials(ctx: { env: Env }, profile: string): Promise<ProfileCredentials> {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(profile)) throw new UsageError('invalid-profile', `"${printable(profile)}" is not an AWS profile name.`, 'Profile names are letters, digits and . _ -');
   const { fromIni } = await import('@aws-sdk/credential-provider-ini');
   try {

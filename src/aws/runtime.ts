@@ -1,7 +1,7 @@
 // Bedrock Runtime: the one-token probes through a routed inference profile. Converse needs
 // bedrock:InvokeModel, ConverseStream bedrock:InvokeModelWithResponseStream (reference §3.1), so
 // the pair proves both actions of the least-privilege policy.
-import type { Env } from '../cli/context.js';
+import type { Env } from '../core/env.js';
 import { runtimeClient, type ClientOptions } from './clients.js';
 
 export type RuntimeClient = Awaited<ReturnType<typeof runtimeClient>>;

@@ -1,5 +1,5 @@
 // STS: who am I, and short-lived sessions for long-term keys (reference aws.md §6).
-import type { Env } from '../cli/context.js';
+import type { Env } from '../core/env.js';
 import { stsClient, type CredentialSource } from './clients.js';
 
 export interface CallerIdentity { account: string; arn: string; userId: string }

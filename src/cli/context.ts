@@ -8,9 +8,11 @@ import { canPrompt, makeChalk, type Io } from './io.js';
 import { inquirerPrompter, nonInteractivePrompter, type Prompter } from './prompter.js';
 import { guardStream, markedChalk, oneLine } from './terminal.js';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from '../core/env.js';
+import type { Env } from '../core/env.js';
+import type { Runtime } from '../app/runtime.js';
 
-export interface Context {
+export interface Context extends Runtime {
   /** stdout and stderr here show outside text escaped and pass the secret scrubber (terminal.ts). */
   io: Io;
   /**

@@ -6,23 +6,14 @@
 import { randomInt } from 'node:crypto';
 import type { ChalkInstance } from 'chalk';
 import { scrubMessage } from '../aws/errors.js';
+import { spell } from '../core/text.js';
 
 // C0 controls but tab and line feed, DEL, C1 controls, and the bidirectional marks, embeddings,
 // overrides and isolates that make a terminal show text in another order than it was written.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-// The same, plus the characters that end a line.
-// eslint-disable-next-line no-control-regex
-const CONTROL_OR_LINE_BREAK = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-// \uXXXX: readable in a terminal, and a valid JSON escape of the very same character, so a --json
-// document stays exact (JSON.parse gives back the original string).
-const spell = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-/** Outside text shown on one line: every control character and line break spelled out. */
-export function oneLine(s: string): string {
-  return s.replace(CONTROL_OR_LINE_BREAK, spell);
-}
+// oneLine (line breaks spelled out too) and the spelling live in core/text.ts, pure.
+export { oneLine } from '../core/text.js';
 
 // Private-use characters nobody types and no AWS message holds; random so outside text cannot
 // forge them.

@@ -1,6 +1,5 @@
 // The config document: everything byok keeps per user, sealed as one authenticated unit by
 // src/store. Pure types, defaults and validation; no I/O.
-import type { LiveProfile } from './geography.js';
 
 export const PLANS = ['free', 'pro', 'scale', 'scale-plus', 'enterprise', 'byoc'] as const;
 export type Plan = (typeof PLANS)[number];
@@ -74,6 +73,14 @@ export interface StoredCatalog {
 }
 
 /** The stored catalog where it applies: read from the workspace's current region. */
+/** One inference profile as AWS lists it (GetInferenceProfile / ListInferenceProfiles), kept in the catalog. */
+export interface LiveProfile {
+  profileId: string;
+  sourceRegion: string;
+  destinations: string[];
+  status?: string;
+}
+
 export function workspaceCatalog(ws: Pick<Workspace, 'region' | 'catalog'>): readonly LiveProfile[] | undefined {
   return ws.catalog && ws.region !== undefined && ws.catalog.region === ws.region ? ws.catalog.profiles : undefined;
 }

@@ -3,7 +3,7 @@
 // configuration time. AWS adds profiles over time, so every lookup can take a live catalog
 // (ListInferenceProfiles / GetInferenceProfile) that wins over this table where it has an entry,
 // but only if its destinations stay inside the geography.
-import type { Geography } from './config-doc.js';
+import type { Geography, LiveProfile } from './config-doc.js';
 import { err, ok, type Result } from './errors.js';
 import { MODELS, type ModelKey } from './models.js';
 
@@ -20,12 +20,7 @@ export interface RouteRefusal {
   profileId?: string;
 }
 
-export interface LiveProfile {
-  profileId: string;
-  sourceRegion: string;
-  destinations: string[];
-  status?: string;
-}
+export type { LiveProfile } from './config-doc.js';
 
 /** A profile family: prefix, models it serves, and source → destinations. '*' = any commercial region. */
 interface ProfileFamily {

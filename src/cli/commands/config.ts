@@ -8,7 +8,7 @@ import { PLAN_LABELS } from '../../core/plans.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { credentialsJson } from './credentials.js';
+import { credentialsJson } from '../render/credentials.js';
 import { sessionTokenExpiresAt, sessionTokenExpiresAtText } from '../../core/credentials.js';
 import { parseRegion, pickWorkspace, printable, requireAccess, requireOwner } from './shared.js';
 

@@ -15,7 +15,7 @@ export interface CredentialProcessOutput {
 }
 
 export async function runCredentialProcess(ctx: Context): Promise<CredentialProcessOutput> {
-  const { credentialsInUse } = await import('../../aws/credentials.js');
+  const { credentialsInUse } = await import('../../app/credentials.js');
   const c = await credentialsInUse(ctx);
   const out: CredentialProcessOutput = { Version: 1, AccessKeyId: c.credentials.accessKeyId, SecretAccessKey: c.credentials.secretAccessKey };
   if (c.credentials.sessionToken) out.SessionToken = c.credentials.sessionToken;

@@ -1,8 +1,9 @@
 // byok credentials set|show|remove. Secrets arrive on stdin, from a prompt, or from the standard
 // AWS environment variables — never as a flag value (argv is visible to every user, DESIGN §2).
 import type { Command } from 'commander';
+import { credentialsJson } from '../render/credentials.js';
 import type { ConfigDoc, StoredCredentials } from '../../core/config-doc.js';
-import { UsageError } from '../../core/errors.js';
+import { EXIT, UsageError } from '../../core/errors.js';
 import { expiryStatus, mask, parseAccessKeyId, parseSecretAccessKey, validateCredentials, sessionTokenExpiresAt, sessionTokenExpiresAtText, type CredentialProblem, type ValidCredentials } from '../../core/credentials.js';
 import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
@@ -10,7 +11,6 @@ import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
 import { parseRegion, pickWorkspace, requireAccess, requireOwner, requirePlatformAdmin } from './shared.js';
 import type { AuditEventInput } from '../../core/audit-event.js';
-import { registerCredentialsRefresh } from './credentials-refresh.js';
 
 export interface CredentialsSetOptions {
   accessKeyId?: string;
@@ -102,19 +102,6 @@ async function gatherCredentials(o: CredentialsSetOptions, ctx: Context): Promis
   return { input: { accessKeyId: id.value.id, secretAccessKey, sessionToken, expiresAt }, source };
 }
 
-export function credentialsJson(c: StoredCredentials | undefined, now: Date) {
-  if (!c) return { configured: false as const };
-  return {
-    configured: true as const,
-    accessKeyId: mask(c.accessKeyId),
-    kind: c.accessKeyId.startsWith('ASIA') ? 'temporary' : 'long-term',
-    source: c.source,
-    storedAt: c.storedAt,
-    session_token_expires_at: c.expiresAt ?? null,
-    expiry: expiryStatus(c.expiresAt, now),
-    iamUserName: c.iamUserName ?? null,
-  };
-}
 
 function toStored(v: ValidCredentials, source: StoredCredentials['source'], at: string): StoredCredentials {
   const s: StoredCredentials = { accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey, source, storedAt: at };
@@ -278,4 +265,39 @@ export function registerCredentials(program: Command, ctx: Context, sink: ExitSi
   cmd.command('show').description('show the stored credentials, masked').option('--platform', 'show the platform credentials').action(async (o: { platform?: boolean }) => sink.set(emit(ctx, await runCredentialsShow(o, ctx))));
   registerCredentialsRefresh(cmd, ctx, sink);
   cmd.command('remove').description('remove the stored credentials (owner only)').option('--platform', 'remove the platform credentials').action(async (o: { platform?: boolean }) => sink.set(emit(ctx, await runCredentialsRemove(o, ctx))));
+}
+
+// byok credentials refresh: a new STS session for a long-term (AKIA) key now, instead of five
+// minutes before the cached one expires. Temporary (ASIA) keys cannot be refreshed (DESIGN §4.1).
+export async function runCredentialsRefresh(ctx: Context): Promise<Output> {
+  const { credentialsInUse } = await import('../../app/credentials.js');
+  const c = await credentialsInUse(ctx, { forceRefresh: true, requestTimeoutMs: 30_000 });
+  const { doc } = await ctx.store().read();
+  const obtainedAt = doc.workspaces[c.workspace]?.session?.obtainedAt ?? ctx.now().toISOString();
+  return {
+    json: {
+      workspace: c.workspace,
+      accessKeyId: c.accessKeyId,
+      kind: c.kind,
+      source: c.source,
+      obtainedAt,
+      session_token_expires_at: c.expiresAt,
+    },
+    lines: table([
+      ['workspace', c.workspace],
+      ['long-term key', c.accessKeyId],
+      ['session obtained', obtainedAt],
+      ['session_token_expires_at', c.expiresAt ?? '(none)'],
+    ]),
+    status: [mark.ok(ctx, `New STS session for ${c.accessKeyId} in ${c.workspace}, valid until ${c.expiresAt} (cached encrypted; refreshed automatically 5 minutes before it expires).`)],
+    exitCode: EXIT.ok,
+  };
+}
+
+/** Adds `refresh` under `byok credentials`. */
+export function registerCredentialsRefresh(credentialsCommand: Command, ctx: Context, sink: ExitSink): void {
+  credentialsCommand
+    .command('refresh')
+    .description('get a new STS session for a long-term (AKIA) key now; temporary (ASIA) keys cannot be refreshed')
+    .action(async () => sink.set(emit(ctx, await runCredentialsRefresh(ctx))));
 }

@@ -2,7 +2,7 @@
 // mapped to the document's steps (core/troubleshooting.ts). Nothing here prints a secret: AWS
 // messages pass through src/aws/errors.ts scrubbing, keys through mask().
 import type { Command } from 'commander';
-import { pass, problemCheck, skip, workspaceChecks, type CheckResult, type ConnectionReport } from '../../aws/checks.js';
+import { pass, problemCheck, skip, workspaceChecks, type CheckResult, type ConnectionReport } from '../../app/checks.js';
 import { workspaceCatalog, type Workspace } from '../../core/config-doc.js';
 import { expiryStatus, mask } from '../../core/credentials.js';
 import { checkRegion } from '../../core/geography.js';
@@ -12,7 +12,7 @@ import { emit, mark, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
 import { startSpinner } from '../spinner.js';
 import { pickWorkspace, requireAccess } from './shared.js';
-import { checkJson, connectionJson, renderChecks } from './test-connection.js';
+import { checkJson, connectionJson, renderChecks } from '../render/checks.js';
 
 /** ASIA keys closer than this to expiry are a warning: reconfigure before they stop working. */
 const EXPIRY_WARNING_MS = 60 * 60_000;
@@ -108,7 +108,7 @@ export async function runDoctor(ctx: Context): Promise<Output> {
   let report: ConnectionReport | null = null;
   const why = blocked.length > 0 ? blocked.map((c) => c.detail).join('; ') : 'no geography and region set';
   if (blocked.length === 0 && regionSet) {
-    const { runConnectionChecks, recordConnectionTest } = await import('../../aws/checks.js');
+    const { runConnectionChecks, recordConnectionTest } = await import('../../app/checks.js');
     const spinner = startSpinner(ctx, 'Running the connection test…');
     try {
       report = await runConnectionChecks(ctx, { workspace: ws.name, stream: true, onProgress: (t) => spinner.update(t) });

@@ -16,7 +16,7 @@ import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
 import { choiceParser, intParser, pickWorkspace, printable, roleOf } from './shared.js';
-import { decisionJson } from './policy.js';
+import { decisionJson } from '../render/decision.js';
 
 export interface InvokeOptions {
   prompt: string;
@@ -83,7 +83,7 @@ export async function runInvoke(o: InvokeOptions, ctx: Context): Promise<Output>
   }
   const { doc } = await ctx.store().read();
   const ws = pickWorkspace(ctx, doc);
-  const { usableWorkspace, credentialsInUse, CredentialsRefusedError } = await import('../../aws/credentials.js');
+  const { usableWorkspace, credentialsInUse, CredentialsRefusedError } = await import('../../app/credentials.js');
   usableWorkspace(ctx, ws);
   await confirmIfRequired(ctx, ws);
   const routed = resolveRoute({ task: o.task, model: o.model, geography: ws.geography, region: ws.region, catalog: workspaceCatalog(ws) });

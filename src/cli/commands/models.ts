@@ -2,7 +2,7 @@
 // §4): availability fields, the live inference profile against byok's table, the Anthropic
 // use-case form — and a one-token invocation, since only a real call is conclusive (§4.2).
 import type { Command } from 'commander';
-import type { CheckResult } from '../../aws/checks.js';
+import type { CheckResult } from '../../app/checks.js';
 import type { LiveInferenceProfile, ModelAvailability, UseCaseForm } from '../../aws/bedrock.js';
 import type { Geography } from '../../core/config-doc.js';
 import { UsageError, EXIT, CancelledError } from '../../core/errors.js';
@@ -14,7 +14,7 @@ import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
 import { startSpinner } from '../spinner.js';
 import { choiceParser, pickWorkspace, printable, requireAccess } from './shared.js';
-import { checkJson, renderChecks } from './test-connection.js';
+import { checkJson, renderChecks } from '../render/checks.js';
 
 export interface ModelsCheckOptions { refreshCatalog?: boolean }
 
@@ -48,9 +48,9 @@ export function compareDestinations(table: string[], live: string[]): { added: s
 }
 
 export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promise<Output> {
-  const checksMod = await import('../../aws/checks.js');
+  const checksMod = await import('../../app/checks.js');
   const { pass, failedCall, problemCheck, residencyRefusal, routesFor, reportExitCode, MODEL_KEYS, CHECK_TIMEOUT_MS } = checksMod;
-  const { credentialsInUse, clockOffsetMs, CredentialsRefusedError } = await import('../../aws/credentials.js');
+  const { credentialsInUse, clockOffsetMs, CredentialsRefusedError } = await import('../../app/credentials.js');
   const bedrock = await import('../../aws/bedrock.js');
   const { openRuntime, probeConverse } = await import('../../aws/runtime.js');
   const { resolveRoute } = await import('../../core/routing.js');
@@ -351,8 +351,8 @@ export async function runRequestAccess(o: RequestAccessOptions, ctx: Context): P
     if (!go) throw new CancelledError('Not submitted.');
   }
 
-  const { CHECK_TIMEOUT_MS, failedCall } = await import('../../aws/checks.js');
-  const { clockOffsetMs, credentialsInUse } = await import('../../aws/credentials.js');
+  const { CHECK_TIMEOUT_MS, failedCall } = await import('../../app/checks.js');
+  const { clockOffsetMs, credentialsInUse } = await import('../../app/credentials.js');
   let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   let credentialsFrom: 'workspace' | 'profile' | 'environment';
   if (o.profile !== undefined) {

@@ -1,5 +1,6 @@
 // byok policy set|show|evaluate|confirm
 import type { Command } from 'commander';
+import { decisionJson } from '../render/decision.js';
 import { POLICY_MODES, type PolicyMode } from '../../core/config-doc.js';
 import { UsageError, EXIT } from '../../core/errors.js';
 import { evaluateFallback, platformTarget, type FallbackDecision } from '../../core/fallback.js';
@@ -85,18 +86,6 @@ export interface PolicyEvaluateOptions {
   policy?: PolicyMode;
 }
 
-export function decisionJson(d: FallbackDecision) {
-  return {
-    decision: d.decision,
-    retryable: d.retryable,
-    category: d.category,
-    reasons: d.reasons,
-    rules: d.rules,
-    requiresConfirmation: d.requiresConfirmation,
-    targetRegion: d.targetRegion,
-    policy: d.policy,
-  };
-}
 
 export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context): Promise<Output> {
   if (o.errorCode === undefined && o.httpStatus === undefined && o.message === undefined) {

@@ -2,8 +2,8 @@
 // invokable through the selected profile, permissions right. Every independent call runs side by
 // side once the credentials are ready; a failure becomes a check with its category and the
 // document's troubleshooting steps (core/troubleshooting.ts), never a thrown error.
-import type { Context } from '../cli/context.js';
-import { pickWorkspace, requireAccess, type Role } from '../cli/commands/shared.js';
+import type { Runtime } from './runtime.js';
+import { pickWorkspace, requireAccess, type Role } from '../core/access.js';
 import { mask } from '../core/credentials.js';
 import { checkPlan } from '../core/plans.js';
 import { workspaceCatalog, type Geography, type Workspace } from '../core/config-doc.js';
@@ -13,9 +13,9 @@ import { MODELS, type ModelKey } from '../core/models.js';
 import { resolveRoute, type Route } from '../core/routing.js';
 import { problemFor, troubleshoot, type Problem } from '../core/troubleshooting.js';
 import { clockOffsetMs, credentialsInUse, CredentialsRefusedError, type CredentialsInUse } from './credentials.js';
-import { networkLead, toAwsFailure, type AwsFailure } from './errors.js';
-import { deniedAccess, grantingStatement, profileArn, type PolicyStatementJson } from './permissions.js';
-import { addPolicyFix, workspacePolicyFix } from './policy-hints.js';
+import { networkLead, toAwsFailure, type AwsFailure } from '../aws/errors.js';
+import { deniedAccess, grantingStatement, profileArn, type PolicyStatementJson } from '../aws/permissions.js';
+import { addPolicyFix, workspacePolicyFix } from '../aws/policy-hints.js';
 import type { PolicyFix } from '../core/policy-fix.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -208,7 +208,7 @@ function prefetchSdk(): void {
 }
 
 /** Runs the connection test against the workspace's configuration. Never throws for an AWS failure. */
-export async function runConnectionChecks(ctx: Context, o: ConnectionTestOptions = {}): Promise<ConnectionReport> {
+export async function runConnectionChecks(ctx: Runtime, o: ConnectionTestOptions = {}): Promise<ConnectionReport> {
   const started = Date.now();
   const testedAt = ctx.now().toISOString();
   const { doc } = await ctx.store().read();
@@ -252,7 +252,7 @@ export async function runConnectionChecks(ctx: Context, o: ConnectionTestOptions
 }
 
 async function attempt(
-  ctx: Context,
+  ctx: Runtime,
   ws: Workspace,
   base: ConnectionReport,
   routes: Partial<Record<ModelKey, Route>>,
@@ -278,8 +278,8 @@ async function attempt(
     return report;
   }
   report.credentials = { accessKeyId: creds.accessKeyId, kind: creds.kind, source: creds.source, session_token_expires_at: creds.expiresAt };
-  const { getCallerIdentity } = await import('./sts.js');
-  const { openRuntime, probeConverse, probeConverseStream } = await import('./runtime.js');
+  const { getCallerIdentity } = await import('../aws/sts.js');
+  const { openRuntime, probeConverse, probeConverseStream } = await import('../aws/runtime.js');
   const clock = clockOffsetMs(ctx);
   const credentials = { accessKeyId: creds.credentials.accessKeyId, secretAccessKey: creds.credentials.secretAccessKey, sessionToken: creds.credentials.sessionToken };
   const region = creds.region;
@@ -293,7 +293,7 @@ async function attempt(
   // through it. Needs the read-only bedrock:GetInferenceProfile (in byok's default policy); without
   // it the probes still run, and byok's policy (the model granted only inside the geography) is
   // what makes AWS refuse a request it would route outside.
-  const bedrock = geography && geography !== 'global' ? await import('./bedrock.js') : null;
+  const bedrock = geography && geography !== 'global' ? await import('../aws/bedrock.js') : null;
   const control = bedrock ? await bedrock.openBedrock(ctx.env, { region, credentials, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS }) : null;
   type Probe = { model: ModelKey; op: 'converse' | 'converse-stream'; route: Route; result: PromiseSettledResult<Awaited<ReturnType<typeof probeConverse>>> };
   type Looked = { model: ModelKey; route: Route; leaving: string[] | null; unverified: string | null };
@@ -414,7 +414,7 @@ export function reportExitCode(r: { ok: boolean; refused: boolean }): 0 | 1 | 4 
 }
 
 /** The record `doctor` and `config show` read back. */
-export async function recordConnectionTest(ctx: Context, r: ConnectionReport): Promise<void> {
+export async function recordConnectionTest(ctx: Runtime, r: ConnectionReport): Promise<void> {
   const failed = r.checks.filter((c) => c.status === 'fail');
   const summary = r.ok
     ? `all ${r.checks.filter((c) => c.status === 'pass').length} checks passed${r.identity ? ` (account ${r.identity.account})` : ''}`

@@ -1,20 +1,20 @@
 // The BYOK credentials in use (DESIGN §4.1): an ASIA key as it is, its expiry checked before
 // every call; an AKIA key through an STS session cached (encrypted, in the config) until five
 // minutes before it expires — aws-vault's model.
-import type { Context } from '../cli/context.js';
-import { pickWorkspace, requireAccess } from '../cli/commands/shared.js';
+import type { Runtime } from './runtime.js';
+import { pickWorkspace, requireAccess } from '../core/access.js';
 import type { CachedSession, Workspace } from '../core/config-doc.js';
 import { expiryStatus, mask } from '../core/credentials.js';
 import type { ErrorCategory } from '../core/error-classes.js';
 import { AwsRefusedError, UsageError } from '../core/errors.js';
-import type { AwsCredentials } from './clients.js';
-import { toAwsFailure, type AwsFailure } from './errors.js';
-import { getSessionToken } from './sts.js';
+import type { AwsCredentials } from '../aws/clients.js';
+import { toAwsFailure, type AwsFailure } from '../aws/errors.js';
+import { getSessionToken } from '../aws/sts.js';
 
 export const SESSION_REFRESH_WINDOW_MS = 5 * 60_000;
 
 /** ctx.now() − host clock: passed to every client so requests are signed at the context's time. */
-export function clockOffsetMs(ctx: Context): number {
+export function clockOffsetMs(ctx: Runtime): number {
   return ctx.now().getTime() - Date.now();
 }
 
@@ -43,7 +43,7 @@ export interface CredentialsInUse {
 }
 
 /** The owner's configuration, as a member or the owner sees it; refuses what cannot work. */
-export function usableWorkspace(ctx: Context, ws: Workspace): { region: string } {
+export function usableWorkspace(ctx: Runtime, ws: Workspace): { region: string } {
   requireAccess(ctx, ws);
   if (!ws.byokEnabled) {
     throw new UsageError('byok-disabled', `BYOK is disabled in workspace ${ws.name}.`, `The owner (${ws.owner}) can enable it: byok config set enabled true`);
@@ -57,7 +57,7 @@ export function usableWorkspace(ctx: Context, ws: Workspace): { region: string }
   return { region: ws.region };
 }
 
-export async function credentialsInUse(ctx: Context, opts: { workspace?: string; forceRefresh?: boolean; requestTimeoutMs?: number } = {}): Promise<CredentialsInUse> {
+export async function credentialsInUse(ctx: Runtime, opts: { workspace?: string; forceRefresh?: boolean; requestTimeoutMs?: number } = {}): Promise<CredentialsInUse> {
   const { doc } = await ctx.store().read();
   const ws = pickWorkspace(ctx, doc, opts.workspace);
   const { region } = usableWorkspace(ctx, ws);

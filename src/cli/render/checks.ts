@@ -1,0 +1,57 @@
+// How check results look: JSON fields and ✓/!/✗ lines, shared by test-connection, doctor and models.
+import type { CheckResult, ConnectionReport } from '../../app/checks.js';
+import { oneLine } from '../../core/text.js';
+import type { Context } from '../context.js';
+import { mark } from '../output.js';
+
+/** The stable JSON view of a check (README documents these fields). */
+export function checkJson(c: CheckResult) {
+  return {
+    name: c.name,
+    ok: c.ok,
+    status: c.status,
+    detail: c.detail,
+    category: c.category,
+    hint: c.hint,
+    steps: c.steps ?? [],
+    permission: c.permission ?? null,
+    residency: c.residency ?? null,
+  };
+}
+
+export function connectionJson(r: ConnectionReport) {
+  return {
+    ok: r.ok,
+    workspace: r.workspace,
+    geography: r.geography,
+    region: r.region,
+    identity: r.identity,
+    credentials: r.credentials,
+    sessionRenewed: r.sessionRenewed,
+    routes: r.routes,
+    checks: r.checks.map(checkJson),
+    testedAt: r.testedAt,
+    durationMs: r.durationMs,
+  };
+}
+
+/** ✓/!/✗/- lines, the name in a column, the hint indented under a failure. */
+export function renderChecks(ctx: Context, checks: CheckResult[]): string[] {
+  const width = Math.max(0, ...checks.map((c) => c.name.length));
+  const out: string[] = [];
+  const shown = new Map<string, string>(); // hint text → the check it was first printed under
+  for (const c of checks) {
+    // A detail or hint may quote AWS's message: one line each, whatever it holds.
+    const text = `${c.name.padEnd(width)}  ${oneLine(c.detail)}`;
+    if (c.status === 'pass') out.push(mark.ok(ctx, text));
+    else if (c.status === 'warn') out.push(mark.warn(ctx, text));
+    else if (c.status === 'skip') out.push(`${ctx.chalk.dim('-')} ${ctx.chalk.dim(text)}`);
+    else out.push(mark.fail(ctx, `${text}${c.category ? ctx.chalk.dim(` [${c.category}]`) : ''}`));
+    if (c.status !== 'pass' && c.status !== 'skip' && c.hint) {
+      const first = shown.get(c.hint);
+      out.push(`  ${' '.repeat(width)}  ${ctx.chalk.dim('hint:')} ${first ? `as for ${first} above` : oneLine(c.hint)}`);
+      if (!first) shown.set(c.hint, c.name);
+    }
+  }
+  return out;
+}
