@@ -21,5 +21,7 @@ const config = {
   htmlReporter: { fileName: 'reports/mutation-trust/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation-trust/mutation.json' },
   reporters: ['html', 'json', 'clear-text', 'progress'],
+  // Measured 2026-11-27: 92.50% over the subset (core 93.09%, store/crypto 88.76%).
+  thresholds: { high: 90, low: 80, break: 92 },
 };
 export default config;
