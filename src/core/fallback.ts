@@ -52,6 +52,7 @@ export function evaluateFallback(input: FallbackInput): FallbackDecision {
       : `the error is not retryable (${c.category}: ${c.explanation}); it is surfaced, never masked by platform credentials`,
   });
 
+  // Stryker disable next-line ObjectLiteral: equivalent, {} and { kind: undefined } both leave op.kind undefined
   const op = input.operation ?? { kind: undefined };
   let opOk = false;
   let opDetail: string;

@@ -1,0 +1,79 @@
+// The config lock (src/store/lock.ts): concurrent read-modify-writes never interleave, the lock
+// is released after every hold (also one that throws), a holder waits for another instead of
+// failing, and a lock it cannot take for another reason is said with exit 3. Written for the
+// mutation pass (issue 15).
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT, LocalStateError } from '../../../src/core/errors.js';
+import { withLock } from '../../../src/store/lock.js';
+
+const dirs: string[] = [];
+function configDir(): { dir: string; target: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'byok-lock-'));
+  dirs.push(dir);
+  const target = join(dir, 'config.json');
+  writeFileSync(target, '{}');
+  return { dir, target };
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the config lock', () => {
+  it('holds never overlap: every read-modify-write sees the previous one\'s result', async () => {
+    const { dir, target } = configDir();
+    let inside = 0;
+    let maxInside = 0;
+    let counter = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, () =>
+        withLock(dir, target, async (guard) => {
+          inside++;
+          maxInside = Math.max(maxInside, inside);
+          const read = counter;
+          await new Promise((r) => setTimeout(r, 5));
+          guard.assertHeld();
+          counter = read + 1;
+          inside--;
+        }),
+      ),
+    );
+    expect(maxInside).toBe(1);
+    expect(counter).toBe(8);
+    expect(existsSync(join(dir, 'config.lock'))).toBe(false);
+  });
+
+  it('returns what the hold returns, and releases the lock after it', async () => {
+    const { dir, target } = configDir();
+    await expect(withLock(dir, target, async () => 42)).resolves.toBe(42);
+    expect(existsSync(join(dir, 'config.lock'))).toBe(false);
+    await expect(withLock(dir, target, async () => 'again')).resolves.toBe('again');
+  });
+
+  it('a hold that throws releases the lock, and its error is the one surfaced', async () => {
+    const { dir, target } = configDir();
+    await expect(withLock(dir, target, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(existsSync(join(dir, 'config.lock'))).toBe(false);
+    await expect(withLock(dir, target, async () => 1)).resolves.toBe(1);
+  });
+
+  it('a lock that cannot be taken for another reason (its directory is missing) is a local-state error naming it', async () => {
+    const { dir, target } = configDir();
+    const missing = join(dir, 'no-such-dir');
+    const e = await withLock(missing, target, async () => 1).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LocalStateError);
+    expect(e).toMatchObject({ code: 'config-lock-failed', exitCode: EXIT.localState });
+    expect((e as Error).message).toContain(join(missing, 'config.lock'));
+    expect((e as Error).message).toMatch(/\(ENOENT\)/);
+  });
+
+  it('a holder that keeps its lock is not disturbed: assertHeld passes while it holds', async () => {
+    const { dir, target } = configDir();
+    await withLock(dir, target, async (guard) => {
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(() => guard.assertHeld()).not.toThrow();
+    });
+  });
+});
