@@ -14,7 +14,8 @@ export interface AwsFailure {
   retryable: boolean;
 }
 
-const ACCESS_KEY_ID = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g;
+// Not \b: a key ID joined to `_` or a lower-case word (AWS_KEY_AKIA…_prod) is still one.
+const ACCESS_KEY_ID = /(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g;
 // 40 characters as AWS issues them, 41 as one AWS sample has (core/credentials.ts accepts both).
 const SECRET_LIKE = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40,41}(?![A-Za-z0-9/+=])/g;
 // Session tokens: long base64 runs (hundreds of characters).
@@ -24,7 +25,9 @@ export function scrubMessage(message: string): string {
   return message
     .replace(TOKEN_LIKE, '****************')
     .replace(ACCESS_KEY_ID, (id) => `${id.slice(0, 4)}************${id.slice(-4)}`)
-    .replace(SECRET_LIKE, '****************');
+    // A run of hex digits only is a digest (a git commit, a SHA-1), not a secret: a random 40-character
+    // AWS secret is all hex with a chance of (16/64)^40, about 1e-24. Masking them garbled answers.
+    .replace(SECRET_LIKE, (m) => (/^[0-9a-fA-F]+$/.test(m) ? m : '****************'));
 }
 
 interface SdkLikeError {

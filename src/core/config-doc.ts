@@ -119,6 +119,8 @@ export interface AuditSeal {
   generation?: number;
   /** The config directory this document was sealed for (realpath): a copy from elsewhere is refused. */
   home?: string;
+  /** Where its state anchor is (BYOK_STATE_ANCHOR's path, or the keyring entry): a config that had one is never opened without it. */
+  anchor?: string;
   pending?: { count: number; head: string; bytes: number };
 }
 

@@ -2,8 +2,8 @@
 // directory cannot reach — a file the admin puts elsewhere (BYOK_STATE_ANCHOR), or the OS keyring
 // entry beside the one holding the data key. Compared on every open, it detects an older config
 // (and log) put back, and a config swapped for another sealed with the same key.
-import { lstatSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { writeFileSync } from 'atomically';
 import { LocalStateError, UsageError } from '../core/errors.js';
 import { KEY_SOURCES, keyringEntry, type KeyProviderOptions, type KeySource } from './key-providers.js';
@@ -111,6 +111,7 @@ export function anchorFor(o: KeyProviderOptions, keySource: KeySource): Anchor |
     if (!isAbsolute(p)) throw new UsageError('invalid-state-anchor', `BYOK_STATE_ANCHOR must be an absolute path, not "${p.slice(0, 80)}".`, 'Point it at a file outside the config directory that only you can write, e.g. /etc/byok/anchor.json or a path on another volume.');
     const dir = resolve(o.configDir);
     if (resolve(p).startsWith(`${dir}/`) || resolve(p) === dir) throw new UsageError('invalid-state-anchor', 'BYOK_STATE_ANCHOR is inside the config directory, where it protects nothing.', 'Point it at a file outside the config directory that the config directory\'s writers cannot reach.');
+    if (!existsSync(dirname(p))) throw new UsageError('invalid-state-anchor', `The directory of BYOK_STATE_ANCHOR (${dirname(p)}) does not exist, so the anchor cannot be kept there.`, 'Create it (owned by you or root, not writable by the config directory\'s writers), or fix the path.');
     return fileAnchor(p, o.configDir);
   }
   return keySource === 'keyring' ? keyringAnchor(o) : undefined;

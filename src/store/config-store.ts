@@ -61,7 +61,7 @@ export function defaultConfigDir(env: Readonly<Record<string, string | undefined
 }
 
 export function integrityInfo(source: KeyInfo['source'], anchor: Anchor | undefined): IntegrityInfo {
-  const always = ['an edited or flipped config (authenticated encryption)', 'an edited, removed, inserted or reordered audit event (hash chain)', 'a cut-off, deleted or extended audit log (head sealed in the config)', 'an older config put back over a newer log'];
+  const always = ['an edited or flipped config (authenticated encryption)', 'a config copied in from another directory (sealed with its directory)', 'an edited, removed, inserted or reordered audit event (hash chain)', 'a cut-off, deleted or extended audit log (head sealed in the config)', 'an older config put back over a newer log'];
   if (source === 'key-file') {
     return {
       keySource: source,
@@ -71,13 +71,13 @@ export function integrityInfo(source: KeyInfo['source'], anchor: Anchor | undefi
     };
   }
   if (anchor) {
-    return { keySource: source, anchor: anchor.where, detected: [...always, 'an older config and log put back together (generation kept in the anchor)', 'a config swapped for another sealed with the same key'], notDetected: ['changes by someone who can also write the anchor, or who knows the key'] };
+    return { keySource: source, anchor: anchor.where, detected: [...always, 'an older config and log put back together (generation kept in the anchor)', 'a deleted or missing anchor (the config records where it is)'], notDetected: ['changes by someone who can also write the anchor, or who knows the key'] };
   }
   return {
     keySource: source,
     anchor: null,
     detected: always,
-    notDetected: ['an older config and log put back together (no anchor: set BYOK_STATE_ANCHOR to a file outside the config directory)', 'a config swapped for another sealed with the same key', 'changes by someone who knows the key'],
+    notDetected: ['an older config and log put back together (no anchor: set BYOK_STATE_ANCHOR to a file outside the config directory)', 'the copy of the config from the start of the last write put back (it reads as an interrupted write: rolled back and recorded)', 'changes by someone who knows the key'],
   };
 }
 
@@ -148,6 +148,20 @@ export class ConfigStore {
     const anchor = anchorFor(ko, key.info.source);
     const problems: LocalStateError[] = [];
     const rec = anchor ? await anchor.read() : null;
+    const anchoredAt = doc.audit?.anchor;
+    if (anchoredAt !== undefined && (anchor?.where !== anchoredAt || !rec)) {
+      problems.push(
+        new LocalStateError(
+          'state-anchor-missing',
+          anchor?.where !== anchoredAt
+            ? `The config ${this.path} is anchored at ${anchoredAt}, but ${anchor ? `this run uses ${anchor.where}` : 'no state anchor is set for this run'}.`
+            : `The state anchor ${anchoredAt} has no record of the config ${this.path}: it was deleted, replaced or reset.`,
+          anchor?.where !== anchoredAt && anchoredAt.startsWith('/')
+            ? `Set BYOK_STATE_ANCHOR=${anchoredAt} (as when the config was written). To stop using it on purpose, the owner re-seals with: byok audit reset-anchor --reason "...". Nothing was changed.`
+            : 'Restore the anchor from your backup. If you accept the config as it is, the owner re-seals it with: byok audit reset-anchor --reason "...". Nothing was changed.',
+        ),
+      );
+    }
     const gen = doc.audit?.generation ?? 0;
     const home = realDir(this.configDir);
     if (doc.audit?.home !== undefined && doc.audit.home !== home) {
@@ -282,13 +296,13 @@ export class ConfigStore {
       if (events.length > 0) {
         const { data, head } = prepareAuditEvents(from, events, this.opts.now());
         // 1. announce, 2. append (whole or nothing, after cutting an interrupted write), 3. commit.
-        await this.writeSealed({ ...structuredClone(before), audit: { ...from, generation, pending: head, ...(before.audit?.home ? { home: before.audit.home } : {}) } }, key, guard);
+        await this.writeSealed({ ...structuredClone(before), audit: { ...from, generation, pending: head, ...(before.audit?.home ? { home: before.audit.home } : {}), ...(before.audit?.anchor ? { anchor: before.audit.anchor } : {}) } }, key, guard);
         guard.assertHeld();
         writeAuditData(this.auditPath, from.bytes, data);
         generation += 1;
-        doc.audit = { count: head.count, head: head.head, bytes: head.bytes, generation, home: realDir(this.configDir) };
+        doc.audit = { count: head.count, head: head.head, bytes: head.bytes, generation, home: realDir(this.configDir), ...(anchor ? { anchor: anchor.where } : {}) };
       } else {
-        doc.audit = { count: from.count, head: from.head, bytes: from.bytes, generation, home: realDir(this.configDir) };
+        doc.audit = { count: from.count, head: from.head, bytes: from.bytes, generation, home: realDir(this.configDir), ...(anchor ? { anchor: anchor.where } : {}) };
       }
       await this.writeSealed(doc, key, guard);
       this.resolved = key;
@@ -301,7 +315,7 @@ export class ConfigStore {
    * `byok audit reset-anchor`: accept the log and the config as they are now, on purpose. The log's
    * own chain must hold; the event records what the sealed head and the anchor said before.
    */
-  async resetAnchor(event: (found: { sealedCount: number; sealedHead: string; logCount: number; logHead: string; anchorGeneration: number | null; problems: string }) => AuditEventInput, check: (doc: ConfigDoc) => void): Promise<{ count: number }> {
+  async resetAnchor(event: (found: { sealedCount: number; sealedHead: string; logCount: number; logHead: string; anchorGeneration: number | null; anchorCount: number | null; anchorHead: string | null; problems: string }) => AuditEventInput, check: (doc: ConfigDoc) => void): Promise<{ count: number }> {
     this.ensureDir();
     const { currentLogHead } = await import('./audit-log.js');
     return withLock(this.configDir, this.configDir, async (guard) => {
@@ -313,12 +327,12 @@ export class ConfigStore {
         throw new LocalStateError('audit-log-damaged', `The audit log ${this.auditPath} is damaged inside (line ${log.problems[0]!.line}: ${log.problems[0]!.problem}); byok will not re-seal it.`, `Move it aside as evidence (mv ${this.auditPath} ${this.auditPath}.damaged), then run byok audit reset-anchor again to start a new log that records the reset.`);
       }
       const seal0 = current.doc.audit;
-      const e = event({ sealedCount: seal0?.count ?? 0, sealedHead: seal0?.head ?? GENESIS_HASH, logCount: log.head.count, logHead: log.head.head, anchorGeneration: current.state.anchor?.generation ?? null, problems: current.state.problems.map((p) => p.message).join(' | ').slice(0, 1000) });
+      const e = event({ sealedCount: seal0?.count ?? 0, sealedHead: seal0?.head ?? GENESIS_HASH, logCount: log.head.count, logHead: log.head.head, anchorGeneration: current.state.anchor?.generation ?? null, anchorCount: current.state.anchor?.count ?? null, anchorHead: current.state.anchor?.head ?? null, problems: current.state.problems.map((p) => p.message).join(' | ').slice(0, 1000) });
       const { data, head } = prepareAuditEvents(log.head, [e], this.opts.now());
       const generation = Math.max(seal0?.generation ?? 0, current.state.anchor?.generation ?? 0) + 1;
       await this.writeSealed({ ...structuredClone(current.doc), audit: { ...log.head, generation, pending: head, home: realDir(this.configDir) } }, current.key, guard);
       writeAuditData(this.auditPath, log.head.bytes, data);
-      const doc = { ...structuredClone(current.doc), audit: { count: head.count, head: head.head, bytes: head.bytes, generation: generation + 1, home: realDir(this.configDir) } };
+      const doc = { ...structuredClone(current.doc), audit: { count: head.count, head: head.head, bytes: head.bytes, generation: generation + 1, home: realDir(this.configDir), ...(current.anchor ? { anchor: current.anchor.where } : {}) } };
       await this.writeSealed(doc, current.key, guard);
       if (current.anchor) await current.anchor.write({ generation: generation + 1, count: head.count, head: head.head, keySource: current.key.info.source });
       return { count: head.count };

@@ -140,8 +140,8 @@ describe('an older config put back is detected (item 2)', () => {
     const p = await policyOf(w.env);
     expect(p.code).toBe(3);
     expect(p.stderr).toMatch(/state anchor/);
-    // Without the anchor the same pair is consistent: that is exactly what the anchor is for.
-    expect((await policyOf({ ...w.env, BYOK_STATE_ANCHOR: undefined })).policy).toBe('allow');
+    // Unsetting BYOK_STATE_ANCHOR does not get around it: the sealed config records its anchor.
+    expect((await policyOf({ ...w.env, BYOK_STATE_ANCHOR: undefined })).code).toBe(3);
   });
 
   it('with BYOK_STATE_ANCHOR: a config swapped for another of the same age sealed with the same key is refused', async () => {
@@ -195,6 +195,39 @@ describe('an older config put back is detected (item 2)', () => {
     for (const r of results) expect(r.code, `${r.what}: ${r.stderr}`).toBe(0);
     expect(results.some((r) => /uncommitted|put back|rewritten/.test(r.stderr))).toBe(false);
     expect((await byok(w.env, ['audit', 'verify'])).code).toBe(0);
+  });
+
+  it('with BYOK_STATE_ANCHOR: a config that had an anchor is never opened without it (unset, mistyped or deleted)', async () => {
+    const t = tempConfig();
+    envs.push(t);
+    const anchor = join(t.dir, 'anchor.json');
+    const w = await workspace({ BYOK_STATE_ANCHOR: anchor });
+    const unset = await policyOf({ ...w.env, BYOK_STATE_ANCHOR: undefined });
+    expect(unset.code).toBe(3);
+    expect(unset.stderr).toContain(`BYOK_STATE_ANCHOR=${anchor}`);
+    expect((await byok({ ...w.env, BYOK_STATE_ANCHOR: join(t.dir, 'nodir', 'x.json') }, ['policy', 'set', 'strict'])).code).toBe(2);
+    expect(existsSync(join(t.dir, 'nodir'))).toBe(false);
+    rmSync(anchor);
+    const gone = await policyOf(w.env);
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toMatch(/no record/);
+    // Recovering on purpose re-anchors, and records it.
+    expect((await byok(w.env, ['audit', 'reset-anchor', '--reason', 'anchor volume replaced'])).code).toBe(0);
+    expect((await policyOf(w.env)).code).toBe(0);
+  });
+
+  it('reset-anchor after a backup is restored counts the events the anchor saw and the log lost', async () => {
+    const t = tempConfig();
+    envs.push(t);
+    const w = await workspace({ BYOK_STATE_ANCHOR: join(t.dir, 'anchor.json') });
+    const oldConfig = readFileSync(w.config);
+    const oldLog = readFileSync(w.audit);
+    for (const p of ['strict', 'warn', 'allow']) expect((await byok(w.env, ['policy', 'set', p])).code).toBe(0);
+    writeFileSync(w.config, oldConfig);
+    writeFileSync(w.audit, oldLog);
+    expect((await byok(w.env, ['audit', 'reset-anchor', '--reason', 'restored backup'])).code).toBe(0);
+    const ev = JSON.parse((await byok(w.env, ['audit', 'list', '--json', '--type', 'audit-anchor-reset'])).stdout).events[0];
+    expect(ev.details.missingEvents).toBe(3);
   });
 
   it('config show says which rollbacks are detected under the key source in use', async () => {

@@ -62,7 +62,9 @@ export async function runAuditResetAnchor(o: { reason?: string }, ctx: Context):
       user: ctx.user,
       // The log is every workspace's: the record is too (audit list shows it in each of them).
       workspace: null,
-      details: { reason, sealedCount: found.sealedCount, logCount: found.logCount, missingEvents: Math.max(0, found.sealedCount - found.logCount), extraEvents: Math.max(0, found.logCount - found.sealedCount), sealedHead: found.sealedHead, logHead: found.logHead, anchorGeneration: found.anchorGeneration, problems: found.problems },
+      // The most events anyone vouched for: the sealed config, or the anchor when it saw more (a
+      // config and log restored from a backup are consistent with each other, not with the anchor).
+      details: { reason, sealedCount: found.sealedCount, anchorCount: found.anchorCount, logCount: found.logCount, missingEvents: Math.max(0, Math.max(found.sealedCount, found.anchorCount ?? 0) - found.logCount), extraEvents: Math.max(0, found.logCount - found.sealedCount), sealedHead: found.sealedHead, anchorHead: found.anchorHead, logHead: found.logHead, anchorGeneration: found.anchorGeneration, problems: found.problems },
     }),
     (doc) => {
       // Re-sealing accepts the log for every workspace in the config, so it takes the owner of all of them.
