@@ -14,15 +14,17 @@ const MODEL_ID = { sonnet: SONNET, opus: OPUS } as const;
 
 const GLOBAL_SONNET = ['af-south-1', 'ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ca-central-1', 'ca-west-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'me-central-1', 'il-central-1'];
 const GLOBAL_OPUS = ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3', 'ap-south-1', 'ap-south-2', 'ap-southeast-1', 'ap-southeast-2', 'ap-southeast-3', 'ap-southeast-4', 'ca-central-1', 'eu-central-1', 'eu-central-2', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-2', 'eu-west-3', 'sa-east-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'me-south-1', 'af-south-1', 'me-central-1', 'il-central-1'];
+// AWS's us. profile is also sourced from ca-central-1 (and routes to Canada), and its eu. profile
+// from eu-central-2 (Zurich) and eu-west-2 (London): byok's us and eu geographies mean the United
+// States and the EU member states (issue 10 §1), so those are not sources here.
 const US: Record<string, string[]> = {
-  'ca-central-1': ['ca-central-1', 'us-east-1', 'us-east-2', 'us-west-2'],
   'us-east-1': ['us-east-1', 'us-east-2', 'us-west-2'],
   'us-east-2': ['us-east-1', 'us-east-2', 'us-west-2'],
   'us-west-1': ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'],
   'us-west-2': ['us-east-1', 'us-east-2', 'us-west-2'],
 };
 const EU6 = ['eu-central-1', 'eu-north-1', 'eu-south-1', 'eu-south-2', 'eu-west-1', 'eu-west-3'];
-const EU: Record<string, string[]> = { ...Object.fromEntries(EU6.map((r) => [r, EU6])), 'eu-central-2': [...EU6, 'eu-central-2'], 'eu-west-2': [...EU6, 'eu-west-2'] };
+const EU: Record<string, string[]> = Object.fromEntries(EU6.map((r) => [r, EU6]));
 const JP = { 'ap-northeast-1': ['ap-northeast-1', 'ap-northeast-3'], 'ap-northeast-3': ['ap-northeast-1', 'ap-northeast-3'] };
 const AU = { 'ap-southeast-2': ['ap-southeast-2', 'ap-southeast-4'], 'ap-southeast-4': ['ap-southeast-2', 'ap-southeast-4'] };
 
@@ -43,8 +45,8 @@ function inside(geo: Geo, region: string): boolean {
   if (!/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/.test(region)) return false;
   const commercial = !/^(us-gov|cn|us-iso)/.test(region) && !region.includes('-iso');
   if (geo === 'global') return commercial;
-  if (geo === 'us') return (region.startsWith('us-') && commercial) || region === 'ca-central-1';
-  if (geo === 'eu') return region.startsWith('eu-');
+  if (geo === 'us') return region.startsWith('us-') && commercial;
+  if (geo === 'eu') return EU6.includes(region);
   return region.startsWith('ap-');
 }
 
@@ -79,8 +81,8 @@ describe('the profile table is the AWS reference\'s (aws.md §2.2)', () => {
     for (const geo of GEOS) expect(sourceRegions(geo)).toEqual([...new Set([...sourceRegions(geo, 'sonnet'), ...sourceRegions(geo, 'opus')])].sort());
   });
   it('the regions of a geography are its sources and named destinations', () => {
-    expect(regionsOfGeography('eu')).toEqual([...EU6, 'eu-central-2', 'eu-west-2'].sort());
-    expect(regionsOfGeography('us')).toEqual(['ca-central-1', 'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2']);
+    expect(regionsOfGeography('eu')).toEqual([...EU6].sort());
+    expect(regionsOfGeography('us')).toEqual(['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2']);
     expect(regionsOfGeography('apac')).toEqual(['ap-northeast-1', 'ap-northeast-3', 'ap-southeast-2', 'ap-southeast-4']);
     expect(regionsOfGeography('global')).toEqual([...new Set([...GLOBAL_SONNET, ...GLOBAL_OPUS])].sort());
   });
@@ -143,8 +145,10 @@ describe('for every geography, model, region and live catalog, a route stays ins
 
   it('a live profile AWS routes outside the geography is refused with the regions it leaves to, and the table is not used instead', () => {
     const p = profileFor('eu', 'sonnet', 'eu-west-1', [{ profileId: `eu.${SONNET}`, sourceRegion: 'eu-west-1', destinations: ['eu-west-1', 'us-east-1', 'me-central-1'] }]);
-    expect(p).toMatchObject({ ok: false, error: { code: 'profile-leaves-geography', allowedRegions: [] } });
-    expect(!p.ok && p.error.reason).toMatch(/routes eu\.anthropic\.claude-sonnet-4-5-20250929-v1:0 from eu-west-1 to us-east-1, me-central-1, outside the EU geography/);
+    // The regions it leaves to are data (outsideRegions), never words of advice (issue 10 §1).
+    expect(p).toMatchObject({ ok: false, error: { code: 'profile-leaves-geography', allowedRegions: [], outsideRegions: ['us-east-1', 'me-central-1'] } });
+    expect(!p.ok && p.error.reason).toMatch(/routes eu\.anthropic\.claude-sonnet-4-5-20250929-v1:0 from eu-west-1 to (a region|2 regions) outside the EU geography/);
+    expect(!p.ok && `${p.error.reason} ${p.error.hint}`).not.toMatch(/us-east-1|me-central-1/);
     const g = profileFor('us', 'sonnet', 'us-east-1', [{ profileId: `us.${SONNET}`, sourceRegion: 'us-east-1', destinations: ['*'] }]);
     expect(g).toMatchObject({ ok: false, error: { code: 'profile-leaves-geography' } });
     const gl = profileFor('global', 'sonnet', 'us-east-1', [{ profileId: `global.${SONNET}`, sourceRegion: 'us-east-1', destinations: ['*', 'us-gov-west-1'] }]);
@@ -180,10 +184,10 @@ describe('refusals say what is wrong and what is allowed', () => {
   });
   it('a region outside the geography is refused at configuration time, naming the geography', () => {
     const c = checkRegion('eu', 'us-east-1');
-    expect(c).toMatchObject({ ok: false, error: { code: 'region-outside-geography', allowedRegions: [...EU6, 'eu-central-2', 'eu-west-2'].sort() } });
-    expect(!c.ok && c.error.reason).toMatch(/would not stay inside the EU geography/);
+    expect(c).toMatchObject({ ok: false, error: { code: 'region-outside-geography', allowedRegions: [...EU6].sort() } });
+    expect(!c.ok && c.error.reason).toMatch(/is outside the EU geography/);
     const g = checkRegion('global', 'us-gov-west-1');
-    expect(!g.ok && g.error.reason).toMatch(/would not stay inside the global profile/);
+    expect(!g.ok && g.error.reason).toMatch(/is outside the global profile/);
   });
   it('checkRegion lists each model from the region, and says which is not available', () => {
     const c = checkRegion('apac', 'ap-southeast-2');
