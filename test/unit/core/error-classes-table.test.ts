@@ -58,6 +58,21 @@ const CODES: [string, string][] = [
   ['guardrail_intervened', 'content-filtered'],
   ['ModelErrorException', 'other'],
   ['ResourceNotFoundException', 'other'],
+  // From the public error corpus (test/fixtures/aws-errors.json, issue 11 §5): STS in a region
+  // where it is not activated is the region's problem; rejected web-identity tokens are the
+  // credential's; IAM's entity and quota refusals are not transient, so none of these is retryable.
+  ['RegionDisabledException', 'region-mismatch'],
+  ['InvalidIdentityToken', 'credential-invalid'],
+  ['IDPRejectedClaim', 'credential-invalid'],
+  ['Conflict', 'other'],
+  ['ResourceInUse', 'other'],
+  ['UnmodifiableEntity', 'other'],
+  ['EntityAlreadyExists', 'other'],
+  ['EntityTemporarilyUnmodifiable', 'other'],
+  ['NoSuchEntity', 'other'],
+  ['DeleteConflict', 'other'],
+  ['LimitExceeded', 'other'],
+  ['ConcurrentModification', 'other'],
 ];
 const RETRYABLE = new Set(['session-expired', 'throttled', 'service-unavailable']);
 

@@ -26,7 +26,7 @@ const ERRORS: [FallbackInput['error'], boolean][] = [
   [{}, false],
 ];
 const REGIONS = ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', 'ap-northeast-1'];
-const RULES = ['retryable', 'operation-eligible', 'policy', 'same-region', 'audit'] as const;
+const RULES = ['retryable', 'operation-eligible', 'policy', 'same-region', 'platform-owner', 'audit'] as const;
 
 const inputArb = fc.record({
   error: fc.constantFrom(...ERRORS),
@@ -38,6 +38,10 @@ const inputArb = fc.record({
   region: fc.oneof(fc.constantFrom(...REGIONS), fc.constantFrom(undefined, '', 'EU-WEST-1', 'nowhere', 'eu-west-1 ')),
   platformRegions: fc.option(fc.subarray(REGIONS), { nil: undefined }),
   auditWritable: fc.constantFrom(true, false, undefined),
+  // Issue 9: platform credentials with no recorded owner are never a target (null); an earlier
+  // fallback under warn that awaits re-confirmation stops the next one.
+  platformOwner: fc.constantFrom('alice', null, undefined),
+  confirmationPending: fc.constantFrom(true, false, undefined),
 });
 type Gen = typeof inputArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -49,6 +53,8 @@ function toInput(g: Gen): FallbackInput {
     region: g.region,
     platformRegions: g.platformRegions,
     auditWritable: g.auditWritable,
+    platformOwner: g.platformOwner,
+    confirmationPending: g.confirmationPending,
   };
 }
 
@@ -58,8 +64,9 @@ function model(g: Gen): Record<(typeof RULES)[number], boolean> {
   return {
     retryable: g.error[1],
     'operation-eligible': g.kind === 'read' || (g.kind === 'write' && !autonomousProduction && g.marked === true),
-    policy: g.policy === 'allow' || g.policy === 'warn',
+    policy: (g.policy === 'allow' || g.policy === 'warn') && g.confirmationPending !== true,
     'same-region': g.region !== undefined && REGIONS.includes(g.region) && (g.platformRegions === undefined || g.platformRegions.includes(g.region)),
+    'platform-owner': g.platformOwner !== null,
     audit: g.auditWritable !== false,
   };
 }
