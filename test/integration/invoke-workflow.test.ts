@@ -118,7 +118,7 @@ describe('a retryable BYOK failure under allow: one retry, platform credentials,
     const human = await s.byok(['invoke', 'hi']);
     expect(human.code).toBe(1);
     expect(human.stderr).toMatch(/BYOK call failed: ThrottlingException \(throttled\)/);
-    expect(human.stderr).toMatch(/fallback: attempted on platform credentials and failed/);
+    expect(human.stderr).toMatch(/fallback: attempted on platform credentials in us-east-1 \(.*\) and failed: /);
   });
 });
 

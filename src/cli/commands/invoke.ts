@@ -229,7 +229,7 @@ function done(ctx: Context, o: InvokeOptions, ws: Workspace, route: Route, conve
 function fallbackLines(ws: Workspace, attempts: Attempt[], decision: FallbackDecision): string[] {
   if (decision.decision !== 'fallback') return ['  fallback: not allowed'];
   const p = attempts.find((a) => a.via === 'platform' && !a.ok);
-  const cause = p?.error ? `${p.error.code ?? (p.error.status !== null ? `HTTP ${p.error.status}` : 'error')} (${p.error.category})${p.error.message ? ` — ${p.error.message}` : ''}` : 'no answer';
+  const cause = p?.error ? `${oneLine(p.error.code ?? (p.error.status !== null ? `HTTP ${p.error.status}` : 'error'))} (${p.error.category})${p.error.message ? ` — ${oneLine(p.error.message)}` : ''}` : 'no answer';
   return [
     `  fallback: attempted on platform credentials in ${p?.region ?? '?'} (${p?.endpoint ?? 'platform endpoint'}) and failed: ${cause}`,
     ...(ws.policy === 'warn' && decision.requiresConfirmation ? ['  Under the warn policy this fallback still counts: re-confirmation is now required before the next session (byok policy confirm).'] : []),
