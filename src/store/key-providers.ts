@@ -185,12 +185,13 @@ export function headerSource(header: KeyHeader): KeySource {
  * passphrase or the key file).
  */
 export async function configuredKeySource(o: KeyProviderOptions, anchored?: KeySource): Promise<{ source: KeySource; why: string } | undefined> {
-  if (envKey(o.env)) return { source: 'env', why: 'BYOK_KEY is set' };
   const pinned = o.env.BYOK_KEY_SOURCE?.trim();
-  if (pinned) {
-    if (!(KEY_SOURCES as readonly string[]).includes(pinned)) throw new UsageError('invalid-key-source', `BYOK_KEY_SOURCE must be one of ${KEY_SOURCES.join(', ')}, not "${pinned.slice(0, 40)}".`, 'Set it to the key source your config is sealed with, or unset it.');
-    return { source: pinned as KeySource, why: `BYOK_KEY_SOURCE is ${pinned}` };
+  if (pinned && !(KEY_SOURCES as readonly string[]).includes(pinned)) throw new UsageError('invalid-key-source', `BYOK_KEY_SOURCE must be one of ${KEY_SOURCES.join(', ')}, not "${pinned.slice(0, 40)}".`, 'Set it to the key source your config is sealed with, or unset it.');
+  if (envKey(o.env)) {
+    if (pinned && pinned !== 'env') throw new UsageError('invalid-key-source', `BYOK_KEY is set, but BYOK_KEY_SOURCE says ${pinned}: the two disagree about which key seals the config.`, 'Unset one of them: BYOK_KEY (with BYOK_KEY_SOURCE unset or env) for a key from a secret store, or BYOK_KEY_SOURCE alone.');
+    return { source: 'env', why: 'BYOK_KEY is set' };
   }
+  if (pinned) return { source: pinned as KeySource, why: `BYOK_KEY_SOURCE is ${pinned}` };
   if (anchored) return { source: anchored, why: `the state anchor records ${SOURCE_WORDS[anchored]}` };
   if (o.env.BYOK_PASSPHRASE !== undefined && o.env.BYOK_PASSPHRASE !== '') return { source: 'passphrase', why: 'BYOK_PASSPHRASE is set' };
   const entry = keyringEntry(o, 'byok');
