@@ -97,6 +97,12 @@ export interface ConfigDoc {
   platform?: PlatformConfig;
   /** Head of the audit log hash chain, so truncating the log's tail is detected. */
   audit?: AuditSeal;
+  /**
+   * The key-file warning was shown for the key file whose fingerprint this is (a hash, never the
+   * key). Sealed with the rest, so only a holder of the key can set it; any other key source clears
+   * it, and a different key warns again.
+   */
+  keyFileNotice?: { key: string; at: string };
 }
 
 /**
