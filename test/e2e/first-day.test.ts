@@ -1,9 +1,11 @@
 // Issue 10 (remaining parts): the first day with byok, through the built CLI as a user runs it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempConfig, type TestEnv } from '../helpers/context.js';
 import { runByok } from '../helpers/run-byok.js';
+import { run } from '../helpers/spawn.js';
 
 let t: TestEnv;
 afterEach(() => t.cleanup());
@@ -46,4 +48,26 @@ describe('the key-file warning is said once per config and key, never hidden fro
     expect(back.code, back.stderr).toBe(0);
     expect(count(back.stderr), 'back on the key file after another source: warn again').toBe(1);
   });
+});
+
+describe('npm run demo shows what it runs, and each step shows something happen', () => {
+  it('every printed command runs as printed in a shell (the prompt quoted), and `policy set strict` changes the policy', async () => {
+    t = tempConfig();
+    const demo = fileURLToPath(new URL('../../scripts/demo.mjs', import.meta.url));
+    const r = await run(process.execPath, [demo], { env: { PATH: process.env.PATH, HOME: t.dir }, timeoutMs: 120_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('  $ byok ')).map((l) => l.slice('  $ '.length));
+    const invokes = lines.filter((l) => l.startsWith('byok invoke'));
+    expect(invokes.length).toBeGreaterThan(0);
+    for (const line of invokes) {
+      // What a reader gets by pasting the line into a shell: the prompt must arrive as one argument.
+      const parsed = await run('/bin/sh', ['-c', `set -- ${line}; printf '%s\\n' "$@"`], { env: { PATH: process.env.PATH } });
+      expect(parsed.stdout.trimEnd().split('\n').at(-1), line).toBe('Summarise the overnight incident report.');
+    }
+    // The strict step is shown as a change of policy, not a no-op on a workspace already strict.
+    const strictStep = r.stdout.slice(r.stdout.indexOf('$ byok policy set strict'));
+    const strictOut = strictStep.slice(0, strictStep.indexOf('\n▶') === -1 ? undefined : strictStep.indexOf('\n▶'));
+    expect(strictOut).not.toMatch(/strict → strict/);
+    expect(strictOut).toMatch(/(allow|warn) → strict/);
+  }, 180_000);
 });
