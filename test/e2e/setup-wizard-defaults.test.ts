@@ -166,3 +166,32 @@ it('the failure screen gives one punctuated fix per distinct problem, in words t
   await term.type(KEYS.ctrlC);
   await term.exited;
 }, 120_000);
+
+it('in APAC, Opus having no profile is said once, with a warning mark, never as a passed check', async () => {
+  const term = new Terminal(['setup']);
+  await term.waitFor(/Workspace name/);
+  await term.type(`apacco${KEYS.enter}`);
+  await term.waitFor(/Subscription plan/);
+  await term.type(KEYS.enter);
+  await term.waitFor(/How do you want to provide/);
+  await term.type(KEYS.enter);
+  await term.waitFor(/Access key ID/);
+  await term.type(`${emu.admin.accessKeyId}${KEYS.enter}`);
+  await term.waitFor(/Secret access key/);
+  await term.type(`${emu.admin.secretAccessKey}${KEYS.enter}`);
+  await term.waitFor(/Inference profile/);
+  await term.type(`${KEYS.down.repeat(3)}${KEYS.enter}`); // global, us, eu, apac
+  await term.waitFor(/Source region/);
+  await new Promise((r) => setTimeout(r, 500));
+  const atList = term.screen.slice(term.screen.lastIndexOf('Inference profile'));
+  expect((atList.match(/Opus 4\.5 (is not available|has no APAC)/g) ?? []).length, `the region list repeats the Opus note on every row:\n${atList}`).toBeLessThanOrEqual(1);
+  await term.type(KEYS.enter);
+  await term.waitFor(/Fallback policy|What now\?/, 60_000);
+  const afterTest = term.screen.slice(term.screen.lastIndexOf('Testing the connection'));
+  const opusLine = afterTest.split('\n').find((l) => /model opus/.test(l));
+  expect(opusLine, afterTest).toBeDefined();
+  expect(opusLine!, 'no green tick for a model that cannot be used').not.toMatch(/✓/);
+  expect(opusLine!).toMatch(/!/);
+  await term.type(KEYS.ctrlC);
+  await term.exited;
+}, 120_000);

@@ -48,7 +48,7 @@ const POLICY_TABLE = [
   'strict  surface the error; never retry on a different credential     banks, FSI, healthcare, BYOC',
 ];
 
-export interface ConnectionCheck { name: string; ok: boolean; detail: string; category: string | null; hint: string | null }
+export interface ConnectionCheck { name: string; ok: boolean; detail: string; category: string | null; hint: string | null; /** Passed, but with something to know (APAC: Opus has no profile). */ warning?: boolean }
 
 /** Test the answers before anything is saved: identity, then both models through the profile. */
 export async function testAnswers(ctx: Context, creds: ValidCredentials, geography: Geography, region: string): Promise<ConnectionCheck[]> {
@@ -68,7 +68,10 @@ export async function testAnswers(ctx: Context, creds: ValidCredentials, geograp
   );
   const models = (['sonnet', 'opus'] as const).map(async (model): Promise<ConnectionCheck> => {
     const r = resolveRoute({ model, geography, region });
-    if (!r.ok) return { name: `model ${model}`, ok: geography === 'apac' && model === 'opus', detail: r.error.reason, category: 'region-mismatch', hint: r.error.hint };
+    if (!r.ok) {
+      const expected = geography === 'apac' && model === 'opus';
+      return { name: `model ${model}`, ok: expected, ...(expected ? { warning: true } : {}), detail: r.error.reason, category: 'region-mismatch', hint: r.error.hint };
+    }
     const client = await openRuntime(ctx.env, { region, credentials, clockOffsetMs });
     try {
       await probeConverse(client, r.value.inferenceProfileId);
@@ -163,15 +166,23 @@ async function askRegion(o: SetupOptions, ctx: Context, geography: Geography, sa
   const p = await ctx.prompter();
   // The saved region is preselected where it is a source region of the chosen geography.
   const preselect = saved !== undefined && sourceRegions(geography).includes(saved) ? saved : undefined;
-  const raw = o.region ?? (await p.select(
-    `Source region (requests are sent from here; ${geography} profile):`,
-    sourceRegions(geography).map((r) => {
-      const c = checkRegion(geography, r);
-      const notes = c.ok ? c.value.notes.join('; ') : '';
-      return { value: r, name: notes ? `${r} — ${notes}` : r };
-    }),
-    { default: preselect, flag: '--region' },
-  ));
+  let raw = o.region;
+  if (raw === undefined) {
+    const regions = sourceRegions(geography);
+    const notesOf = new Map(regions.map((r) => { const c = checkRegion(geography, r); return [r, c.ok ? c.value.notes : []] as const; }));
+    // A note every region shares (APAC: no Opus profile) is said once, above the list, not on every row.
+    const shape = (r: string, n: string) => n.split(r).join('\0');
+    const common = (notesOf.get(regions[0]!) ?? []).filter((n) => regions.every((r) => (notesOf.get(r) ?? []).some((m) => shape(r, m) === shape(regions[0]!, n))));
+    for (const n of common) ctx.io.stderr.write(`${mark.warn(ctx, n.slice(n.indexOf(': ') + 2) || n)}\n`);
+    raw = await p.select(
+      `Source region (requests are sent from here; ${geography} profile):`,
+      regions.map((r) => {
+        const notes = (notesOf.get(r) ?? []).filter((m) => !common.some((n) => shape(regions[0]!, n) === shape(r, m))).join('; ');
+        return { value: r, name: notes ? `${r} — ${notes}` : r };
+      }),
+      { default: preselect, flag: '--region' },
+    );
+  }
   const region = parseRegion(raw);
   const c = checkRegion(geography, region);
   if (!c.ok) throw new UsageError(c.error.code, c.error.reason, c.error.hint);
@@ -264,7 +275,7 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
       checks = await testAnswers(ctx, creds, geography, region);
       const ok = checks.every((c) => c.ok);
       spin.stop(ok ? mark.ok(ctx, 'Connection test passed.') : mark.fail(ctx, 'Connection test failed.'));
-      for (const c of checks) say(`  ${c.ok ? mark.ok(ctx, c.name) : mark.fail(ctx, c.name)}: ${c.detail}`);
+      for (const c of checks) say(`  ${c.warning ? mark.warn(ctx, c.name) : c.ok ? mark.ok(ctx, c.name) : mark.fail(ctx, c.name)}: ${c.detail}`);
       tested = true;
       if (ok) break;
       if (interactive) for (const f of wizardFixes(checks)) say(`  ${ctx.chalk.dim('fix:')} ${f}`);
