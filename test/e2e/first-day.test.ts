@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempConfig, type TestEnv } from '../helpers/context.js';
-import { runByok } from '../helpers/run-byok.js';
+import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { BYOK_BIN, runByok } from '../helpers/run-byok.js';
 import { run } from '../helpers/spawn.js';
 
 let t: TestEnv;
@@ -70,4 +71,44 @@ describe('npm run demo shows what it runs, and each step shows something happen'
     expect(strictOut).not.toMatch(/strict → strict/);
     expect(strictOut).toMatch(/(allow|warn) → strict/);
   }, 180_000);
+});
+
+describe('a local clock that is off is corrected or blamed, never reported as wrong credentials', () => {
+  let emu: TestEmulator;
+  afterEach(async () => {
+    await emu?.close();
+  });
+
+  it('with the clock 2 h off, setup --non-interactive passes as test-connection does, and --json keeps the checks', async () => {
+    emu = await startTestEmulator();
+    t = tempConfig();
+    const env = { PATH: process.env.PATH, HOME: t.dir, ...t.env, ...emu.clientEnv, CI: 'true', AWS_ACCESS_KEY_ID: emu.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.admin.secretAccessKey };
+    // AWS's clock two hours ahead of ours: every signature we make looks two hours old.
+    await emu.control.advanceClock(2 * 3600_000);
+    const r = await run(process.execPath, [BYOK_BIN, 'setup', '--non-interactive', '--name', 'skew', '--plan', 'scale', '--from-env', '--geography', 'eu', '--region', 'eu-west-1', '--policy', 'strict', '--json'], { env, timeoutMs: 60_000 });
+    expect(r.stderr + r.stdout).not.toMatch(/verify access key ID and secret/i);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; connectionTest: { ok: boolean; checks: { name: string; ok: boolean }[] } | null };
+    expect(doc.connectionTest?.checks.map((c) => c.name)).toEqual(['credentials', 'model sonnet', 'model opus']);
+    expect(r.code, r.stdout).toBe(0);
+    expect(doc.connectionTest?.ok).toBe(true);
+    const tc = await run(process.execPath, [BYOK_BIN, 'test-connection'], { env, timeoutMs: 60_000 });
+    expect(tc.code, tc.stdout + tc.stderr).toBe(0);
+  }, 120_000);
+
+  it('a connection test that fails in setup --non-interactive is exit 1 (a failed check, not bad input), and --json keeps the checks', async () => {
+    emu = await startTestEmulator();
+    t = tempConfig();
+    const env = { PATH: process.env.PATH, HOME: t.dir, ...t.env, ...emu.clientEnv, CI: 'true', AWS_ACCESS_KEY_ID: emu.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.admin.secretAccessKey };
+    await emu.control.addFault({ service: 'bedrock-runtime', accountId: emu.admin.accountId, error: { code: 'AccessDeniedException' }, durationMs: 600_000 });
+    const r = await run(process.execPath, [BYOK_BIN, 'setup', '--non-interactive', '--name', 'denied', '--plan', 'scale', '--from-env', '--geography', 'eu', '--region', 'eu-west-1', '--policy', 'strict', '--json'], { env, timeoutMs: 60_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; exitCode: number }; connectionTest: { ok: boolean; checks: { name: string; ok: boolean }[] } };
+    expect(doc.ok).toBe(false);
+    expect(doc.error).toMatchObject({ code: 'connection-test-failed', exitCode: 1 });
+    expect(doc.connectionTest.checks.find((c) => c.name === 'credentials')?.ok).toBe(true);
+    expect(doc.connectionTest.checks.find((c) => c.name === 'model sonnet')?.ok).toBe(false);
+    // Nothing was saved.
+    const ws = await run(process.execPath, [BYOK_BIN, 'workspace', 'list', '--json'], { env });
+    expect(ws.stdout).not.toMatch(/denied/);
+  }, 120_000);
 });

@@ -60,9 +60,13 @@ export async function testAnswers(ctx: Context, creds: ValidCredentials, geograp
   const asCheck = (name: string, e: unknown): ConnectionCheck => {
     const f = toAwsFailure(e);
     const t = troubleshoot(problemFor(f));
-    return { name, ok: false, detail: `${f.code ?? 'error'}${f.message ? `: ${f.message}` : ''}`, category: f.category, hint: t.steps.join(' ') };
+    // A signature AWS finds too old or too new is the local clock's fault, not the key's.
+    const clock = /signature expired|request has expired|signature not yet current|RequestTimeTooSkewed|clock skew/i.test(`${f.code ?? ''} ${f.message ?? ''}`);
+    const hint = clock ? "The computer's clock is off from AWS's by more than the 5 minutes a signature is valid for: set it right (enable NTP time sync), then retry. The credentials were not judged." : t.steps.join(' ');
+    return { name, ok: false, detail: `${f.code ?? 'error'}${f.message ? `: ${f.message}` : ''}`, category: clock ? 'clock-skew' : f.category, hint };
   };
-  const identity = getCallerIdentity(ctx.env, region, credentials, 1).then(
+  // The SDK corrects a skewed clock from AWS's answer and signs again: it needs a retry to do it.
+  const identity = getCallerIdentity(ctx.env, region, credentials, { clockOffsetMs }).then(
     (id): ConnectionCheck => ({ name: 'credentials', ok: true, detail: `account ${id.account}, ${id.arn}`, category: null, hint: null }),
     (e) => asCheck('credentials', e),
   );
@@ -89,6 +93,7 @@ export async function testAnswers(ctx: Context, creds: ValidCredentials, geograp
 function wizardChoice(category: string | null): string {
   if (category === 'credential-invalid' || category === 'session-expired') return 'Then choose: Enter different credentials.';
   if (category === 'region-mismatch') return 'Then choose: Pick a different region.';
+  if (category === 'clock-skew') return 'Then choose: Retry the test.';
   return 'Then choose: Retry the test (after fixing it in AWS).';
 }
 
@@ -281,7 +286,14 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
       if (interactive) for (const f of wizardFixes(checks)) say(`  ${ctx.chalk.dim('fix:')} ${f}`);
       else for (const c of checks.filter((x) => !x.ok && x.hint)) say(`  ${ctx.chalk.dim('fix:')} ${c.hint}`);
       if (!interactive) {
-        throw new UsageError('connection-test-failed', 'The connection test failed; nothing was saved.', `Fix the cause above and re-run, or pass --skip-test to save without testing. ${checks.find((c) => !c.ok)?.hint ?? ''}`.trim());
+        // A failed check, not bad input: exit 1, and --json keeps the checks that say why.
+        const hint = `Fix the cause above and re-run, or pass --skip-test to save without testing. ${checks.find((c) => !c.ok)?.hint ?? ''}`.trim();
+        const message = 'The connection test failed; nothing was saved.';
+        return {
+          json: { ok: false, workspace: name, saved: false, connectionTest: { ok: false, checks }, error: { code: 'connection-test-failed', message, hint, exitCode: EXIT.checkFailed } },
+          status: [mark.fail(ctx, message), `  hint: ${hint}`],
+          exitCode: EXIT.checkFailed,
+        };
       }
       const next = await p.select('What now?', [
         { value: 'retry', name: 'Retry the test (after fixing it in AWS)' },
