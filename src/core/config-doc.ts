@@ -99,8 +99,11 @@ export interface ConfigDoc {
   audit?: AuditSeal;
   /**
    * The key-file warning was shown for the key file whose fingerprint this is (a hash, never the
-   * key). Sealed with the rest, so only a holder of the key can set it; any other key source clears
-   * it, and a different key warns again.
+   * key), so it is said once per config, not on every command. Sealed with the rest: only a holder
+   * of the key sets it, a write under any other key source clears it, and another key warns again.
+   * It cannot be stronger than the key file it is about: whoever can read that file can seal a
+   * whole config of their own, notice included (BYOK_KEY_SOURCE pinned to the source you chose, or
+   * a state anchor, detects that).
    */
   keyFileNotice?: { key: string; at: string };
 }
