@@ -31,8 +31,13 @@ function step(title, explain) {
   if (explain) console.log(`  ${explain}`);
 }
 
+/** One argument as a shell reads it back: the printed command runs as printed. */
+function shellQuote(a) {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
 function byok(args, env, { stdin, expect = 0 } = {}) {
-  console.log(`  $ byok ${args.join(' ')}`);
+  console.log(`  $ byok ${args.map(shellQuote).join(' ')}`);
   const r = spawnSync(process.execPath, [bin, ...args], { env, input: stdin ?? '', encoding: 'utf8' });
   const out = `${r.stdout}${r.stderr}`.trimEnd();
   if (out) console.log(out.split('\n').map((l) => `    ${l}`).join('\n'));
@@ -89,8 +94,8 @@ try {
   };
   const byokKeys = { AWS_ACCESS_KEY_ID: started.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: started.admin.secretAccessKey };
 
-  step('byok setup --non-interactive', 'The CI path: every answer from flags and environment variables, no prompt. Credentials come from the environment (never a flag value).');
-  byok(['setup', '--non-interactive', '--name', 'acme-bank', '--plan', 'enterprise', '--from-env', '--geography', 'eu', '--region', 'eu-west-1', '--policy', 'strict'], { ...env, ...byokKeys });
+  step('byok setup --non-interactive', 'The CI path: every answer from flags and environment variables, no prompt. Credentials come from the environment (never a flag value). The workspace starts at warn: a fallback is allowed, and the next session must re-confirm.');
+  byok(['setup', '--non-interactive', '--name', 'acme-bank', '--plan', 'enterprise', '--from-env', '--geography', 'eu', '--region', 'eu-west-1', '--policy', 'warn'], { ...env, ...byokKeys });
 
   step('Platform credentials', 'A self-hosted platform keeps its own Bedrock credentials, with the regions it serves; a fallback may only use the same region.');
   byok(['credentials', 'set', '--platform', '--regions', 'eu-west-1', '--access-key-id', platform.admin.accessKeyId, '--secret-access-key-stdin'], env, { stdin: `${platform.admin.secretAccessKey}\n` });
@@ -101,7 +106,7 @@ try {
   step('byok models check', 'Per model: availability, the live inference profile against byok\'s table, the use-case form, and a one-token call (the only conclusive check).');
   byok(['models', 'check'], env);
 
-  step('byok policy set strict', 'Banks and BYOC deployments: a BYOK failure is surfaced, never retried on other credentials.');
+  step('byok policy set strict', 'From warn to strict, as banks and BYOC deployments run: a BYOK failure is surfaced, never retried on other credentials.');
   byok(['policy', 'set', 'strict'], env);
 
   await control(url, 'faults', { service: 'bedrock-runtime', accountId: started.admin.accountId, error: { code: 'ThrottlingException' }, durationMs: 600_000 });

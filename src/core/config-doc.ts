@@ -104,6 +104,15 @@ export interface ConfigDoc {
   platform?: PlatformConfig;
   /** Head of the audit log hash chain, so truncating the log's tail is detected. */
   audit?: AuditSeal;
+  /**
+   * The key-file warning was shown for the key file whose fingerprint this is (a hash, never the
+   * key), so it is said once per config, not on every command. Sealed with the rest: only a holder
+   * of the key sets it, a write under any other key source clears it, and another key warns again.
+   * It cannot be stronger than the key file it is about: whoever can read that file can seal a
+   * whole config of their own, notice included (BYOK_KEY_SOURCE pinned to the source you chose, or
+   * a state anchor, detects that).
+   */
+  keyFileNotice?: { key: string; at: string };
 }
 
 /**

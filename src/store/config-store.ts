@@ -11,6 +11,7 @@
 // writer rolls them back and records that) or proof of an older config put back (refused). The
 // generation and head are also kept in the state anchor, outside the config directory, where one
 // is configured, so putting back the config and the log together is detected as well.
+import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
@@ -81,6 +82,15 @@ export function integrityInfo(source: KeyInfo['source'], anchor: Anchor | undefi
   };
 }
 
+/** Names a data key without revealing it: the key-file warning is remembered per key. */
+function keyFingerprint(key: ResolvedKey): string {
+  return createHash('sha256').update('byok key-file notice\0').update(key.key).digest('hex').slice(0, 32);
+}
+
+function keyFileNoticed(doc: ConfigDoc, key: ResolvedKey): boolean {
+  return key.info.source === 'key-file' && doc.keyFileNotice?.key === keyFingerprint(key);
+}
+
 /** The config directory as the file system names it (symlinks resolved), so a copy elsewhere is told apart. */
 function realDir(dir: string): string {
   try {
@@ -143,8 +153,9 @@ export class ConfigStore {
     const shape = checkConfigShape(parsed);
     if (!shape.ok) throw new LocalStateError('config-unsupported', `The config file ${this.path} is not one this byok understands: ${shape.reason}.`, 'Use the byok version that wrote it; the file was left untouched.');
     this.resolved = key;
-    if (key.info.warning) this.opts.warn?.(key.info.warning);
     const doc = shape.value;
+    // The key-file warning is said once per config and key file: a write records it (update()).
+    if (key.info.warning && !keyFileNoticed(doc, key)) this.opts.warn?.(key.info.warning);
     const anchor = anchorFor(ko, key.info.source);
     const problems: LocalStateError[] = [];
     const rec = anchor ? await anchor.read() : null;
@@ -286,6 +297,10 @@ export class ConfigStore {
       const doc = structuredClone(before);
       const events: AuditEventInput[] = [];
       const result = await fn(doc, { audit: (e) => events.push(structuredClone(e)) });
+      if (key.info.source === 'key-file') {
+        if (!current && key.info.warning) this.opts.warn?.(key.info.warning);
+        if (!keyFileNoticed(doc, key)) doc.keyFileNotice = { key: keyFingerprint(key), at: this.opts.now().toISOString() };
+      } else delete doc.keyFileNotice;
       const seal0: AuditSeal | undefined = before.audit;
       const from: AuditHead = { count: seal0?.count ?? 0, head: seal0?.head ?? GENESIS_HASH, bytes: sealedBytes(this.auditPath, seal0) };
       if (current?.state.audit.kind === 'uncommitted') {

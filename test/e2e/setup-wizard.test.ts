@@ -73,7 +73,7 @@ it('walks through the wizard: a wrong key corrected, a failed test fixed and ret
   await term.waitFor(/Workspace name/);
   await term.type(`acme${KEYS.enter}`);
   await term.waitFor(/Subscription plan/);
-  await term.type(`${KEYS.down.repeat(4)}${KEYS.enter}`); // free, pro, scale, scale-plus, enterprise
+  await term.type(`${KEYS.down.repeat(2)}${KEYS.enter}`); // the list starts on Scale (the first eligible plan): scale-plus, enterprise
   await term.waitFor(/How do you want to provide/);
   await term.type(KEYS.enter);
   await term.waitFor(/Access key ID/);
@@ -94,6 +94,8 @@ it('walks through the wizard: a wrong key corrected, a failed test fixed and ret
   await term.waitFor(/Connection test passed/, 60_000);
   await term.waitFor(/Fallback policy/);
   await term.type(KEYS.enter); // the Enterprise default, strict
+  await term.waitFor(/Lock the policy at strict/);
+  await term.type(KEYS.enter); // no lock (the default)
   await term.waitFor(/Save this configuration/);
   await term.type(KEYS.enter);
   expect(await term.exited).toBe(0);

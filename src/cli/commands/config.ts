@@ -149,7 +149,8 @@ export async function runConfigShow(ctx: Context): Promise<Output> {
       ['state anchor', integrity ? (integrity.anchor ?? '(none: an older config and log put back together go unnoticed; set BYOK_STATE_ANCHOR)') : '(no config written yet)'],
       ...(integrity ? [['detects', integrity.detected.join('; ')] as [string, string], ['does not detect', integrity.notDetected.join('; ')] as [string, string]] : []),
     ]),
-    status: key?.warning ? [mark.warn(ctx, key.warning)] : [],
+    // The key-file warning is said once per config (by the store); the rows above show what the key source protects against.
+    status: [],
   };
 }
 

@@ -7,7 +7,7 @@ import { GEOGRAPHIES, PLANS, POLICY_MODES, validateWorkspaceName, workspaceNamed
 import { mask, parseAccessKeyId, parseSecretAccessKey, validateCredentials, type ValidCredentials } from '../../core/credentials.js';
 import { CancelledError, EXIT, UsageError } from '../../core/errors.js';
 import { checkRegion, sourceRegions } from '../../core/geography.js';
-import { checkPlan, defaultPolicy, PLAN_LABELS } from '../../core/plans.js';
+import { checkPlan, checkPolicyChange, defaultPolicy, PLAN_LABELS } from '../../core/plans.js';
 import { resolveRoute } from '../../core/routing.js';
 import { problemFor, troubleshoot } from '../../core/troubleshooting.js';
 import type { Context } from '../context.js';
@@ -48,7 +48,7 @@ const POLICY_TABLE = [
   'strict  surface the error; never retry on a different credential     banks, FSI, healthcare, BYOC',
 ];
 
-export interface ConnectionCheck { name: string; ok: boolean; detail: string; category: string | null; hint: string | null }
+export interface ConnectionCheck { name: string; ok: boolean; detail: string; category: string | null; hint: string | null; /** Passed, but with something to know (APAC: Opus has no profile). */ warning?: boolean }
 
 /** Test the answers before anything is saved: identity, then both models through the profile. */
 export async function testAnswers(ctx: Context, creds: ValidCredentials, geography: Geography, region: string): Promise<ConnectionCheck[]> {
@@ -60,15 +60,22 @@ export async function testAnswers(ctx: Context, creds: ValidCredentials, geograp
   const asCheck = (name: string, e: unknown): ConnectionCheck => {
     const f = toAwsFailure(e);
     const t = troubleshoot(problemFor(f));
-    return { name, ok: false, detail: `${f.code ?? 'error'}${f.message ? `: ${f.message}` : ''}`, category: f.category, hint: t.steps.join(' ') };
+    // A signature AWS finds too old or too new is the local clock's fault, not the key's.
+    const clock = /signature expired|request has expired|signature not yet current|RequestTimeTooSkewed|clock skew/i.test(`${f.code ?? ''} ${f.message ?? ''}`);
+    const hint = clock ? "The computer's clock is off from AWS's by more than the 5 minutes a signature is valid for: set it right (enable NTP time sync), then retry. The credentials were not judged." : t.steps.join(' ');
+    return { name, ok: false, detail: `${f.code ?? 'error'}${f.message ? `: ${f.message}` : ''}`, category: clock ? 'clock-skew' : f.category, hint };
   };
-  const identity = getCallerIdentity(ctx.env, region, credentials, 1).then(
+  // The SDK corrects a skewed clock from AWS's answer and signs again: it needs a retry to do it.
+  const identity = getCallerIdentity(ctx.env, region, credentials, { clockOffsetMs }).then(
     (id): ConnectionCheck => ({ name: 'credentials', ok: true, detail: `account ${id.account}, ${id.arn}`, category: null, hint: null }),
     (e) => asCheck('credentials', e),
   );
   const models = (['sonnet', 'opus'] as const).map(async (model): Promise<ConnectionCheck> => {
     const r = resolveRoute({ model, geography, region });
-    if (!r.ok) return { name: `model ${model}`, ok: geography === 'apac' && model === 'opus', detail: r.error.reason, category: 'region-mismatch', hint: r.error.hint };
+    if (!r.ok) {
+      const expected = geography === 'apac' && model === 'opus';
+      return { name: `model ${model}`, ok: expected, ...(expected ? { warning: true } : {}), detail: r.error.reason, category: 'region-mismatch', hint: r.error.hint };
+    }
     const client = await openRuntime(ctx.env, { region, credentials, clockOffsetMs });
     try {
       await probeConverse(client, r.value.inferenceProfileId);
@@ -80,6 +87,34 @@ export async function testAnswers(ctx: Context, creds: ValidCredentials, geograp
     }
   });
   return Promise.all([identity, ...models]);
+}
+
+/** The choice on the wizard's "What now?" list that acts on a failure of this category. */
+function wizardChoice(category: string | null): string {
+  if (category === 'credential-invalid' || category === 'session-expired') return 'Then choose: Enter different credentials.';
+  if (category === 'region-mismatch') return 'Then choose: Pick a different region.';
+  if (category === 'clock-skew') return 'Then choose: Retry the test.';
+  return 'Then choose: Retry the test (after fixing it in AWS).';
+}
+
+/**
+ * The failure screen's fixes: one per distinct problem (three checks failing for one bad secret are
+ * one problem), each step a sentence, with advice the wizard can act on instead of a byok command
+ * to run afterwards.
+ */
+export function wizardFixes(checks: readonly ConnectionCheck[]): string[] {
+  const fixes: string[] = [];
+  for (const c of checks) {
+    if (c.ok || !c.hint) continue;
+    const steps = c.hint
+      .split(/(?<=[.!?])\s+(?=[A-Z])|(?<=get-caller-identity)\s+(?=[A-Z])/)
+      .map((x) => x.trim())
+      .filter((x) => x !== '' && !/\bbyok credentials set\b/.test(x))
+      .map((x) => (/[.!?)]$/.test(x) ? x : `${x}.`));
+    const fix = [...steps, wizardChoice(c.category)].join(' ');
+    if (!fixes.includes(fix)) fixes.push(fix);
+  }
+  return fixes;
 }
 
 type CredentialMethod = 'type' | 'profile' | 'env' | 'stdin' | 'provision';
@@ -132,17 +167,27 @@ async function askCredentials(o: SetupOptions, ctx: Context, chosen?: Credential
   return { creds: v.value, source };
 }
 
-async function askRegion(o: SetupOptions, ctx: Context, geography: Geography, preset?: string): Promise<string> {
+async function askRegion(o: SetupOptions, ctx: Context, geography: Geography, saved?: string): Promise<string> {
   const p = await ctx.prompter();
-  const raw = preset ?? o.region ?? (await p.select(
-    `Source region (requests are sent from here; ${geography} profile):`,
-    sourceRegions(geography).map((r) => {
-      const c = checkRegion(geography, r);
-      const notes = c.ok ? c.value.notes.join('; ') : '';
-      return { value: r, name: notes ? `${r} — ${notes}` : r };
-    }),
-    { flag: '--region' },
-  ));
+  // The saved region is preselected where it is a source region of the chosen geography.
+  const preselect = saved !== undefined && sourceRegions(geography).includes(saved) ? saved : undefined;
+  let raw = o.region;
+  if (raw === undefined) {
+    const regions = sourceRegions(geography);
+    const notesOf = new Map(regions.map((r) => { const c = checkRegion(geography, r); return [r, c.ok ? c.value.notes : []] as const; }));
+    // A note every region shares (APAC: no Opus profile) is said once, above the list, not on every row.
+    const shape = (r: string, n: string) => n.split(r).join('\0');
+    const common = (notesOf.get(regions[0]!) ?? []).filter((n) => regions.every((r) => (notesOf.get(r) ?? []).some((m) => shape(r, m) === shape(regions[0]!, n))));
+    for (const n of common) ctx.io.stderr.write(`${mark.warn(ctx, n.slice(n.indexOf(': ') + 2) || n)}\n`);
+    raw = await p.select(
+      `Source region (requests are sent from here; ${geography} profile):`,
+      regions.map((r) => {
+        const notes = (notesOf.get(r) ?? []).filter((m) => !common.some((n) => shape(regions[0]!, n) === shape(r, m))).join('; ');
+        return { value: r, name: notes ? `${r} — ${notes}` : r };
+      }),
+      { default: preselect, flag: '--region' },
+    );
+  }
   const region = parseRegion(raw);
   const c = checkRegion(geography, region);
   if (!c.ok) throw new UsageError(c.error.code, c.error.reason, c.error.hint);
@@ -201,9 +246,16 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
   if (existing && existing.owner !== ctx.user) {
     throw new UsageError('owner-only', `Workspace ${name} belongs to ${existing.owner}; only the owner configures its BYOK.`, "Members inherit the owner's configuration and need no setup.");
   }
-  const plan = o.plan ?? existing?.plan ?? (await p.select('Subscription plan:', PLANS.map((v) => ({ value: v, name: PLAN_LABELS[v] })), { flag: '--plan' }));
-  const planOk = checkPlan(plan);
-  if (!planOk.ok) throw new UsageError(planOk.error.code, planOk.error.reason, planOk.error.hint);
+  // The list starts on the saved plan, else the first one BYOK is available on; a refused plan is asked again.
+  let plan: Plan;
+  for (;;) {
+    const asked = o.plan === undefined && existing?.plan === undefined;
+    plan = o.plan ?? existing?.plan ?? (await p.select('Subscription plan:', PLANS.map((v) => ({ value: v, name: PLAN_LABELS[v] })), { default: PLANS.find((v) => checkPlan(v).ok), flag: '--plan' }));
+    const planOk = checkPlan(plan);
+    if (planOk.ok) break;
+    if (!asked || !interactive) throw new UsageError(planOk.error.code, planOk.error.reason, planOk.error.hint);
+    say(`  ${mark.fail(ctx, planOk.error.reason)} Choose Scale or above.`);
+  }
 
   // 2–4. Credentials, geography and region, connection test — retried until it passes or the admin moves on.
   const method = await chooseMethod(o, ctx);
@@ -213,12 +265,12 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
   let region: string;
   if (method === 'provision') {
     geography = o.geography ?? (await p.select('Inference profile (where inference may run):', GEOGRAPHIES.map((g) => ({ value: g, name: GEO_LINES[g] })), { default: existing?.geography, flag: '--geography' }));
-    region = await askRegion(o, ctx, geography);
+    region = await askRegion(o, ctx, geography, existing?.region);
     ({ creds, source } = await provisionNow(ctx, { name, plan, geography, region, profile: o.provisionWithProfile || undefined, interactive }));
   } else {
     ({ creds, source } = await askCredentials(o, ctx, method));
     geography = o.geography ?? (await p.select('Inference profile (where inference may run):', GEOGRAPHIES.map((g) => ({ value: g, name: GEO_LINES[g] })), { default: existing?.geography, flag: '--geography' }));
-    region = await askRegion(o, ctx, geography);
+    region = await askRegion(o, ctx, geography, existing?.region);
   }
   let checks: ConnectionCheck[] = [];
   let tested = false;
@@ -228,12 +280,20 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
       checks = await testAnswers(ctx, creds, geography, region);
       const ok = checks.every((c) => c.ok);
       spin.stop(ok ? mark.ok(ctx, 'Connection test passed.') : mark.fail(ctx, 'Connection test failed.'));
-      for (const c of checks) say(`  ${c.ok ? mark.ok(ctx, c.name) : mark.fail(ctx, c.name)}: ${c.detail}`);
+      for (const c of checks) say(`  ${c.warning ? mark.warn(ctx, c.name) : c.ok ? mark.ok(ctx, c.name) : mark.fail(ctx, c.name)}: ${c.detail}`);
       tested = true;
       if (ok) break;
-      for (const c of checks.filter((x) => !x.ok && x.hint)) say(`  ${ctx.chalk.dim('fix:')} ${c.hint}`);
+      if (interactive) for (const f of wizardFixes(checks)) say(`  ${ctx.chalk.dim('fix:')} ${f}`);
+      else for (const c of checks.filter((x) => !x.ok && x.hint)) say(`  ${ctx.chalk.dim('fix:')} ${c.hint}`);
       if (!interactive) {
-        throw new UsageError('connection-test-failed', 'The connection test failed; nothing was saved.', `Fix the cause above and re-run, or pass --skip-test to save without testing. ${checks.find((c) => !c.ok)?.hint ?? ''}`.trim());
+        // A failed check, not bad input: exit 1, and --json keeps the checks that say why.
+        const hint = `Fix the cause above and re-run, or pass --skip-test to save without testing. ${checks.find((c) => !c.ok)?.hint ?? ''}`.trim();
+        const message = 'The connection test failed; nothing was saved.';
+        return {
+          json: { ok: false, workspace: name, saved: false, connectionTest: { ok: false, checks }, error: { code: 'connection-test-failed', message, hint, exitCode: EXIT.checkFailed } },
+          status: [mark.fail(ctx, message), `  hint: ${hint}`],
+          exitCode: EXIT.checkFailed,
+        };
       }
       const next = await p.select('What now?', [
         { value: 'retry', name: 'Retry the test (after fixing it in AWS)' },
@@ -243,7 +303,7 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
       ], { flag: '--skip-test' });
       if (next === 'abort') throw new CancelledError('Setup aborted; nothing was saved.');
       if (next === 'credentials') ({ creds, source } = await askCredentials({}, ctx, 'type'));
-      if (next === 'region') region = await askRegion({}, ctx, geography);
+      if (next === 'region') region = await askRegion({}, ctx, geography, region);
     }
   }
 
@@ -253,13 +313,18 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
   const lockedStrict = existing?.policyLocked === true;
   const policy = lockedStrict ? 'strict' : (o.policy ?? (await p.select(`Fallback policy (default for ${PLAN_LABELS[plan]}: ${def.policy}):`, POLICY_MODES.map((m) => ({ value: m, name: m })), { default: def.policy, flag: '--policy' })));
   if (lockedStrict && o.policy && o.policy !== 'strict') throw new UsageError('policy-locked', `The policy of ${name} is locked at strict.`, 'The owner can unlock it: byok policy set strict --unlock');
+  // Enterprise and BYOC owners may pin strict so members cannot change it (as byok policy set strict --lock).
+  let lock = lockedStrict;
+  if (!lockedStrict && interactive && policy === 'strict' && checkPolicyChange({ plan, owner: ctx.user, actor: ctx.user, current: 'strict', locked: false, next: 'strict', lock: true }).ok) {
+    lock = await p.confirm('Lock the policy at strict, so members cannot change it (the owner can unlock it: byok policy set strict --unlock)?', { default: false, flag: 'byok policy set strict --lock' });
+  }
 
   // 6. Summary, then one write.
   const summary = table([
     ['workspace', `${name} (${PLAN_LABELS[plan]}, owner ${existing?.owner ?? ctx.user})`],
     ['credentials', `${mask(creds.accessKeyId)} (${creds.kind}${creds.expiresAt ? `, expires ${creds.expiresAt}` : ''})`],
     ['inference profile', `${geography} from ${region}`],
-    ['fallback policy', policy],
+    ['fallback policy', `${policy}${lock ? ' (locked)' : ''}`],
     ['connection test', tested ? (checks.every((c) => c.ok) ? 'passed' : 'failed') : 'skipped'],
   ]);
   if (interactive) {
@@ -278,7 +343,8 @@ export async function runSetup(o: SetupOptions, ctx: Context): Promise<Output> {
       d.workspaces[name] = ws;
       tx.audit({ type: 'workspace-created', user: ctx.user, workspace: name, details: { plan, owner: ctx.user, policy: def.policy } });
     }
-    if (ws.policy !== policy) tx.audit({ type: 'policy-changed', user: ctx.user, workspace: name, details: { from: ws.policy, to: policy, lockedBefore: ws.policyLocked, locked: ws.policyLocked } });
+    if (ws.policy !== policy || ws.policyLocked !== lock) tx.audit({ type: 'policy-changed', user: ctx.user, workspace: name, details: { from: ws.policy, to: policy, lockedBefore: ws.policyLocked, locked: lock } });
+    ws.policyLocked = lock;
     ws.plan = plan;
     ws.geography = geography;
     ws.region = region;
