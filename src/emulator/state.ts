@@ -2,7 +2,7 @@
 // access, the clock and injected faults. Optionally persisted to a JSON file (0600).
 import { randomBytes, randomInt } from 'node:crypto';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { parsePolicyDocument, evaluatePolicies } from './policy-eval.js';
+import { evaluateRequest, parsePolicyDocument, type Evaluation } from './policy-eval.js';
 import type { AuthzRequest, Decision, PolicyDocument, Principal } from './types.js';
 
 export interface User {
@@ -14,6 +14,8 @@ export interface User {
   tags: { Key: string; Value: string }[];
   inline: Record<string, string>;
   attached: string[];
+  /** A permissions boundary (policy document text), set through the control API. */
+  permissionsBoundary?: string;
 }
 
 export interface ManagedPolicy {
@@ -58,6 +60,12 @@ export interface Account {
   unavailable: string[];
   /** Test knob: whether a first invocation needs the Marketplace permissions (reference §3.4). */
   requireMarketplacePermissions: boolean;
+  /**
+   * Service control policies (document texts) that apply to the account, set through the control
+   * API; absent or empty: the account is in no organization (or is its management account, to which
+   * SCPs do not apply), and no SCP is evaluated.
+   */
+  scps?: string[];
 }
 
 export interface Fault {
@@ -217,8 +225,18 @@ export class EmulatorState {
     return texts.map((t) => parsePolicyDocument(t)).filter((d): d is PolicyDocument => d !== null);
   }
 
+  /** Every policy that applies (SCPs, identity policies, permissions boundary) and which one denied. */
+  evaluate(p: Principal, req: AuthzRequest): Evaluation {
+    const account = this.data.accounts[p.accountId];
+    const user = account?.users[p.userName.toLowerCase()];
+    const parse = (t: string) => parsePolicyDocument(t);
+    const scps = (account?.scps ?? []).map(parse).filter((d): d is PolicyDocument => d !== null);
+    const boundary = user?.permissionsBoundary !== undefined ? parse(user.permissionsBoundary) ?? undefined : undefined;
+    return evaluateRequest({ identity: this.policiesOf(p), scps, boundary }, req);
+  }
+
   authorize(p: Principal, req: AuthzRequest): Decision {
-    return evaluatePolicies(this.policiesOf(p), req);
+    return this.evaluate(p, req).decision;
   }
 }
 
