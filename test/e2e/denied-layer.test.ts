@@ -6,6 +6,9 @@
 // AWS users report most. Through the built binary against the emulator, the layers set through its
 // control API.
 import { DeleteUserPolicyCommand, DetachUserPolicyCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempConfig, type TestEnv } from '../helpers/context.js';
 import { sdkConfig, startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
@@ -98,5 +101,38 @@ describe('doctor says which layer denied', () => {
     expect(perm?.detail).toMatch(/us-west-2::foundation-model\/anthropic\.claude-sonnet-4-5-20250929-v1:0 \(destination region us-west-2 of the profile\)/);
     expect(perm?.permission).not.toBeNull(); // here the identity policy is the fix
     expect(d.text).toMatch(/identity policy does not grant .*destination region us-west-2 of the profile/);
+  });
+});
+
+describe('byok emulator scp | boundary', () => {
+  const em = (args: string[]) => run(process.execPath, [BYOK_BIN, 'emulator', ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', BYOK_EMULATOR_URL: emu.url } });
+  it('attaches an SCP from a file, which AWS-style denies, and clears it', async () => {
+    const t = tempConfig();
+    temps.push(t);
+    const acct = await emu.control.createAccount({ requireMarketplacePermissions: false });
+    const file = join(t.dir, 'scp.json');
+    writeFileSync(file, JSON.stringify({ Version: V, Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: 'bedrock:*', Resource: '*' }] }));
+    const set = await em(['scp', '--account-id', acct.accountId, '--policy-file', file]);
+    expect(set.code, set.stderr).toBe(0);
+    const rt = new BedrockRuntimeClient(sdkConfig(emu, 'us-east-1', acct.admin));
+    const call = () => rt.send(new ConverseCommand({ modelId: `us.${S}`, messages: [{ role: 'user', content: [{ text: 'hi' }] }] })).then(() => null, (e: Error) => e);
+    expect((await call())?.message).toMatch(/with an explicit deny in a service control policy$/);
+    expect((await em(['scp', '--account-id', acct.accountId, '--clear'])).code).toBe(0);
+    expect(await call()).toBeNull();
+  });
+  it('refuses a file that is not a policy document, and a malformed document, with exit 2', async () => {
+    const t = tempConfig();
+    temps.push(t);
+    const acct = await emu.control.createAccount();
+    const bad = join(t.dir, 'bad.json');
+    writeFileSync(bad, 'not json');
+    const r = await em(['boundary', '--account-id', acct.accountId, '--user-name', 'admin', '--policy-file', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is not a JSON policy document/);
+    const malformed = join(t.dir, 'malformed.json');
+    writeFileSync(malformed, JSON.stringify({ Statement: [{ Effect: 'Perhaps', Action: '*', Resource: '*' }] }));
+    const m = await em(['scp', '--account-id', acct.accountId, '--policy-file', malformed]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/not a valid policy document: Syntax errors in policy/);
   });
 });
