@@ -111,7 +111,7 @@ export function failedCall(
       const scp = layer.policy === 'service control policy';
       const boundary = layer.policy === 'permissions boundary';
       c.deniedBy = scp ? 'service-control-policy' : boundary ? 'permissions-boundary' : 'other-policy';
-      const where = scp ? "a service control policy of the account's AWS Organization" : boundary ? "the IAM user's permissions boundary" : `a ${layer.policy}`;
+      const where = `${scp ? "a service control policy of the account's AWS Organization" : boundary ? "the IAM user's permissions boundary" : `a ${layer.policy}`}${layer.policyArn ? ` (${layer.policyArn})` : ''}`;
       c.detail = `denied by ${where}${inDest} (${layer.explicit ? 'an explicit deny' : `it allows no ${denied.action}`}): ${c.detail}`;
       const lead = scp
         ? `Changing the IAM user's policy cannot fix this: a service control policy limits every identity in the account. Ask your AWS Organization's administrator to allow ${denied.action} on ${denied.resource} in the SCP; an inference profile needs every one of its destination regions allowed (an SCP that blocks any one of them fails the request).`
@@ -123,7 +123,7 @@ export function failedCall(
     }
     if (layer?.explicit) {
       c.deniedBy = 'identity-policy';
-      c.detail = `denied by an explicit Deny in the IAM user's identity policies${inDest}: ${c.detail}`;
+      c.detail = `denied by an explicit Deny in the IAM user's identity policies${layer.policyArn ? ` (${layer.policyArn})` : ''}${inDest}: ${c.detail}`;
       c.hint = `An Allow cannot override an explicit Deny: remove or narrow the Deny statement for ${denied.action} on ${denied.resource} in the IAM user's policies. ${c.hint ?? ''}`.trim();
       return c;
     }

@@ -41,7 +41,7 @@ function iamArn(resource: string, account: string | undefined): string {
 /** The policy types AWS names in an AccessDenied (IAM User Guide, "Troubleshoot access denied error messages"). */
 export type DenyingPolicy = 'identity-based policy' | 'service control policy' | 'resource control policy' | 'permissions boundary' | 'session policy' | 'resource-based policy' | 'VPC endpoint policy';
 const POLICY_TYPES = 'identity-based policy|service control policy|resource control policy|permissions boundary|session policy|resource-based policy|VPC endpoint policy';
-const EXPLICIT = new RegExp(`explicit deny in (?:an?|the) (${POLICY_TYPES})`, 'i');
+const EXPLICIT = new RegExp(`explicit deny in (?:an?|the) (${POLICY_TYPES})(?::\\s*(arn:[^\\s,;]+))?`, 'i');
 const IMPLICIT = new RegExp(`because no (${POLICY_TYPES}) allows`, 'i');
 
 /**
@@ -51,14 +51,17 @@ const IMPLICIT = new RegExp(`because no (${POLICY_TYPES}) allows`, 'i');
  * Policy, even if the denial is implicit"). Null when the message does not say (older formats,
  * Bedrock's generic "You don't have access ...").
  */
-export function deniedBy(message: string | undefined): { policy: DenyingPolicy; explicit: boolean } | null {
+export function deniedBy(message: string | undefined): { policy: DenyingPolicy; explicit: boolean; policyArn?: string } | null {
   if (!message) return null;
   const e = EXPLICIT.exec(message);
   const i = e ? null : IMPLICIT.exec(message);
   const name = (e ?? i)?.[1];
   if (!name) return null;
   const policy = POLICY_TYPES.split('|').find((t) => t.toLowerCase() === name.toLowerCase()) as DenyingPolicy;
-  return { policy, explicit: e !== null };
+  // Since 2025 AWS appends the denying policy's ARN to an explicit deny within the account or
+  // organization (AWS Security Blog, "Enhanced access denied error messages with policy ARNs").
+  const policyArn = e?.[2]?.replace(/[.)]+$/, '');
+  return { policy, explicit: e !== null, ...(policyArn ? { policyArn } : {}) };
 }
 
 /** The action an operation needs (reference §3.1, §4.2). */

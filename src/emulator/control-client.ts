@@ -48,7 +48,7 @@ export class EmulatorControl {
   changeProfile(o: { profileId: string; sourceRegion: string; destinations: string[] | null }): Promise<unknown> { return this.call('POST', 'profiles', o); }
   clearProfileChanges(): Promise<unknown> { return this.call('DELETE', 'profiles'); }
   /** The service control policies that apply to an account (AWS Organizations attaches them); [] or null: none. */
-  setServiceControlPolicies(o: { accountId: string; policies: object[] | null }): Promise<{ accountId: string; scps: number }> { return this.call('POST', 'service-control-policies', o); }
+  setServiceControlPolicies(o: { accountId: string; policies: object[] | null }): Promise<{ accountId: string; scps: string[] }> { return this.call('POST', 'service-control-policies', o); }
   /** A user's permissions boundary (a policy document); null removes it. */
   setPermissionsBoundary(o: { accountId: string; userName: string; policy: object | null }): Promise<unknown> { return this.call('POST', 'permissions-boundary', o); }
   iamPropagationDelay(ms: number): Promise<unknown> { return this.call('POST', 'iam-propagation-delay', { ms }); }

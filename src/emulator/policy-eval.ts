@@ -233,13 +233,19 @@ function statementMatches(s: PolicyStatement, req: AuthzRequest, version: string
   return true;
 }
 
-function matching(docs: PolicyDocument[], req: AuthzRequest): { deny: boolean; allow: boolean } {
+/** A policy as evaluated, with the ARN AWS would name it by when it denies (none for an inline policy). */
+export interface SourcedPolicy {
+  document: PolicyDocument;
+  arn?: string;
+}
+
+function matching(policies: SourcedPolicy[], req: AuthzRequest): { deny: boolean; denyArn?: string; allow: boolean } {
   let allow = false;
-  for (const d of docs) {
+  for (const { document: d, arn } of policies) {
     const statements = Array.isArray(d.Statement) ? d.Statement : [d.Statement];
     for (const s of statements) {
       if (!s || !statementMatches(s, req, d.Version)) continue;
-      if (s.Effect === 'Deny') return { deny: true, allow };
+      if (s.Effect === 'Deny') return { deny: true, denyArn: arn, allow };
       if (s.Effect === 'Allow') allow = true;
     }
   }
@@ -248,7 +254,7 @@ function matching(docs: PolicyDocument[], req: AuthzRequest): { deny: boolean; a
 
 /** Identity policies alone: an explicit Deny wins, then any Allow, else an implicit deny. */
 export function evaluatePolicies(docs: PolicyDocument[], req: AuthzRequest): Decision {
-  const m = matching(docs, req);
+  const m = matching(docs.map((document) => ({ document })), req);
   return m.deny ? 'explicit-deny' : m.allow ? 'allow' : 'implicit-deny';
 }
 
@@ -259,15 +265,17 @@ export interface Evaluation {
   decision: Decision;
   /** Which policy type denied; null when allowed. */
   deniedBy: DenyingPolicy | null;
+  /** An explicit deny by a policy that has an ARN (a managed policy, an SCP): that ARN. */
+  denyingPolicyArn?: string;
 }
 
 /** The policies that apply to one principal's request. */
 export interface ApplicablePolicies {
-  identity: PolicyDocument[];
+  identity: SourcedPolicy[];
   /** SCPs attached to the principal's account (absent: the account is in no organization). */
-  scps?: PolicyDocument[];
+  scps?: SourcedPolicy[];
   /** The principal's permissions boundary, if one is set. */
-  boundary?: PolicyDocument;
+  boundary?: SourcedPolicy;
 }
 
 /**
@@ -276,18 +284,19 @@ export interface ApplicablePolicies {
  * Allow from them ("If an SCP does not allow an action, it is implicitly denied"); (3) an identity
  * policy must allow; (4) a permissions boundary, where set, must allow too ("an entity can only
  * perform actions allowed by both its identity-based policies and its permissions boundaries").
- * Where several deny at once, the one named is the first in that order (which one AWS names is
- * UNCONFIRMED).
+ * [deny]: "If multiple policy types deny an authorization request, AWS includes only one of those
+ * policy types in the error message"; which one is not documented: the emulator names the first in
+ * the order above (UNCONFIRMED).
  */
 export function evaluateRequest(p: ApplicablePolicies, req: AuthzRequest): Evaluation {
-  const layers: [DenyingPolicy, PolicyDocument[] | undefined][] = [
+  const layers: [DenyingPolicy, SourcedPolicy[] | undefined][] = [
     ['service control policy', p.scps && p.scps.length > 0 ? p.scps : undefined],
     ['identity-based policy', p.identity],
     ['permissions boundary', p.boundary ? [p.boundary] : undefined],
   ];
   const results = layers.map(([name, docs]) => ({ name, applies: docs !== undefined, m: docs ? matching(docs, req) : { deny: false, allow: true } }));
   const denied = results.find((r) => r.m.deny);
-  if (denied) return { decision: 'explicit-deny', deniedBy: denied.name };
+  if (denied) return { decision: 'explicit-deny', deniedBy: denied.name, ...(denied.m.denyArn ? { denyingPolicyArn: denied.m.denyArn } : {}) };
   const notAllowed = results.find((r) => r.applies && !r.m.allow);
   if (notAllowed) return { decision: 'implicit-deny', deniedBy: notAllowed.name };
   return { decision: 'allow', deniedBy: null };
@@ -299,13 +308,19 @@ export function evaluateRequest(p: ApplicablePolicies, req: AuthzRequest): Evalu
  * "... with an explicit deny in an identity-based policy" (likewise "a service control policy", "a
  * permissions boundary") for an explicit one. Quoted in the wild: "... on resource: arn:aws:waf-
  * regional:... with an explicit deny in a service control policy"
- * (kubernetes-sigs/aws-load-balancer-controller#2322). AWS sometimes appends the denying policy's
- * ARN after a colon; the emulator does not.
+ * (kubernetes-sigs/aws-load-balancer-controller#2322). Since AWS's "Enhanced access denied error
+ * messages with policy ARNs" (AWS Security Blog,
+ * https://aws.amazon.com/blogs/security/enhanced-access-denied-error-messages-with-policy-arns),
+ * an explicit deny within the same account or organization ends with the denying policy's ARN
+ * ("... with an explicit deny in a service control policy:
+ * arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd"); the
+ * emulator adds it where the policy has one (a managed policy, an SCP), not for an inline policy.
  */
 export function accessDeniedMessage(principalArn: string, action: string, resource: string, e: Evaluation): string {
   const layer = e.deniedBy ?? 'identity-based policy';
   const head = `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource}`;
-  return e.decision === 'explicit-deny' ? `${head} with an explicit deny in ${layer === 'identity-based policy' ? 'an' : 'a'} ${layer}` : `${head} because no ${layer} allows the ${action} action`;
+  if (e.decision !== 'explicit-deny') return `${head} because no ${layer} allows the ${action} action`;
+  return `${head} with an explicit deny in ${layer === 'identity-based policy' ? 'an' : 'a'} ${layer}${e.denyingPolicyArn ? `: ${e.denyingPolicyArn}` : ''}`;
 }
 
 /**

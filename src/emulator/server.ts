@@ -372,10 +372,16 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
           const why = policyDocumentError(t);
           if (why) return reply(400, { error: `policies[${i}] is not a valid policy document: ${why}` });
         }
-        if (texts.length > 0) a.scps = texts;
+        // Each SCP gets an ARN in AWS's form (arn:aws:organizations::MANAGEMENT-ACCOUNT:policy/o-ORG/service_control_policy/p-ID),
+        // which an explicit deny names; the organization and its management account are invented.
+        const lower = 'abcdefghijklmnopqrstuvwxyz0123456789';
+        const rnd = (n: number) => Array.from({ length: n }, () => lower[Math.floor(Math.random() * lower.length)]).join('');
+        const org = `o-${rnd(10)}`;
+        const mgmt = String(100000000000 + Math.floor(Math.random() * 899999999999));
+        if (texts.length > 0) a.scps = texts.map((document) => ({ arn: `arn:aws:organizations::${mgmt}:policy/${org}/service_control_policy/p-${rnd(8)}`, document }));
         else delete a.scps;
         state.save();
-        return reply(200, { accountId: a.id, scps: texts.length });
+        return reply(200, { accountId: a.id, scps: (a.scps ?? []).map((x) => x.arn) });
       }
       case 'POST permissions-boundary': {
         // A user's permissions boundary, as a policy document (null removes it).

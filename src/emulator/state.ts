@@ -2,7 +2,7 @@
 // access, the clock and injected faults. Optionally persisted to a JSON file (0600).
 import { randomBytes, randomInt } from 'node:crypto';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { evaluateRequest, parsePolicyDocument, type Evaluation } from './policy-eval.js';
+import { evaluateRequest, parsePolicyDocument, type Evaluation, type SourcedPolicy } from './policy-eval.js';
 import type { AuthzRequest, Decision, PolicyDocument, Principal } from './types.js';
 
 export interface User {
@@ -65,7 +65,7 @@ export interface Account {
    * API; absent or empty: the account is in no organization (or is its management account, to which
    * SCPs do not apply), and no SCP is evaluated.
    */
-  scps?: string[];
+  scps?: { arn: string; document: string }[];
 }
 
 export interface Fault {
@@ -212,27 +212,36 @@ export class EmulatorState {
     return { accountId, userName: user.name, arn: user.arn, userId: user.id, accessKeyId, kind, sessionExpiresAt };
   }
 
-  policiesOf(p: Principal): PolicyDocument[] {
+  /** The identity policies of a principal: inline ones (no ARN) and the default versions of attached managed ones. */
+  identityPoliciesOf(p: Principal): SourcedPolicy[] {
     const account = this.data.accounts[p.accountId];
     const user = account?.users[p.userName.toLowerCase()];
     if (!account || !user) return [];
-    const texts = [...Object.values(user.inline)];
+    const out: { text: string; arn?: string }[] = Object.values(user.inline).map((text) => ({ text }));
     for (const arn of user.attached) {
-      const pol = account.policies[arn];
-      const v = pol?.versions.find((x) => x.isDefault);
-      if (v) texts.push(v.document);
+      const v = account.policies[arn]?.versions.find((x) => x.isDefault);
+      if (v) out.push({ text: v.document, arn });
     }
-    return texts.map((t) => parsePolicyDocument(t)).filter((d): d is PolicyDocument => d !== null);
+    return out.flatMap(({ text, arn }) => {
+      const document = parsePolicyDocument(text);
+      return document ? [{ document, ...(arn ? { arn } : {}) }] : [];
+    });
+  }
+
+  policiesOf(p: Principal): PolicyDocument[] {
+    return this.identityPoliciesOf(p).map((x) => x.document);
   }
 
   /** Every policy that applies (SCPs, identity policies, permissions boundary) and which one denied. */
   evaluate(p: Principal, req: AuthzRequest): Evaluation {
     const account = this.data.accounts[p.accountId];
     const user = account?.users[p.userName.toLowerCase()];
-    const parse = (t: string) => parsePolicyDocument(t);
-    const scps = (account?.scps ?? []).map(parse).filter((d): d is PolicyDocument => d !== null);
-    const boundary = user?.permissionsBoundary !== undefined ? parse(user.permissionsBoundary) ?? undefined : undefined;
-    return evaluateRequest({ identity: this.policiesOf(p), scps, boundary }, req);
+    const scps = (account?.scps ?? []).flatMap(({ arn, document: t }) => {
+      const document = parsePolicyDocument(t);
+      return document ? [{ document, arn }] : [];
+    });
+    const b = user?.permissionsBoundary !== undefined ? parsePolicyDocument(user.permissionsBoundary) : null;
+    return evaluateRequest({ identity: this.identityPoliciesOf(p), scps, boundary: b ? { document: b } : undefined }, req);
   }
 
   authorize(p: Principal, req: AuthzRequest): Decision {

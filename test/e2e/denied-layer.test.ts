@@ -67,7 +67,8 @@ describe('doctor says which layer denied', () => {
       expect(c.hint ?? '').not.toMatch(/Add (this statement )?to the BYOK identity's policy/);
       expect(c.permission ?? null).toBeNull();
     }
-    expect(d.text).toMatch(/denied by a service control policy.*us-west-2/);
+    // Names the very SCP, as AWS's message does.
+    expect(d.text).toMatch(/denied by a service control policy of the account's AWS Organization \(arn:aws:organizations::\d{12}:policy\/o-[a-z0-9]{10}\/service_control_policy\/p-[a-z0-9]{8}\) in destination region us-west-2/);
   });
   it('a permissions boundary: doctor names the boundary', async () => {
     const w = await workspace();
@@ -116,7 +117,7 @@ describe('byok emulator scp | boundary', () => {
     expect(set.code, set.stderr).toBe(0);
     const rt = new BedrockRuntimeClient(sdkConfig(emu, 'us-east-1', acct.admin));
     const call = () => rt.send(new ConverseCommand({ modelId: `us.${S}`, messages: [{ role: 'user', content: [{ text: 'hi' }] }] })).then(() => null, (e: Error) => e);
-    expect((await call())?.message).toMatch(/with an explicit deny in a service control policy$/);
+    expect((await call())?.message).toMatch(/with an explicit deny in a service control policy: arn:aws:organizations::\d{12}:policy\/o-[a-z0-9]{10}\/service_control_policy\/p-[a-z0-9]{8}$/);
     expect((await em(['scp', '--account-id', acct.accountId, '--clear'])).code).toBe(0);
     expect(await call()).toBeNull();
   });

@@ -2,7 +2,7 @@
 // real SDK (or the AWS CLI), and the outcome AWS's documentation gives for it. The rules and their
 // sources are cited in src/emulator/policy-eval.ts; the doc each case relies on is named beside it.
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
-import { CreateAccessKeyCommand, CreatePolicyCommand, CreatePolicyVersionCommand, CreateUserCommand, GetUserCommand, IAMClient, ListAccessKeysCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreatePolicyCommand, CreatePolicyVersionCommand, CreateUserCommand, GetUserCommand, IAMClient, ListAccessKeysCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,6 +156,13 @@ describe('AccessDenied names the resource and the denial as AWS does', () => {
     const cp = await errOf(iamAs(u.creds).send(new CreatePolicyCommand({ PolicyName: 'never-made', PolicyDocument: JSON.stringify({ Version: V, Statement: [ALLOW_GET_USER] }) })));
     expect(cp?.message).toBe(`User: ${who} is not authorized to perform: iam:CreatePolicy on resource: policy never-made because no identity-based policy allows the iam:CreatePolicy action`);
   });
+  it('an explicit deny by an attached managed policy ends with that policy\'s ARN; an inline one names none', async () => {
+    const pol = await iam.send(new CreatePolicyCommand({ PolicyName: 'deny-west', PolicyDocument: JSON.stringify({ Version: V, Statement: [{ Effect: 'Deny', Action: 'bedrock:InvokeModel', Resource: 'arn:aws:bedrock:us-west-2::foundation-model/*' }] }) }));
+    const u = await userWith(...geoStatements());
+    await iam.send(new AttachUserPolicyCommand({ UserName: u.name, PolicyArn: pol.Policy!.Arn! }));
+    const e = await errOf(converse(u.creds));
+    expect(e?.message).toBe(`User: arn:aws:iam::${account}:user/${u.name} is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-west-2::foundation-model/${S} with an explicit deny in an identity-based policy: ${pol.Policy!.Arn!}`);
+  });
   it('Bedrock\'s explicit deny says "with an explicit deny in an identity-based policy"', async () => {
     const u = await userWith(...geoStatements(), { Effect: 'Deny', Action: 'bedrock:InvokeModel', Resource: `arn:aws:bedrock:us-west-2::foundation-model/*` });
     const e = await errOf(converse(u.creds));
@@ -167,11 +174,13 @@ describe('service control policies and permissions boundaries (control API)', ()
   // Policy evaluation logic: a Deny in any policy wins; an SCP and a boundary must each also allow.
   it('a Deny in an SCP is reported "with an explicit deny in a service control policy", even over an identity Allow', async () => {
     const a = await emu.control.createAccount({ requireMarketplacePermissions: false });
-    await emu.control.setServiceControlPolicies({ accountId: a.accountId, policies: [{ Version: V, Statement: [ALLOW_ALL, { Effect: 'Deny', Action: 'bedrock:*', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1', 'us-east-2'] } } }] }] });
+    const set = await emu.control.setServiceControlPolicies({ accountId: a.accountId, policies: [{ Version: V, Statement: [ALLOW_ALL, { Effect: 'Deny', Action: 'bedrock:*', Resource: '*', Condition: { StringNotEquals: { 'aws:RequestedRegion': ['us-east-1', 'us-east-2'] } } }] }] });
+    // An SCP's ARN, in AWS Organizations' form, which the explicit deny names (AWS Security Blog, "Enhanced access denied error messages with policy ARNs").
+    expect(set.scps[0]).toMatch(/^arn:aws:organizations::\d{12}:policy\/o-[a-z0-9]{10}\/service_control_policy\/p-[a-z0-9]{8}$/);
     const admin = { accessKeyId: a.admin.accessKeyId, secretAccessKey: a.admin.secretAccessKey };
     const e = await errOf(runtime(admin).send(new ConverseCommand({ modelId: `us.${S}`, messages: msg, inferenceConfig: { maxTokens: 5 } })));
     // The us profile also sends requests to us-west-2, which this SCP blocks (reference aws.md §2).
-    expect(e?.message).toBe(`User: ${a.admin.arn} is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-west-2::foundation-model/${S} with an explicit deny in a service control policy`);
+    expect(e?.message).toBe(`User: ${a.admin.arn} is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-west-2::foundation-model/${S} with an explicit deny in a service control policy: ${set.scps[0]}`);
     expect((await new IAMClient(sdkConfig(emu, 'us-east-1', admin)).send(new GetUserCommand({}))).User?.UserName).toBe('admin');
   });
   it('an SCP that allows only IAM leaves Bedrock "because no service control policy allows"', async () => {

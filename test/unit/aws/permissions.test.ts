@@ -72,7 +72,8 @@ describe('which policy denied (issue 11 §2; IAM "Troubleshoot access denied err
   const head = 'User: arn:aws:iam::123456789012:user/byok is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-west-2::foundation-model/x';
   it.each([
     [`${head} with an explicit deny in a service control policy`, { policy: 'service control policy', explicit: true }],
-    [`${head} with an explicit deny in a service control policy: arn:aws:organizations::111122223333:policy/o-a/service_control_policy/p-b`, { policy: 'service control policy', explicit: true }],
+    [`${head} with an explicit deny in a service control policy: arn:aws:organizations::111122223333:policy/o-a/service_control_policy/p-b`, { policy: 'service control policy', explicit: true, policyArn: 'arn:aws:organizations::111122223333:policy/o-a/service_control_policy/p-b' }],
+    [`${head} with an explicit deny in a permissions boundary: arn:aws:iam::123456789012:policy/DeveloperBoundary`, { policy: 'permissions boundary', explicit: true, policyArn: 'arn:aws:iam::123456789012:policy/DeveloperBoundary' }],
     [`${head} because no service control policy allows the bedrock:InvokeModel action`, { policy: 'service control policy', explicit: false }],
     [`${head} because no permissions boundary allows the bedrock:InvokeModel action`, { policy: 'permissions boundary', explicit: false }],
     [`${head} with an explicit deny in a permissions boundary`, { policy: 'permissions boundary', explicit: true }],
