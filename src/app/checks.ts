@@ -14,7 +14,7 @@ import { resolveRoute, type Route } from '../core/routing.js';
 import { problemFor, troubleshoot, type Problem } from '../core/troubleshooting.js';
 import { clockOffsetMs, credentialsInUse, CredentialsRefusedError, type CredentialsInUse } from './credentials.js';
 import { networkLead, toAwsFailure, type AwsFailure } from '../aws/errors.js';
-import { deniedAccess, grantingStatement, profileArn, type PolicyStatementJson } from '../aws/permissions.js';
+import { deniedAccess, deniedBy, grantingStatement, profileArn, type PolicyStatementJson } from '../aws/permissions.js';
 import { addPolicyFix, workspacePolicyFix } from '../aws/policy-hints.js';
 import type { PolicyFix } from '../core/policy-fix.js';
 
@@ -34,7 +34,16 @@ export interface CheckResult {
   permission?: MissingPermission;
   /** AWS routes the profile outside the workspace's geography: what byok refuses (never advice to grant it). */
   residency?: ResidencyRefusal;
+  /** For an AccessDenied: which policy layer denied, as AWS's message says (null when it does not say). */
+  deniedBy?: DeniedLayer | null;
 }
+
+/**
+ * The layer that denied: a service control policy or a permissions boundary (no identity-policy
+ * statement can fix either), the identity policy (an explicit Deny, or no Allow), or the identity
+ * policy lacking the model in one destination region of the profile.
+ */
+export type DeniedLayer = 'identity-policy' | 'service-control-policy' | 'permissions-boundary' | 'destination-region' | 'other-policy';
 
 export interface ResidencyRefusal {
   profileId: string | null;
@@ -92,6 +101,36 @@ export function failedCall(
     if (outside !== null && call.geography) {
       return residencyRefusal(name, call.geography, { profileId: call.profileId, sourceRegion: call.region, outsideRegions: [outside] }, `AWS denied ${denied.action} on ${denied.resource} (${f.code ?? 'AccessDenied'})`);
     }
+    const layer = deniedBy(f.message);
+    // arn:aws:bedrock:REGION::foundation-model/ID: a region other than the source is a destination of the profile.
+    const fmRegion = /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+)::foundation-model\//.exec(denied.resource)?.[1];
+    const destination = fmRegion !== undefined && fmRegion !== call.region ? fmRegion : null;
+    const inDest = destination ? ` in destination region ${destination} of ${call.profileId ?? 'the inference profile'}` : '';
+    if (layer && layer.policy !== 'identity-based policy') {
+      // Not the identity's policy: a statement added there cannot fix it, so none is offered.
+      const scp = layer.policy === 'service control policy';
+      const boundary = layer.policy === 'permissions boundary';
+      c.deniedBy = scp ? 'service-control-policy' : boundary ? 'permissions-boundary' : 'other-policy';
+      const where = `${scp ? "a service control policy of the account's AWS Organization" : boundary ? "the IAM user's permissions boundary" : `a ${layer.policy}`}${layer.policyArn ? ` (${layer.policyArn})` : ''}`;
+      c.detail = `denied by ${where}${inDest} (${layer.explicit ? 'an explicit deny' : `it allows no ${denied.action}`}): ${c.detail}`;
+      const lead = scp
+        ? `Changing the IAM user's policy cannot fix this: a service control policy limits every identity in the account. Ask your AWS Organization's administrator to allow ${denied.action} on ${denied.resource} in the SCP; an inference profile needs every one of its destination regions allowed (an SCP that blocks any one of them fails the request).`
+        : boundary
+          ? `The identity policy is not what refuses: the permissions boundary set on the IAM user does not allow ${denied.action} on ${denied.resource}. An IAM administrator must allow it in the boundary policy, or remove the boundary.`
+          : `AWS says a ${layer.policy} denies ${denied.action} on ${denied.resource}; the identity's own policy cannot override it.`;
+      c.hint = `${lead} ${c.hint ?? ''}`.trim();
+      return c;
+    }
+    if (layer?.explicit) {
+      c.deniedBy = 'identity-policy';
+      c.detail = `denied by an explicit Deny in the IAM user's identity policies${layer.policyArn ? ` (${layer.policyArn})` : ''}${inDest}: ${c.detail}`;
+      c.hint = `An Allow cannot override an explicit Deny: remove or narrow the Deny statement for ${denied.action} on ${denied.resource} in the IAM user's policies. ${c.hint ?? ''}`.trim();
+      return c;
+    }
+    c.deniedBy = destination ? 'destination-region' : 'identity-policy';
+    c.detail = destination
+      ? `the identity policy does not grant the model${inDest}: ${c.detail}`
+      : `denied by the identity policy (no statement allows ${denied.action} on ${denied.resource}): ${c.detail}`;
     const statement = grantingStatement(denied, { region: call.region, profileArn: pArn });
     c.permission = { action: denied.action, resource: denied.resource, statement };
     c.hint = `Missing permission ${denied.action} on ${denied.resource}. Add this statement to the BYOK identity's policy: ${JSON.stringify(statement)}. ${c.hint ?? ''}`.trim();
@@ -389,12 +428,20 @@ function permissionsSummary(checks: CheckResult[], probeCount: number, geography
     ? `not granted, on purpose: AWS routes ${[...new Set(leaving.map((c) => c.residency!.profileId ?? 'a profile'))].join(', ')} outside ${geographyName(geography)}`
     : null;
   if (denied.length > 0) {
-    const list = denied.map((c) => `${c.permission!.action} on ${c.permission!.resource}`);
+    // A model missing in a destination region (not the source) is said as such: the confusion AWS users report most.
+    const destOf = (c: CheckResult) => (c.deniedBy === 'destination-region' ? /^arn:aws[a-z-]*:bedrock:([a-z0-9-]+)::/.exec(c.permission!.resource)?.[1] : undefined);
+    const list = denied.map((c) => `${c.permission!.action} on ${c.permission!.resource}${destOf(c) ? ` (destination region ${destOf(c)} of the profile)` : ''}`);
     const unique = [...new Set(list)];
     const statements = [...new Map(denied.map((c) => [JSON.stringify(c.permission!.statement), c.permission!.statement])).values()];
-    const c = problemCheck('permissions', 'iam-permission', `missing: ${unique.join('; ')}${leavingNote ? `; ${leavingNote}` : ''}`, `Add to the BYOK identity's policy: ${JSON.stringify(statements)}.`);
+    const c = problemCheck('permissions', 'iam-permission', `the identity policy does not grant what the profiles need; missing: ${unique.join('; ')}${leavingNote ? `; ${leavingNote}` : ''}`, `Add to the BYOK identity's policy: ${JSON.stringify(statements)}.`);
     c.permission = denied[0]!.permission;
+    c.deniedBy = denied.some((x) => x.deniedBy === 'destination-region') ? 'destination-region' : 'identity-policy';
     return c;
+  }
+  // Denied by a layer no identity statement fixes (an SCP, a permissions boundary, an explicit Deny): said as it is.
+  const layered = probeChecks.filter((c) => c.category === 'iam-permission' && c.deniedBy && !c.permission);
+  if (layered.length > 0) {
+    return { ...layered[0]!, name: 'permissions', detail: [...new Set(layered.map((c) => c.detail))].join('; ') };
   }
   if (leavingNote && geography) {
     return problemCheck('permissions', 'profile-leaves-geography', leavingNote, residencyChoices(geography), 'fail', 'region-mismatch');

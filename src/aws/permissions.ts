@@ -18,13 +18,50 @@ export interface PolicyStatementJson {
 }
 
 // AWS: "User: arn:... is not authorized to perform: bedrock:InvokeModel on resource: arn:... because ..."
-const NOT_AUTHORIZED = /not authorized to perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)(?:\s+on resource:?\s+(arn:[^\s,;]+|\*))?/i;
+// IAM names some resources its own way: "on resource: user NAME", "on resource: policy ARN|NAME".
+const NOT_AUTHORIZED = /not authorized to perform:?\s+([a-z0-9-]+:[A-Za-z0-9*]+)(?:\s+on resource:?\s+(arn:[^\s,;]+|\*|(?:user|policy)\s+[^\s,;]+))?/i;
+const PRINCIPAL_ACCOUNT = /User:\s+arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/;
 
 export function parseAccessDenied(message: string | undefined): { action: string; resource: string | null } | null {
   if (!message) return null;
   const m = NOT_AUTHORIZED.exec(message);
   if (!m) return null;
-  return { action: m[1]!, resource: m[2] ? m[2].replace(/[.)]+$/, '') : null };
+  const raw = m[2] ? m[2].replace(/[.)]+$/, '') : null;
+  return { action: m[1]!, resource: raw === null ? null : iamArn(raw, PRINCIPAL_ACCOUNT.exec(message)?.[1]) };
+}
+
+/** "user NAME" / "policy ARN|NAME" as an ARN (the account is the caller's; a user's path is not in the message). */
+function iamArn(resource: string, account: string | undefined): string {
+  const m = /^(user|policy)\s+(.+)$/.exec(resource);
+  if (!m) return resource;
+  if (m[2]!.startsWith('arn:')) return m[2]!;
+  return `arn:aws:iam::${account ?? '<ACCOUNT_ID>'}:${m[1]}/${m[2]}`;
+}
+
+/** The policy types AWS names in an AccessDenied (IAM User Guide, "Troubleshoot access denied error messages"). */
+export type DenyingPolicy = 'identity-based policy' | 'service control policy' | 'resource control policy' | 'permissions boundary' | 'session policy' | 'resource-based policy' | 'VPC endpoint policy';
+const POLICY_TYPES = 'identity-based policy|service control policy|resource control policy|permissions boundary|session policy|resource-based policy|VPC endpoint policy';
+const EXPLICIT = new RegExp(`explicit deny in (?:an?|the) (${POLICY_TYPES})(?::\\s*(arn:[^\\s,;]+))?`, 'i');
+const IMPLICIT = new RegExp(`because no (${POLICY_TYPES}) allows`, 'i');
+
+/**
+ * Which policy denied, as AWS's message says: "... with an explicit deny in a service control
+ * policy", "... because no permissions boundary allows the X action" (AWS: "When an SCP denies
+ * access, the error message can include the phrase due to an explicit deny in a Service Control
+ * Policy, even if the denial is implicit"). Null when the message does not say (older formats,
+ * Bedrock's generic "You don't have access ...").
+ */
+export function deniedBy(message: string | undefined): { policy: DenyingPolicy; explicit: boolean; policyArn?: string } | null {
+  if (!message) return null;
+  const e = EXPLICIT.exec(message);
+  const i = e ? null : IMPLICIT.exec(message);
+  const name = (e ?? i)?.[1];
+  if (!name) return null;
+  const policy = POLICY_TYPES.split('|').find((t) => t.toLowerCase() === name.toLowerCase()) as DenyingPolicy;
+  // Since 2025 AWS appends the denying policy's ARN to an explicit deny within the account or
+  // organization (AWS Security Blog, "Enhanced access denied error messages with policy ARNs").
+  const policyArn = e?.[2]?.replace(/[.)]+$/, '');
+  return { policy, explicit: e !== null, ...(policyArn ? { policyArn } : {}) };
 }
 
 /** The action an operation needs (reference §3.1, §4.2). */

@@ -28,17 +28,12 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-/** AWS's AccessDenied wording for an identity-policy denial (names principal, action, resource). */
-export function notAuthorized(p: Principal, action: string, resource: string, explicit: boolean): AwsError {
-  return new AwsError(
-    'AccessDeniedException',
-    `User: ${p.arn} is not authorized to perform: ${action} on resource: ${resource} because ${explicit ? `an explicit deny in an identity-based policy denies the ${action} action` : `no identity-based policy allows the ${action} action`}`,
-  );
-}
-
 export interface BedrockDeps {
   state: EmulatorState;
+  /** Throws AccessDeniedException in AWS's wording unless every applicable policy allows (policy-eval.ts). */
   authorize(p: Principal, action: string, resource: string, context: Record<string, string>): void;
+  /** The same evaluation, global condition keys included, as a yes or no. */
+  allowed(p: Principal, action: string, resource: string, context: Record<string, string>): boolean;
 }
 
 /** Profile changes AWS makes over time, set through the control API: `${profileId}|${sourceRegion}` → destinations ([] = no longer a source). */
@@ -286,7 +281,7 @@ function checkModelAccess(account: Account, req: EmuRequest, deps: BedrockDeps, 
     if (account.requireMarketplacePermissions) {
       // §3.4: the first invocation subscribes through Marketplace on the caller's behalf.
       const ctx = { 'aws:CalledViaLast': 'bedrock.amazonaws.com', 'aws:RequestedRegion': region };
-      const ok = ['aws-marketplace:Subscribe', 'aws-marketplace:ViewSubscriptions'].every((a) => deps.state.authorize(req.principal, { action: a, resource: '*', context: ctx }) === 'allow');
+      const ok = ['aws-marketplace:Subscribe', 'aws-marketplace:ViewSubscriptions'].every((a) => deps.allowed(req.principal, a, '*', ctx));
       if (!ok) throw new AwsError('AccessDeniedException', AWS_MESSAGES.marketplaceDenied);
     }
     account.subscribed.push(modelId);

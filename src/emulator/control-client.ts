@@ -47,6 +47,10 @@ export class EmulatorControl {
   /** AWS changes a profile: the destinations from one source region ([] = no longer a source; null undoes the change). */
   changeProfile(o: { profileId: string; sourceRegion: string; destinations: string[] | null }): Promise<unknown> { return this.call('POST', 'profiles', o); }
   clearProfileChanges(): Promise<unknown> { return this.call('DELETE', 'profiles'); }
+  /** The service control policies that apply to an account (AWS Organizations attaches them); [] or null: none. */
+  setServiceControlPolicies(o: { accountId: string; policies: object[] | null }): Promise<{ accountId: string; scps: string[] }> { return this.call('POST', 'service-control-policies', o); }
+  /** A user's permissions boundary (a policy document); null removes it. */
+  setPermissionsBoundary(o: { accountId: string; userName: string; policy: object | null }): Promise<unknown> { return this.call('POST', 'permissions-boundary', o); }
   iamPropagationDelay(ms: number): Promise<unknown> { return this.call('POST', 'iam-propagation-delay', { ms }); }
   state(): Promise<{ now: string; accounts: { accountId: string; users: { name: string; inlinePolicies: string[]; attached: string[]; accessKeys: { id: string; status: string }[] }[]; policies: { arn: string; versions: { id: string; isDefault: boolean }[] }[]; useCaseSubmitted: boolean; subscribed: string[] }[] }> { return this.call('GET', 'state'); }
 }

@@ -1,5 +1,6 @@
 // `byok emulator ...`: the emulator's own entry point, loaded only by that command.
 import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { ControlError, EmulatorControl } from './control-client.js';
 import { startEmulator } from './server.js';
 
@@ -118,6 +119,45 @@ export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Prom
     .action(async (o: { profileId: string; sourceRegion: string; destinations?: string; undo?: boolean; endpoint?: string }) => {
       const destinations = o.undo ? null : (o.destinations ?? '').split(',').map((x) => x.trim()).filter(Boolean);
       io.stdout.write(`${JSON.stringify(await endpoint(o).changeProfile({ profileId: o.profileId, sourceRegion: o.sourceRegion, destinations }))}\n`);
+    });
+  /** A policy document from a file ("-": stdin is not offered; the file stays the record of what was set). */
+  const policyFile = (flag: string) => (path: string): object => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      throw new CommanderError(2, 'byok.emulator', `error: cannot read ${flag} ${path.slice(0, 200)}: pass the path of a JSON policy document.\n`);
+    }
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+      return v;
+    } catch {
+      throw new CommanderError(2, 'byok.emulator', `error: ${flag} ${path.slice(0, 200)} is not a JSON policy document ({"Version": "2012-10-17", "Statement": [...]}).\n`);
+    }
+  };
+  program
+    .command('scp')
+    .description('set the service control policies that apply to an account (AWS Organizations), or clear them')
+    .requiredOption('--account-id <id>')
+    .option('--policy-file <file>', 'a JSON policy document; repeat for several SCPs', (v: string, prev: object[] = []) => [...prev, policyFile('--policy-file')(v)])
+    .option('--clear', 'no SCP applies to the account')
+    .option('--endpoint <url>', 'the emulator (default: BYOK_EMULATOR_URL)')
+    .action(async (o: { accountId: string; policyFile?: object[]; clear?: boolean; endpoint?: string }) => {
+      if (!o.clear === !o.policyFile) throw new CommanderError(2, 'byok.emulator', 'error: pass --policy-file FILE (one or more) or --clear.\n');
+      io.stdout.write(`${JSON.stringify(await endpoint(o).setServiceControlPolicies({ accountId: o.accountId, policies: o.clear ? null : o.policyFile! }))}\n`);
+    });
+  program
+    .command('boundary')
+    .description("set an IAM user's permissions boundary, or remove it")
+    .requiredOption('--account-id <id>')
+    .requiredOption('--user-name <name>')
+    .option('--policy-file <file>', 'a JSON policy document', policyFile('--policy-file'))
+    .option('--clear', 'remove the boundary')
+    .option('--endpoint <url>', 'the emulator (default: BYOK_EMULATOR_URL)')
+    .action(async (o: { accountId: string; userName: string; policyFile?: object; clear?: boolean; endpoint?: string }) => {
+      if (!o.clear === !o.policyFile) throw new CommanderError(2, 'byok.emulator', 'error: pass --policy-file FILE or --clear.\n');
+      io.stdout.write(`${JSON.stringify(await endpoint(o).setPermissionsBoundary({ accountId: o.accountId, userName: o.userName, policy: o.clear ? null : o.policyFile! }))}\n`);
     });
   program.command('reset').description('forget every account, fault, profile change and clock offset; back to the bootstrap admin').option('--endpoint <url>', 'the emulator (default: BYOK_EMULATOR_URL)').action(async (o: { endpoint?: string }) => { await endpoint(o).reset(); });
 

@@ -5,8 +5,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { COMMON_ERRORS, OPERATIONS, QUERY_API_VERSION } from './aws-data.js';
-import { bedrockOperation, codec, handleBedrock, handleRuntime, notAuthorized, PROFILE_IDS, runtimeOperation } from './bedrock.js';
+import { bedrockOperation, codec, handleBedrock, handleRuntime, PROFILE_IDS, runtimeOperation } from './bedrock.js';
 import { AwsError, isAwsErrorCode, AWS_ERRORS } from './errors.js';
+import { accessDeniedMessage, globalConditionKeys, iamResourceName, policyDocumentError } from './policy-eval.js';
 import { handleIam, handleSts, queryError } from './query.js';
 import { verifyRequest, type Protocol } from './sigv4.js';
 import { dict, EmulatorState, randomRequestId, type Fault, type RequestRecord } from './state.js';
@@ -199,12 +200,18 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
       }
     }
 
+    // The global condition keys AWS sets on every request (policy-eval.ts cites them); a handler's
+    // own keys (aws:RequestedRegion per destination, bedrock:InferenceProfileArn) take precedence.
+    // IAM is a global service: its requests are for us-east-1.
+    const globals = globalConditionKeys(principal, { now, region: service === 'iam' ? 'us-east-1' : region, sourceIp: req.socket?.remoteAddress ?? '127.0.0.1' });
+    const evaluate = (p: Principal, action: string, resource: string, context: Record<string, string>) => state.evaluate(p, { action, resource, context: { ...globals, ...context } });
     const deps = {
       state,
       authorize(p: Principal, action: string, resource: string, context: Record<string, string>) {
-        const d = state.authorize(p, { action, resource, context });
-        if (d !== 'allow') throw notAuthorized(p, action, resource, d === 'explicit-deny');
+        const e = evaluate(p, action, resource, context);
+        if (e.decision !== 'allow') throw new AwsError('AccessDeniedException', accessDeniedMessage(p.arn, action, resource, e));
       },
+      allowed: (p: Principal, action: string, resource: string, context: Record<string, string>) => evaluate(p, action, resource, context).decision === 'allow',
     };
     try {
       if (protocol === 'query') {
@@ -216,8 +223,9 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
           params,
           requestId,
           authorize(action: string, resource: string) {
-            const d = state.authorize(principal!, { action, resource, context: { 'aws:RequestedRegion': region } });
-            if (d !== 'allow') throw new AwsError('AccessDenied', `User: ${principal!.arn} is not authorized to perform: ${action} on resource: ${resource} because ${d === 'explicit-deny' ? `an explicit deny in an identity-based policy denies the ${action} action` : `no identity-based policy allows the ${action} action`}`);
+            const e = evaluate(principal!, action, resource, {});
+            // IAM names its resources its own way in the message ("user NAME", "policy ARN").
+            if (e.decision !== 'allow') throw new AwsError('AccessDenied', accessDeniedMessage(principal!.arn, action, iamResourceName(action, resource), e));
           },
         };
         const xml = service === 'sts' ? handleSts(operation, qc) : handleIam(operation, qc);
@@ -350,6 +358,50 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         delete state.data.profileOverrides;
         state.save();
         return reply(200, { cleared: true });
+      case 'POST service-control-policies': {
+        // The SCPs that apply to an account (AWS Organizations attaches them; the emulator has no
+        // Organizations API): a list of policy documents, [] or null for none.
+        const bad = badId('accountId', true);
+        if (bad) return reply(400, { error: bad });
+        const a = state.data.accounts[input.accountId as string];
+        if (!a) return reply(404, { error: 'no such account' });
+        const pols = input.policies;
+        if (pols !== null && !Array.isArray(pols)) return reply(400, { error: 'policies must be a list of policy documents ([] or null: no SCP applies)' });
+        const texts = (pols ?? []).map((d) => (typeof d === 'string' ? d : JSON.stringify(d)));
+        for (const [i, t] of texts.entries()) {
+          const why = policyDocumentError(t);
+          if (why) return reply(400, { error: `policies[${i}] is not a valid policy document: ${why}` });
+        }
+        // Each SCP gets an ARN in AWS's form (arn:aws:organizations::MANAGEMENT-ACCOUNT:policy/o-ORG/service_control_policy/p-ID),
+        // which an explicit deny names; the organization and its management account are invented.
+        const lower = 'abcdefghijklmnopqrstuvwxyz0123456789';
+        const rnd = (n: number) => Array.from({ length: n }, () => lower[Math.floor(Math.random() * lower.length)]).join('');
+        const org = `o-${rnd(10)}`;
+        const mgmt = String(100000000000 + Math.floor(Math.random() * 899999999999));
+        if (texts.length > 0) a.scps = texts.map((document) => ({ arn: `arn:aws:organizations::${mgmt}:policy/${org}/service_control_policy/p-${rnd(8)}`, document }));
+        else delete a.scps;
+        state.save();
+        return reply(200, { accountId: a.id, scps: (a.scps ?? []).map((x) => x.arn) });
+      }
+      case 'POST permissions-boundary': {
+        // A user's permissions boundary, as a policy document (null removes it).
+        const bad = badId('accountId', true);
+        if (bad) return reply(400, { error: bad });
+        const a = state.data.accounts[input.accountId as string];
+        if (!a) return reply(404, { error: 'no such account' });
+        const u = typeof input.userName === 'string' ? a.users[input.userName.toLowerCase()] : undefined;
+        if (!u) return reply(404, { error: `no such user ${String(input.userName)} in account ${a.id}` });
+        const d = input.policy;
+        if (d === null || d === undefined) delete u.permissionsBoundary;
+        else {
+          const t = typeof d === 'string' ? d : JSON.stringify(d);
+          const why = policyDocumentError(t);
+          if (why) return reply(400, { error: `policy is not a valid policy document: ${why}` });
+          u.permissionsBoundary = t;
+        }
+        state.save();
+        return reply(200, { accountId: a.id, userName: u.name, permissionsBoundary: u.permissionsBoundary !== undefined });
+      }
       case 'POST iam-propagation-delay':
         state.data.iamPropagationDelayMs = Number(input.ms ?? 0);
         return reply(200, { ms: state.data.iamPropagationDelayMs });

@@ -2,7 +2,7 @@
 // access, the clock and injected faults. Optionally persisted to a JSON file (0600).
 import { randomBytes, randomInt } from 'node:crypto';
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { parsePolicyDocument, evaluatePolicies } from './policy-eval.js';
+import { evaluateRequest, parsePolicyDocument, type Evaluation, type SourcedPolicy } from './policy-eval.js';
 import type { AuthzRequest, Decision, PolicyDocument, Principal } from './types.js';
 
 export interface User {
@@ -14,6 +14,8 @@ export interface User {
   tags: { Key: string; Value: string }[];
   inline: Record<string, string>;
   attached: string[];
+  /** A permissions boundary (policy document text), set through the control API. */
+  permissionsBoundary?: string;
 }
 
 export interface ManagedPolicy {
@@ -58,6 +60,12 @@ export interface Account {
   unavailable: string[];
   /** Test knob: whether a first invocation needs the Marketplace permissions (reference §3.4). */
   requireMarketplacePermissions: boolean;
+  /**
+   * Service control policies (document texts) that apply to the account, set through the control
+   * API; absent or empty: the account is in no organization (or is its management account, to which
+   * SCPs do not apply), and no SCP is evaluated.
+   */
+  scps?: { arn: string; document: string }[];
 }
 
 export interface Fault {
@@ -204,21 +212,40 @@ export class EmulatorState {
     return { accountId, userName: user.name, arn: user.arn, userId: user.id, accessKeyId, kind, sessionExpiresAt };
   }
 
-  policiesOf(p: Principal): PolicyDocument[] {
+  /** The identity policies of a principal: inline ones (no ARN) and the default versions of attached managed ones. */
+  identityPoliciesOf(p: Principal): SourcedPolicy[] {
     const account = this.data.accounts[p.accountId];
     const user = account?.users[p.userName.toLowerCase()];
     if (!account || !user) return [];
-    const texts = [...Object.values(user.inline)];
+    const out: { text: string; arn?: string }[] = Object.values(user.inline).map((text) => ({ text }));
     for (const arn of user.attached) {
-      const pol = account.policies[arn];
-      const v = pol?.versions.find((x) => x.isDefault);
-      if (v) texts.push(v.document);
+      const v = account.policies[arn]?.versions.find((x) => x.isDefault);
+      if (v) out.push({ text: v.document, arn });
     }
-    return texts.map((t) => parsePolicyDocument(t)).filter((d): d is PolicyDocument => d !== null);
+    return out.flatMap(({ text, arn }) => {
+      const document = parsePolicyDocument(text);
+      return document ? [{ document, ...(arn ? { arn } : {}) }] : [];
+    });
+  }
+
+  policiesOf(p: Principal): PolicyDocument[] {
+    return this.identityPoliciesOf(p).map((x) => x.document);
+  }
+
+  /** Every policy that applies (SCPs, identity policies, permissions boundary) and which one denied. */
+  evaluate(p: Principal, req: AuthzRequest): Evaluation {
+    const account = this.data.accounts[p.accountId];
+    const user = account?.users[p.userName.toLowerCase()];
+    const scps = (account?.scps ?? []).flatMap(({ arn, document: t }) => {
+      const document = parsePolicyDocument(t);
+      return document ? [{ document, arn }] : [];
+    });
+    const b = user?.permissionsBoundary !== undefined ? parsePolicyDocument(user.permissionsBoundary) : null;
+    return evaluateRequest({ identity: this.identityPoliciesOf(p), scps, boundary: b ? { document: b } : undefined }, req);
   }
 
   authorize(p: Principal, req: AuthzRequest): Decision {
-    return evaluatePolicies(this.policiesOf(p), req);
+    return this.evaluate(p, req).decision;
   }
 }
 

@@ -60,7 +60,7 @@ const TEXT_DIFFERS: Record<string, string> = {
   e056: 'IAM XML InvalidClientTokenId has no trailing period; the emulator adds one',
   e081: 'AWS STS refused a 15-minute-old signature ("- 15 min."); the emulator uses the 5-minute window it uses for Bedrock',
   e134: 'newer IAM wording "Cannot exceed the quota for PolicySize: 6144." (the emulator has the older e133 wording)',
-  e127: 'AWS: "…with an explicit deny in an identity-based policy."; the emulator: "…because an explicit deny in an identity-based policy denies the … action" (issue 11 §2)',
+  e127: 'the knowledge-center article ends the message with a period; the messages AWS sends, quoted elsewhere ("… with an explicit deny in an identity-based policy" then the status code), and the emulator do not',
   e024: 'AWS adds "Fill out the Anthropic use case details form before using the model. If you have already filled out the form, try again in 15 minutes."',
   e151: 'AWS: "…Refer to the Amazon Bedrock documentation for further details. Your AWS Marketplace subscription for this model cannot be completed at this time. If you recently fixed this issue, try again after N minutes."',
   e149: 'AWS names the missing marketplace permission in IAM style ("Model access is denied due to User: … is not authorized to perform: aws-marketplace:ViewSubscriptions …")',

@@ -7,7 +7,7 @@ import type { ExitCode } from '../../core/errors.js';
 export function registerEmulator(program: Command, ctx: Context, sink: ExitSink): void {
   program
     .command('emulator')
-    .description('local AWS stand-in (IAM, STS, Bedrock, Bedrock Runtime): start | fault | clock | profile | reset')
+    .description('local AWS stand-in (IAM, STS, Bedrock, Bedrock Runtime): start | fault | clock | profile | scp | boundary | reset')
     .helpOption(false)
     .allowUnknownOption(true)
     .allowExcessArguments(true)

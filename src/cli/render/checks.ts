@@ -16,6 +16,7 @@ export function checkJson(c: CheckResult) {
     steps: c.steps ?? [],
     permission: c.permission ?? null,
     residency: c.residency ?? null,
+    deniedBy: c.deniedBy ?? null,
   };
 }
 

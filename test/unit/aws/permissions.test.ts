@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deniedAccess, grantingStatement, parseAccessDenied, profileArn } from '../../../src/aws/permissions.js';
+import { deniedAccess, deniedBy, grantingStatement, parseAccessDenied, profileArn } from '../../../src/aws/permissions.js';
 import { regionOfModelArn } from '../../../src/aws/bedrock.js';
 import { compareDestinations } from '../../../src/cli/commands/models.js';
 
@@ -65,5 +65,27 @@ describe('profile comparison', () => {
     expect(compareDestinations(['us-east-1', 'us-east-2'], ['us-east-1', 'us-east-2'])).toBeNull();
     expect(compareDestinations(['us-east-1', 'us-east-2'], ['us-east-1', 'us-west-2'])).toEqual({ added: ['us-west-2'], removed: ['us-east-2'] });
     expect(compareDestinations(['*'], ['eu-west-1'])).toBeNull();
+  });
+});
+
+describe('which policy denied (issue 11 §2; IAM "Troubleshoot access denied error messages")', () => {
+  const head = 'User: arn:aws:iam::123456789012:user/byok is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-west-2::foundation-model/x';
+  it.each([
+    [`${head} with an explicit deny in a service control policy`, { policy: 'service control policy', explicit: true }],
+    [`${head} with an explicit deny in a service control policy: arn:aws:organizations::111122223333:policy/o-a/service_control_policy/p-b`, { policy: 'service control policy', explicit: true, policyArn: 'arn:aws:organizations::111122223333:policy/o-a/service_control_policy/p-b' }],
+    [`${head} with an explicit deny in a permissions boundary: arn:aws:iam::123456789012:policy/DeveloperBoundary`, { policy: 'permissions boundary', explicit: true, policyArn: 'arn:aws:iam::123456789012:policy/DeveloperBoundary' }],
+    [`${head} because no service control policy allows the bedrock:InvokeModel action`, { policy: 'service control policy', explicit: false }],
+    [`${head} because no permissions boundary allows the bedrock:InvokeModel action`, { policy: 'permissions boundary', explicit: false }],
+    [`${head} with an explicit deny in a permissions boundary`, { policy: 'permissions boundary', explicit: true }],
+    [`${head} with an explicit deny in an identity-based policy`, { policy: 'identity-based policy', explicit: true }],
+    [`${head} because no identity-based policy allows the bedrock:InvokeModel action`, { policy: 'identity-based policy', explicit: false }],
+    [`${head}`, null],
+  ])('%s', (m, want) => {
+    expect(deniedBy(m)).toEqual(want);
+  });
+  it('reads IAM\'s "user NAME" and "policy NAME" as ARNs in the caller\'s account', () => {
+    expect(parseAccessDenied('User: arn:aws:iam::123456789012:user/a is not authorized to perform: iam:ListAccessKeys on resource: user bob because no identity-based policy allows the iam:ListAccessKeys action')).toEqual({ action: 'iam:ListAccessKeys', resource: 'arn:aws:iam::123456789012:user/bob' });
+    expect(parseAccessDenied('User: arn:aws:iam::123456789012:user/a is not authorized to perform: iam:CreatePolicy on resource: policy p1 because no identity-based policy allows the iam:CreatePolicy action')?.resource).toBe('arn:aws:iam::123456789012:policy/p1');
+    expect(parseAccessDenied('User: arn:aws:iam::123456789012:user/a is not authorized to perform: iam:GetPolicy on resource: policy arn:aws:iam::aws:policy/X because no identity-based policy allows the iam:GetPolicy action')?.resource).toBe('arn:aws:iam::aws:policy/X');
   });
 });

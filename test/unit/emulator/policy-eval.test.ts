@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicies, matchArn, parsePolicyDocument } from '../../../src/emulator/policy-eval.js';
+import { evaluatePolicies, matchArn, matchArnCondition, matchResource, parsePolicyDocument, resolveVariables } from '../../../src/emulator/policy-eval.js';
 import type { PolicyDocument } from '../../../src/emulator/types.js';
 
 const doc = (...Statement: PolicyDocument['Statement'][]): PolicyDocument => ({ Version: '2012-10-17', Statement: Statement.flat() });
@@ -51,5 +51,29 @@ describe('parsePolicyDocument (MalformedPolicyDocument)', () => {
   });
   it('accepts IAM operators it does not evaluate, and set/IfExists forms', () => {
     expect(parsePolicyDocument(JSON.stringify({ Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' }, 'ForAnyValue:StringLikeIfExists': { 'aws:TagKeys': 'x*' }, DateGreaterThan: { 'aws:CurrentTime': '2026-01-01T00:00:00Z' } } }] }))).not.toBeNull();
+  });
+});
+
+describe('policy variables and ARN matching (issue 11 §2)', () => {
+  const ctx = { 'aws:username': 'alice', 'aws:PrincipalAccount': '111122223333' };
+  it('${key} takes the request\'s value only under Version 2012-10-17', () => {
+    expect(resolveVariables('arn:aws:iam::${aws:PrincipalAccount}:user/${aws:username}', ctx, '2012-10-17')).toBe('arn:aws:iam::111122223333:user/alice');
+    expect(resolveVariables('user/${aws:username}', ctx, undefined)).toBe('user/${aws:username}');
+  });
+  it("an absent key matches nothing unless the variable has a default", () => {
+    expect(resolveVariables('user/${aws:PrincipalTag/team}', ctx, '2012-10-17')).toBeNull();
+    expect(resolveVariables("user/${aws:PrincipalTag/team, 'none'}", ctx, '2012-10-17')).toBe('user/none');
+  });
+  it('${*} is a literal asterisk, not a wildcard', () => {
+    const p = resolveVariables('arn:aws:s3:::bucket/${*}', ctx, '2012-10-17')!;
+    expect(matchResource(p, 'arn:aws:s3:::bucket/*')).toBe(true);
+    expect(matchResource(p, 'arn:aws:s3:::bucket/anything')).toBe(false);
+  });
+  it('ArnLike needs six components; a Resource * that ends a segment spans colons', () => {
+    const fm = 'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0';
+    expect(matchArnCondition('arn:aws:bedrock:*:foundation-model/*', fm)).toBe(false);
+    expect(matchArnCondition('arn:aws:bedrock:*:*:foundation-model/*', fm)).toBe(true);
+    expect(matchResource('arn:aws:bedrock:*:foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0', fm)).toBe(true);
+    expect(matchResource('arn:aws:bedrock:us-*-1:foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0', fm)).toBe(false);
   });
 });
