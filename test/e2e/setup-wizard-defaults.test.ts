@@ -1,20 +1,13 @@
 // The setup wizard's defaults and its failure screen (issue 10 §4), in a real pseudo-terminal:
 // eligible and saved values preselected, a refused answer asked again, the Enterprise lock offered,
 // one fix per distinct problem.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tempConfig, type TestEnv } from '../helpers/context.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { BYOK_BIN } from '../helpers/run-byok.js';
+import { KEYS, Terminal } from '../helpers/pty-terminal.js';
 import { run } from '../helpers/spawn.js';
 
-const PTY = fileURLToPath(new URL('../helpers/pty_drive.py', import.meta.url));
-const KEYS = { up: '\x1b[A', down: '\x1b[B', enter: '\r', backspace: '\x7f', ctrlC: '\x03' };
-// eslint-disable-next-line no-control-regex
-const strip = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
 let emu: TestEmulator;
 let t: TestEnv;
@@ -30,47 +23,12 @@ afterAll(async () => {
   t.cleanup();
 });
 
-class Terminal {
-  private out = '';
-  private mark = 0;
-  readonly exited: Promise<number | null>;
-  private p: ChildProcessWithoutNullStreams;
-  constructor(args: string[]) {
-    this.p = spawn('python3', [PTY, process.execPath, BYOK_BIN, ...args], { env });
-    this.p.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.p.stderr.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.exited = new Promise((r) => this.p.on('close', (c) => r(c)));
-  }
-  /** Waits for text after the last thing waited for, then moves the mark past it. */
-  async waitFor(re: RegExp, timeoutMs = 20_000): Promise<void> {
-    const start = Date.now();
-    for (;;) {
-      const text = strip(this.out).slice(this.mark);
-      const m = re.exec(text);
-      if (m) {
-        this.mark += m.index + m[0].length;
-        return;
-      }
-      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${re}; screen so far:\n${strip(this.out).slice(-1500)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  async type(s: string): Promise<void> {
-    for (const ch of s.match(/\x1b\[[A-D]|[\s\S]/g) ?? []) {
-      this.p.stdin.write(ch);
-      await new Promise((r) => setTimeout(r, 8));
-    }
-  }
-  get screen(): string {
-    return strip(this.out);
-  }
-}
 
 
 const byok = (args: string[], stdin?: string) => run(process.execPath, [BYOK_BIN, ...args], { env: { ...env, CI: 'true' }, stdin });
 
 it('the plan list starts on an eligible plan: Enter goes on, and a refused plan is asked again', async () => {
-  const term = new Terminal(['setup']);
+  const term = new Terminal(['setup'], env);
   await term.waitFor(/Workspace name/);
   await term.type(`planco${KEYS.enter}`);
   await term.waitFor(/Subscription plan/);
@@ -80,7 +38,7 @@ it('the plan list starts on an eligible plan: Enter goes on, and a refused plan 
   await term.type(KEYS.ctrlC);
   expect(await term.exited).toBe(130);
 
-  const again = new Terminal(['setup']);
+  const again = new Terminal(['setup'], env);
   await again.waitFor(/Workspace name/);
   await again.type(`planco${KEYS.enter}`);
   await again.waitFor(/Subscription plan/);
@@ -94,7 +52,7 @@ it('the plan list starts on an eligible plan: Enter goes on, and a refused plan 
 it('reconfiguring preselects the saved geography and region, not the first in the list', async () => {
   const saved = await byok(['setup', '--non-interactive', '--name', 'saved', '--plan', 'scale', '--access-key-id', emu.admin.accessKeyId, '--secret-access-key-stdin', '--geography', 'eu', '--region', 'eu-west-1', '--policy', 'warn', '--skip-test'], `${emu.admin.secretAccessKey}\n`);
   expect(saved.code, saved.stderr).toBe(0);
-  const term = new Terminal(['setup', '--workspace', 'saved']);
+  const term = new Terminal(['setup', '--workspace', 'saved'], env);
   await term.waitFor(/How do you want to provide/);
   await term.type(KEYS.enter);
   await term.waitFor(/Access key ID/);
@@ -113,7 +71,7 @@ it('reconfiguring preselects the saved geography and region, not the first in th
 }, 120_000);
 
 it('an Enterprise owner is offered the strict lock in the wizard, and taking it saves the lock', async () => {
-  const term = new Terminal(['setup']);
+  const term = new Terminal(['setup'], env);
   await term.waitFor(/Workspace name/);
   await term.type(`lockco${KEYS.enter}`);
   await term.waitFor(/Subscription plan/);
@@ -140,7 +98,7 @@ it('an Enterprise owner is offered the strict lock in the wizard, and taking it 
 }, 180_000);
 
 it('the failure screen gives one punctuated fix per distinct problem, in words the wizard can act on', async () => {
-  const term = new Terminal(['setup']);
+  const term = new Terminal(['setup'], env);
   await term.waitFor(/Workspace name/);
   await term.type(`failco${KEYS.enter}`);
   await term.waitFor(/Subscription plan/);
@@ -168,7 +126,7 @@ it('the failure screen gives one punctuated fix per distinct problem, in words t
 }, 120_000);
 
 it('in APAC, Opus having no profile is said once, with a warning mark, never as a passed check', async () => {
-  const term = new Terminal(['setup']);
+  const term = new Terminal(['setup'], env);
   await term.waitFor(/Workspace name/);
   await term.type(`apacco${KEYS.enter}`);
   await term.waitFor(/Subscription plan/);

@@ -1,20 +1,15 @@
 // The setup wizard in a real pseudo-terminal (Python's pty module drives it): a wrong key typed
 // and corrected, a failed connection test fixed and retried, and a Ctrl-C midway that leaves the
 // config byte-for-byte as it was.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { tempConfig, type TestEnv } from '../helpers/context.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { BYOK_BIN } from '../helpers/run-byok.js';
+import { KEYS, Terminal } from '../helpers/pty-terminal.js';
 import { run } from '../helpers/spawn.js';
 
-const PTY = fileURLToPath(new URL('../helpers/pty_drive.py', import.meta.url));
-const KEYS = { down: '\x1b[B', enter: '\r', backspace: '\x7f', ctrlC: '\x03' };
-// eslint-disable-next-line no-control-regex
-const strip = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
 let emu: TestEmulator;
 let t: TestEnv;
@@ -30,46 +25,11 @@ afterAll(async () => {
   t.cleanup();
 });
 
-class Terminal {
-  private out = '';
-  private mark = 0;
-  readonly exited: Promise<number | null>;
-  private p: ChildProcessWithoutNullStreams;
-  constructor(args: string[]) {
-    this.p = spawn('python3', [PTY, process.execPath, BYOK_BIN, ...args], { env });
-    this.p.stdout.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.p.stderr.on('data', (d: Buffer) => (this.out += d.toString()));
-    this.exited = new Promise((r) => this.p.on('close', (c) => r(c)));
-  }
-  /** Waits for text after the last thing waited for, then moves the mark past it. */
-  async waitFor(re: RegExp, timeoutMs = 20_000): Promise<void> {
-    const start = Date.now();
-    for (;;) {
-      const text = strip(this.out).slice(this.mark);
-      const m = re.exec(text);
-      if (m) {
-        this.mark += m.index + m[0].length;
-        return;
-      }
-      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${re}; screen so far:\n${strip(this.out).slice(-1500)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  async type(s: string): Promise<void> {
-    for (const ch of s.match(/\x1b\[[A-D]|[\s\S]/g) ?? []) {
-      this.p.stdin.write(ch);
-      await new Promise((r) => setTimeout(r, 8));
-    }
-  }
-  get screen(): string {
-    return strip(this.out);
-  }
-}
 
 it('walks through the wizard: a wrong key corrected, a failed test fixed and retried, saved', async () => {
   // The connection test will fail until the fault is cleared.
   await emu.control.addFault({ service: 'bedrock-runtime', accountId: emu.admin.accountId, error: { code: 'AccessDeniedException' }, durationMs: 600_000 });
-  const term = new Terminal(['setup']);
+  const term = new Terminal(['setup'], env);
   await term.waitFor(/Workspace name/);
   await term.type(`acme${KEYS.enter}`);
   await term.waitFor(/Subscription plan/);
@@ -107,7 +67,7 @@ it('walks through the wizard: a wrong key corrected, a failed test fixed and ret
 it('Ctrl-C midway exits 130 and leaves the config exactly as it was', async () => {
   const path = join(t.env.BYOK_CONFIG_DIR!, 'config.json');
   const before = readFileSync(path);
-  const term = new Terminal(['setup']);
+  const term = new Terminal(['setup'], env);
   await term.waitFor(/Workspace name/);
   await term.type(`other${KEYS.enter}`);
   await term.waitFor(/Subscription plan/);
