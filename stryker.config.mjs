@@ -26,7 +26,7 @@ const config = {
     // store: crypto, config store, audit log and its anchor, lock, key providers.
     'src/store/*.ts',
     // workflow: invoke and its fallback.
-    'src/cli/commands/invoke.ts',
+    'src/app/invoke.ts',
   ],
   // The machine has two cores and is shared: two test runners at most.
   concurrency: 2,

@@ -20,7 +20,7 @@ const markdown = args.includes('--markdown');
 const AREAS = [
   ['core', (f) => f.startsWith('src/core/')],
   ['store', (f) => f.startsWith('src/store/')],
-  ['workflow', (f) => f === 'src/cli/commands/invoke.ts'],
+  ['workflow', (f) => f === 'src/app/invoke.ts'],
 ];
 
 const report = JSON.parse(readFileSync(file, 'utf8'));

@@ -1,5 +1,5 @@
 // The invoke / fallback workflow (DESIGN §4.3), in-process against the emulator so the mutation
-// pass (issue 15) sees every change to src/cli/commands/invoke.ts: BYOK first; at most one
+// pass (issue 15) sees every change to src/app/invoke.ts: BYOK first; at most one
 // retry, on platform credentials, in the workspace's own region, and only after its audit event
 // is written; never for a refused key, a strict policy, an ineligible operation or a region the
 // platform does not serve; warn asks the next session to re-confirm; the exit code says why.
