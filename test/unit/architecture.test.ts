@@ -50,6 +50,12 @@ describe('the layers of src/', () => {
     expect(all.filter((e) => ['aws', 'store'].includes(layer(e.from)) && ['app', 'cli'].includes(layer(e.to))).map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
+  it('the public API (src/index.ts) imports the workflows and core, never the CLI', () => {
+    const fromIndex = all.filter((e) => e.from === 'index.ts');
+    expect(fromIndex.length).toBeGreaterThan(0);
+    expect(fromIndex.filter((e) => layer(e.to) === 'cli').map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+  });
+
   it('core/ imports only core/', () => {
     expect(all.filter((e) => layer(e.from) === 'core' && layer(e.to) !== 'core').map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { decisionJson } from '../render/decision.js';
 import { POLICY_MODES, type PolicyMode } from '../../core/config-doc.js';
 import { UsageError, EXIT } from '../../core/errors.js';
-import { evaluateFallback, platformTarget, type FallbackDecision } from '../../core/fallback.js';
+import { evaluatePolicy } from '../../app/policy.js';
 import { checkPolicyChange, defaultPolicy } from '../../core/plans.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { choiceParser, intParser, isoNow, parseRegion, pickWorkspace, printable, requireAccess, requireOwner } from './shared.js';
+import { choiceParser, intParser, isoNow, pickWorkspace, requireAccess, requireOwner } from './shared.js';
 
 export async function runPolicySet(o: { mode: PolicyMode; lock?: boolean; unlock?: boolean }, ctx: Context): Promise<Output> {
   if (o.lock && o.unlock) throw new UsageError('conflicting-flags', '--lock and --unlock cannot be used together.', 'Pick one.');
@@ -88,37 +88,7 @@ export interface PolicyEvaluateOptions {
 
 
 export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context): Promise<Output> {
-  if (o.errorCode === undefined && o.httpStatus === undefined && o.message === undefined) {
-    throw new UsageError('missing-error', 'Describe the failed call: at least one of --error-code, --http-status or --message.', 'Example: byok policy evaluate --error-code ThrottlingException --operation-kind read --region eu-west-1 --policy allow');
-  }
-  if (o.errorCode !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(o.errorCode)) {
-    throw new UsageError('invalid-error-code', `"${printable(o.errorCode)}" does not look like an AWS error code.`, 'Error codes are names like ThrottlingException or ExpiredToken.');
-  }
-  let policy = o.policy;
-  let region = o.region !== undefined ? parseRegion(o.region) : undefined;
-  let workspace: string | null = null;
-  let platform: ReturnType<typeof platformTarget> = {};
-  let confirmationPending: boolean | undefined;
-  // With --policy the evaluation is self-contained: no workspace, no config, no key needed.
-  if (policy === undefined) {
-    const { doc } = await ctx.store().read();
-    const ws = pickWorkspace(ctx, doc);
-    requireAccess(ctx, ws);
-    workspace = ws.name;
-    policy ??= ws.policy;
-    region ??= ws.region;
-    // As invoke sees it: no platform credentials means no region to fall back to.
-    platform = platformTarget(doc.platform);
-    confirmationPending = ws.confirmationRequired !== undefined;
-  }
-  const d = evaluateFallback({
-    error: { code: o.errorCode, status: o.httpStatus, message: o.message },
-    operation: { kind: o.operationKind, markedFallbackEligible: o.fallbackEligible === true, autonomous: o.autonomous === true, environment: o.environment },
-    policy,
-    region,
-    ...platform,
-    confirmationPending,
-  });
+  const { workspace, decision: d } = await evaluatePolicy(ctx, o);
   const rules = d.rules.map((r) => `${r.passed ? ctx.chalk.green('✓') : ctx.chalk.red('✗')} ${r.rule.padEnd(18)} ${r.detail}`);
   return {
     json: { workspace, ...decisionJson(d) },
