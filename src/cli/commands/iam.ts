@@ -8,7 +8,6 @@ import * as iam from '../../app/provision.js';
 import { DEFAULT_USER_NAME, type IamCommonOptions, type ProvisionCommands, type ProvisionHooks, type ProvisionOptions } from '../../app/provision.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
 import { stepPrinter } from '../render/steps.js';
 import { choiceParser } from './shared.js';
 
@@ -39,7 +38,7 @@ async function runProvision(o: ProvisionOptions & { printCommands?: boolean }, c
   return { json: r, status: r.notes.map((n) => mark.warn(ctx, n)) };
 }
 
-export function registerIam(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerIam(program: Command, ctx: Context): void {
   const cmd = program.command('iam').description('the Bedrock IAM user, its least-privilege policy and access keys (admin credentials from the AWS chain)');
   const common = (c: Command) =>
     c
@@ -50,7 +49,7 @@ export function registerIam(program: Command, ctx: Context, sink: ExitSink): voi
       .option('--models <list>', 'sonnet,opus (default: both)')
       .option('--with-discovery', 'include the read-only discovery actions (the default; kept for scripts)')
       .option('--no-discovery', 'leave out the read-only discovery actions (bedrock:GetInferenceProfile, ...): byok then cannot see where AWS routes a profile before it sends a prompt');
-  const run = <O>(f: (o: O, c: Context) => Promise<Output>) => async (o: O) => sink.set(emit(ctx, await f(o, ctx)));
+  const run = <O>(f: (o: O, c: Context) => Promise<Output>) => async (o: O) => emit(ctx, await f(o, ctx));
   /** A workflow whose whole result is the --json document; the steps went to stderr as they happened. */
   const steps = <O>(f: (rt: Context, o: O, hooks: ProvisionHooks) => Promise<unknown>) => run<O>(async (o, c) => ({ json: await f(c, o, stepPrinter(c)) }));
   cmd

@@ -7,7 +7,6 @@ import { evaluatePolicy } from '../../app/policy.js';
 import { checkPolicyChange, defaultPolicy } from '../../core/plans.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
 import { choiceParser, intParser, isoNow, pickWorkspace, requireAccess, requireOwner } from './shared.js';
 
 export async function runPolicySet(o: { mode: PolicyMode; lock?: boolean; unlock?: boolean }, ctx: Context): Promise<Output> {
@@ -119,7 +118,7 @@ export async function runPolicyConfirm(ctx: Context): Promise<Output> {
   };
 }
 
-export function registerPolicy(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerPolicy(program: Command, ctx: Context): void {
   const cmd = program.command('policy').description('the fallback policy: allow, warn or strict');
   cmd
     .command('set')
@@ -127,8 +126,8 @@ export function registerPolicy(program: Command, ctx: Context, sink: ExitSink): 
     .argument('<mode>', POLICY_MODES.join('|'), choiceParser('policy', POLICY_MODES))
     .option('--lock', 'owner of an Enterprise/BYOC workspace: pin the policy at strict so members cannot change it')
     .option('--unlock', 'owner: remove the lock')
-    .action(async (mode: PolicyMode, o: { lock?: boolean; unlock?: boolean }) => sink.set(emit(ctx, await runPolicySet({ mode, ...o }, ctx))));
-  cmd.command('show').description('show the fallback policy').action(async () => sink.set(emit(ctx, await runPolicyShow(ctx))));
+    .action(async (mode: PolicyMode, o: { lock?: boolean; unlock?: boolean }) => emit(ctx, await runPolicySet({ mode, ...o }, ctx)));
+  cmd.command('show').description('show the fallback policy').action(async () => emit(ctx, await runPolicyShow(ctx)));
   cmd
     .command('evaluate')
     .description('decide whether a failed BYOK call may fall back (exit 0 fallback, 1 fail)')
@@ -141,6 +140,6 @@ export function registerPolicy(program: Command, ctx: Context, sink: ExitSink): 
     .option('--environment <env>', 'production|staging|development', choiceParser('environment', ['production', 'staging', 'development'] as const))
     .option('--region <region>', 'region of the original BYOK call (default: the workspace region)')
     .option('--policy <mode>', 'evaluate under this policy instead of the workspace one (needs no workspace)', choiceParser('policy', POLICY_MODES))
-    .action(async (o: PolicyEvaluateOptions) => sink.set(emit(ctx, await runPolicyEvaluate(o, ctx))));
-  cmd.command('confirm').description('acknowledge a fallback that happened under the warn policy').action(async () => sink.set(emit(ctx, await runPolicyConfirm(ctx))));
+    .action(async (o: PolicyEvaluateOptions) => emit(ctx, await runPolicyEvaluate(o, ctx)));
+  cmd.command('confirm').description('acknowledge a fallback that happened under the warn policy').action(async () => emit(ctx, await runPolicyConfirm(ctx)));
 }

@@ -5,7 +5,6 @@ import type { ModelKey } from '../../core/geography.js';
 import { routeFor } from '../../app/route.js';
 import type { Context } from '../context.js';
 import { emit, table, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
 import { choiceParser } from './shared.js';
 
 export interface RouteOptions { task?: string; model?: ModelKey; geography?: Geography; region?: string }
@@ -38,7 +37,7 @@ export async function runRoute(o: RouteOptions, ctx: Context): Promise<Output> {
   };
 }
 
-export function registerRoute(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerRoute(program: Command, ctx: Context): void {
   program
     .command('route')
     .description('explain which model, inference profile and region a task would use')
@@ -46,5 +45,5 @@ export function registerRoute(program: Command, ctx: Context, sink: ExitSink): v
     .option('--model <model>', 'force a model: sonnet|opus', choiceParser('model', ['sonnet', 'opus'] as const))
     .option('--geography <geo>', `override the workspace geography: ${GEOGRAPHIES.join('|')}`, choiceParser('geography', GEOGRAPHIES))
     .option('--region <region>', 'override the workspace region')
-    .action(async (o: RouteOptions) => sink.set(emit(ctx, await runRoute(o, ctx))));
+    .action(async (o: RouteOptions) => emit(ctx, await runRoute(o, ctx)));
 }

@@ -12,7 +12,6 @@ import type { ConnectionCheck, CredentialInput, CredentialMethod, SetupQuestions
 import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
 import { emit, mark, table, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
 import { stepPrinter } from '../render/steps.js';
 import { startSpinner } from '../spinner.js';
 import { choiceParser } from './shared.js';
@@ -227,7 +226,7 @@ export async function runSetupCommand(o: SetupOptions, ctx: Context): Promise<Ou
   };
 }
 
-export function registerSetup(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerSetup(program: Command, ctx: Context): void {
   program
     .command('setup')
     .description('guided setup of a workspace (wizard); --non-interactive takes every answer from flags for CI')
@@ -244,5 +243,5 @@ export function registerSetup(program: Command, ctx: Context, sink: ExitSink): v
     .option('--policy <mode>', POLICY_MODES.join('|'), choiceParser('policy', POLICY_MODES))
     .option('--skip-test', 'save without the connection test')
     .option('--provision-with-profile <profile>', 'create the IAM user, policy and key now with this admin profile ("" for the environment / credential chain)')
-    .action(async (o: SetupOptions) => sink.set(emit(ctx, await runSetupCommand(o, ctx))));
+    .action(async (o: SetupOptions) => emit(ctx, await runSetupCommand(o, ctx)));
 }
