@@ -8,7 +8,40 @@ import type { Context } from './context.js';
 import { renderError } from './output.js';
 import { printable } from './commands/shared.js';
 
-type Register = (program: Command, ctx: Context, sink: ExitSink) => void;
+/**
+ * A command's action returns its exit code (`.action(async (o) => emit(ctx, await runX(o, ctx)))`);
+ * an action that returns nothing exits 0. Commander itself drops what an action returns, so every
+ * command of the program is a ByokCommand, whose action() keeps it for runCli.
+ */
+type ActionResult = ExitCode | void | Promise<ExitCode | void>;
+
+declare module 'commander' {
+  interface Command {
+    action(fn: (this: this, ...args: any[]) => ActionResult): this;
+  }
+}
+
+class ByokCommand extends Command {
+  /** Shared by the root and all its subcommands: the exit code of the action that ran. */
+  exit: { code: ExitCode } = { code: EXIT.ok };
+
+  override createCommand(name?: string): Command {
+    const c = new ByokCommand(name);
+    c.exit = this.exit;
+    return c;
+  }
+
+  override action(fn: (this: this, ...args: any[]) => ActionResult): this {
+    const exit = this.exit;
+    return super.action(async function (this: ByokCommand, ...args: unknown[]) {
+      const code = await fn.apply(this as never, args);
+      if (typeof code === 'number') exit.code = code;
+    });
+  }
+}
+
+/** A command group's register function: adds its commands to the program; each action returns its exit code. */
+type Register = (program: Command, ctx: Context) => void;
 
 /**
  * Every command group, in help order, with the one line `byok --help` shows. A group's module
@@ -46,11 +79,6 @@ function commandNamed(argv: readonly string[]): string | undefined {
     return a === 'help' ? (argv[i + 1] ?? 'help') : a;
   }
   return undefined;
-}
-
-/** Lets a command's action report its exit code back to runCli. */
-export interface ExitSink {
-  set(code: ExitCode): void;
 }
 
 /** An unknown `--option=value` is shown without its value, which may be a secret of any shape. */
@@ -134,8 +162,8 @@ function checkActingUser(ctx: Context): void {
   }
 }
 
-export async function createProgram(ctx: Context, sink: ExitSink, argv: readonly string[] = []): Promise<Command> {
-  const program = new Command('byok');
+export async function createProgram(ctx: Context, argv: readonly string[] = []): Promise<ByokCommand> {
+  const program = new ByokCommand('byok');
   program
     .description('Bring-your-own-key administration for Claude on Amazon Bedrock')
     .version(pkg.version, '-V, --version')
@@ -158,7 +186,7 @@ export async function createProgram(ctx: Context, sink: ExitSink, argv: readonly
   const named = commandNamed(argv);
   const target = COMMANDS.find((c) => c.name === named);
   if (target) {
-    (await target.load())(program, ctx, sink);
+    (await target.load())(program, ctx);
   } else {
     // `byok`, `byok --help`, or a name that is no command: the list is enough (and lets commander
     // suggest the nearest name), without loading any command module.
@@ -177,14 +205,12 @@ export async function createProgram(ctx: Context, sink: ExitSink, argv: readonly
 }
 
 export async function runCli(ctx: Context, argv: string[]): Promise<ExitCode> {
-  let code: ExitCode = EXIT.ok;
-  const sink: ExitSink = { set: (c) => (code = c) };
   ctx.flags.json = jsonRequested(argv);
   try {
     refuseSecretsInArgv(argv);
-    const program = await createProgram(ctx, sink, argv);
+    const program = await createProgram(ctx, argv);
     await program.parseAsync(argv, { from: 'user' });
-    return code;
+    return program.exit.code;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;

@@ -50,16 +50,19 @@ describe('the layers of src/', () => {
     expect(all.filter((e) => ['aws', 'store'].includes(layer(e.from)) && ['app', 'cli'].includes(layer(e.to))).map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
+  it('the public API (src/index.ts) imports the workflows and core, never the CLI', () => {
+    const fromIndex = all.filter((e) => e.from === 'index.ts');
+    expect(fromIndex.length).toBeGreaterThan(0);
+    expect(fromIndex.filter((e) => layer(e.to) === 'cli').map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+  });
+
   it('core/ imports only core/', () => {
     expect(all.filter((e) => layer(e.from) === 'core' && layer(e.to) !== 'core').map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
   it('no command file imports another command file', () => {
     const cmd = (p: string) => p.startsWith('cli/commands/') && p !== 'cli/commands/shared.ts';
-    // Known, not yet moved: setup runs iam's provisioning (runProvision), which still lives in the
-    // iam command with its prompts and progress lines. Moving it to app/ is the next step of issue 12.
-    const notYetMoved = new Set(['cli/commands/setup.ts -> cli/commands/iam.ts']);
-    expect(all.filter((e) => cmd(e.from) && cmd(e.to) && e.from !== e.to).map((e) => `${e.from} -> ${e.to}`).filter((e) => !notYetMoved.has(e))).toEqual([]);
+    expect(all.filter((e) => cmd(e.from) && cmd(e.to) && e.from !== e.to).map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
   it('there is no cycle among the static imports', () => {

@@ -5,7 +5,6 @@ import { readAuditLog, verifyAuditLog } from '../../store/audit-log.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import { oneLine } from '../terminal.js';
-import type { ExitSink } from '../program.js';
 import { AUDIT_EVENT_TYPES } from '../../core/audit-event.js';
 import { didYouMean } from '../../core/suggest.js';
 import { intParser, printable } from './shared.js';
@@ -82,7 +81,7 @@ export async function runAuditResetAnchor(o: { reason?: string }, ctx: Context):
   };
 }
 
-export function registerAudit(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerAudit(program: Command, ctx: Context): void {
   const cmd = program.command('audit').description('the append-only audit log (fallbacks, policy and credential changes)');
   cmd
     .command('list')
@@ -90,11 +89,11 @@ export function registerAudit(program: Command, ctx: Context, sink: ExitSink): v
     .option('--limit <n>', 'only the last N events', intParser('--limit', 1, 1_000_000))
     .option('--type <type>', 'only events of this type, e.g. fallback, policy-changed')
     .option('--all', 'events of every workspace')
-    .action(async (o: { limit?: number; type?: string; all?: boolean }) => sink.set(emit(ctx, await runAuditList(o, ctx))));
+    .action(async (o: { limit?: number; type?: string; all?: boolean }) => emit(ctx, await runAuditList(o, ctx)));
   cmd
     .command('reset-anchor')
     .description('owner: accept the audit log and config as they are now, on purpose (audited: records what was missing)')
     .requiredOption('--reason <text>', 'why, for the audit record')
-    .action(async (o: { reason?: string }) => sink.set(emit(ctx, await runAuditResetAnchor(o, ctx))));
-  cmd.command('verify').description('check the hash chain: detects an edited, removed, reordered or truncated log (exit 1 if not intact)').action(async () => sink.set(emit(ctx, await runAuditVerify(ctx))));
+    .action(async (o: { reason?: string }) => emit(ctx, await runAuditResetAnchor(o, ctx)));
+  cmd.command('verify').description('check the hash chain: detects an edited, removed, reordered or truncated log (exit 1 if not intact)').action(async () => emit(ctx, await runAuditVerify(ctx)));
 }

@@ -7,7 +7,6 @@ import { checkRegion } from '../../core/geography.js';
 import { PLAN_LABELS } from '../../core/plans.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
 import { credentialsJson } from '../render/credentials.js';
 import { sessionTokenExpiresAt, sessionTokenExpiresAtText } from '../../core/credentials.js';
 import { parseRegion, pickWorkspace, printable, requireAccess, requireOwner } from './shared.js';
@@ -154,14 +153,14 @@ export async function runConfigShow(ctx: Context): Promise<Output> {
   };
 }
 
-export function registerConfig(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerConfig(program: Command, ctx: Context): void {
   const cmd = program.command('config').description('show and change workspace settings');
-  cmd.command('show').description('show the workspace configuration (secrets masked)').action(async () => sink.set(emit(ctx, await runConfigShow(ctx))));
-  cmd.command('get').description(`print one setting: ${READ_KEYS.join(', ')}`).argument('<key>').action(async (k: string) => sink.set(emit(ctx, await runConfigGet(k, ctx))));
-  cmd.command('set').description(`change a setting (owner only): ${CONFIG_KEYS.join(', ')}`).argument('<key>').argument('<value>').action(async (k: string, v: string) => sink.set(emit(ctx, await runConfigSet(k, v, ctx))));
-  cmd.command('unset').description('clear geography or region (owner only)').argument('<key>').action(async (k: string) => sink.set(emit(ctx, await runConfigUnset(k, ctx))));
+  cmd.command('show').description('show the workspace configuration (secrets masked)').action(async () => emit(ctx, await runConfigShow(ctx)));
+  cmd.command('get').description(`print one setting: ${READ_KEYS.join(', ')}`).argument('<key>').action(async (k: string) => emit(ctx, await runConfigGet(k, ctx)));
+  cmd.command('set').description(`change a setting (owner only): ${CONFIG_KEYS.join(', ')}`).argument('<key>').argument('<value>').action(async (k: string, v: string) => emit(ctx, await runConfigSet(k, v, ctx)));
+  cmd.command('unset').description('clear geography or region (owner only)').argument('<key>').action(async (k: string) => emit(ctx, await runConfigUnset(k, ctx)));
   cmd.command('path').description('print the config file path').action(async () => {
     const store = ctx.store();
-    sink.set(emit(ctx, { json: { configDir: store.configDir, configPath: store.path, auditPath: store.auditPath, exists: store.exists() }, lines: [store.path] }));
+    return emit(ctx, { json: { configDir: store.configDir, configPath: store.path, auditPath: store.auditPath, exists: store.exists() }, lines: [store.path] });
   });
 }

@@ -4,7 +4,7 @@
 // point of this command and the only place byok does it; errors go to stderr as usual.
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import type { ExitSink } from '../program.js';
+import { EXIT } from '../../core/errors.js';
 
 export interface CredentialProcessOutput {
   Version: 1;
@@ -23,13 +23,13 @@ export async function runCredentialProcess(ctx: Context): Promise<CredentialProc
   return out;
 }
 
-export function registerCredentialProcess(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerCredentialProcess(program: Command, ctx: Context): void {
   program
     .command('credential-process')
     .description('print AWS credential_process JSON for the workspace (for credential_process = byok credential-process)')
     .action(async () => {
       const out = await runCredentialProcess(ctx);
       ctx.credentialStdout.write(`${JSON.stringify(out)}\n`);
-      sink.set(0);
+      return EXIT.ok;
     });
 }

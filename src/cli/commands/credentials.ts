@@ -8,7 +8,6 @@ import { expiryStatus, mask, parseAccessKeyId, parseSecretAccessKey, validateCre
 import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
 import { emit, mark, table, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
 import { parseRegion, pickWorkspace, requireAccess, requireOwner, requirePlatformAdmin } from './shared.js';
 import type { AuditEventInput } from '../../core/audit-event.js';
 
@@ -242,7 +241,7 @@ export async function runCredentialsRemove(o: { platform?: boolean }, ctx: Conte
   };
 }
 
-export function registerCredentials(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerCredentials(program: Command, ctx: Context): void {
   const cmd = program.command('credentials').description('store, show and remove the BYOK AWS credentials (encrypted)');
   cmd
     .command('set')
@@ -254,17 +253,17 @@ export function registerCredentials(program: Command, ctx: Context, sink: ExitSi
     .option('--from-env', 'take AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION')
     .option('--platform', "store the platform's own Bedrock credentials (fallback target) instead of a workspace's")
     .option('--regions <list>', 'with --platform: comma-separated regions the platform serves')
-    .action(async (o: CredentialsSetOptions) => sink.set(emit(ctx, await runCredentialsSet(o, ctx))));
+    .action(async (o: CredentialsSetOptions) => emit(ctx, await runCredentialsSet(o, ctx)));
   cmd
     .command('import')
     .description('store credentials read from a profile in the AWS shared config (owner only; SSO and role profiles give temporary keys)')
     .requiredOption('--profile <name>', 'the AWS profile to read (~/.aws/credentials, ~/.aws/config)')
     .option('--platform', "store them as the platform's own Bedrock credentials instead")
     .option('--regions <list>', 'with --platform: comma-separated regions the platform serves')
-    .action(async (o: CredentialsSetOptions) => sink.set(emit(ctx, await runCredentialsSet(o, ctx))));
-  cmd.command('show').description('show the stored credentials, masked').option('--platform', 'show the platform credentials').action(async (o: { platform?: boolean }) => sink.set(emit(ctx, await runCredentialsShow(o, ctx))));
-  registerCredentialsRefresh(cmd, ctx, sink);
-  cmd.command('remove').description('remove the stored credentials (owner only)').option('--platform', 'remove the platform credentials').action(async (o: { platform?: boolean }) => sink.set(emit(ctx, await runCredentialsRemove(o, ctx))));
+    .action(async (o: CredentialsSetOptions) => emit(ctx, await runCredentialsSet(o, ctx)));
+  cmd.command('show').description('show the stored credentials, masked').option('--platform', 'show the platform credentials').action(async (o: { platform?: boolean }) => emit(ctx, await runCredentialsShow(o, ctx)));
+  registerCredentialsRefresh(cmd, ctx);
+  cmd.command('remove').description('remove the stored credentials (owner only)').option('--platform', 'remove the platform credentials').action(async (o: { platform?: boolean }) => emit(ctx, await runCredentialsRemove(o, ctx)));
 }
 
 // byok credentials refresh: a new STS session for a long-term (AKIA) key now, instead of five
@@ -295,9 +294,9 @@ export async function runCredentialsRefresh(ctx: Context): Promise<Output> {
 }
 
 /** Adds `refresh` under `byok credentials`. */
-export function registerCredentialsRefresh(credentialsCommand: Command, ctx: Context, sink: ExitSink): void {
+export function registerCredentialsRefresh(credentialsCommand: Command, ctx: Context): void {
   credentialsCommand
     .command('refresh')
     .description('get a new STS session for a long-term (AKIA) key now; temporary (ASIA) keys cannot be refreshed')
-    .action(async () => sink.set(emit(ctx, await runCredentialsRefresh(ctx))));
+    .action(async () => emit(ctx, await runCredentialsRefresh(ctx)));
 }

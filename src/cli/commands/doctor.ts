@@ -9,7 +9,6 @@ import { checkRegion } from '../../core/geography.js';
 import { MODELS } from '../../core/models.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
 import { startSpinner } from '../spinner.js';
 import { pickWorkspace, requireAccess } from './shared.js';
 import { checkJson, connectionJson, renderChecks } from '../render/checks.js';
@@ -145,9 +144,9 @@ export async function runDoctor(ctx: Context): Promise<Output> {
   return { json, lines, exitCode };
 }
 
-export function registerDoctor(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerDoctor(program: Command, ctx: Context): void {
   program
     .command('doctor')
     .description('test-connection plus the workspace checks from the troubleshooting guide, each with its fix')
-    .action(async () => sink.set(emit(ctx, await runDoctor(ctx))));
+    .action(async () => emit(ctx, await runDoctor(ctx)));
 }

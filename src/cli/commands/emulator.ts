@@ -1,10 +1,9 @@
 // byok emulator ...: hands argv to the emulator's own entry point, loaded only here.
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
-import type { ExitSink } from '../program.js';
 import type { ExitCode } from '../../core/errors.js';
 
-export function registerEmulator(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerEmulator(program: Command, ctx: Context): void {
   program
     .command('emulator')
     .description('local AWS stand-in (IAM, STS, Bedrock, Bedrock Runtime): start | fault | clock | profile | scp | boundary | reset')
@@ -19,6 +18,6 @@ export function registerEmulator(program: Command, ctx: Context, sink: ExitSink)
       if (ctx.flags.json && !args.includes('--json')) args = [...args, '--json'];
       const code = await mod.runEmulatorCommand(args, { stdout: ctx.credentialStdout, stderr: ctx.io.stderr }, ctx.env);
       if (code !== 0) ctx.keepAlive = false;
-      sink.set(code as ExitCode);
+      return code as ExitCode;
     });
 }

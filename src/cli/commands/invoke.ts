@@ -12,7 +12,6 @@ import { REFUSED_CATEGORIES } from '../../core/error-classes.js';
 import type { Attempt, EngineOutcome, InvokeReply } from '../../app/invoke.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
 import { choiceParser, intParser } from './shared.js';
 import { decisionJson } from '../render/decision.js';
 
@@ -112,7 +111,7 @@ async function promptFromStdin(ctx: Context): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-export function registerInvoke(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerInvoke(program: Command, ctx: Context): void {
   program
     .command('invoke')
     .description('send one request through routing, the fallback policy and the audit log')
@@ -126,5 +125,5 @@ export function registerInvoke(program: Command, ctx: Context, sink: ExitSink): 
     .option('--conversation <id>', 'conversation ID for the audit log')
     .option('--stream', 'stream the reply (ConverseStream)')
     .option('--max-tokens <n>', 'maximum output tokens', intParser('--max-tokens', 1, 64_000), 512)
-    .action(async (prompt: string, o: Omit<InvokeOptions, 'prompt'>) => sink.set(emit(ctx, await runInvoke({ ...o, prompt: prompt === '-' ? await promptFromStdin(ctx) : prompt }, ctx))));
+    .action(async (prompt: string, o: Omit<InvokeOptions, 'prompt'>) => emit(ctx, await runInvoke({ ...o, prompt: prompt === '-' ? await promptFromStdin(ctx) : prompt }, ctx)));
 }

@@ -11,7 +11,6 @@ import { MODELS, type ModelKey } from '../../core/models.js';
 import type { Route } from '../../core/routing.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
 import { startSpinner } from '../spinner.js';
 import { choiceParser, pickWorkspace, printable, requireAccess } from './shared.js';
 import { checkJson, renderChecks } from '../render/checks.js';
@@ -412,13 +411,13 @@ export async function runRequestAccess(o: RequestAccessOptions, ctx: Context): P
   }
 }
 
-export function registerModels(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerModels(program: Command, ctx: Context): void {
   const cmd = program.command('models').description('model access: check it per model, or submit the Anthropic use-case form');
   cmd
     .command('check')
     .description('availability, inference profile, use-case form and a one-token invocation for Sonnet 4.5 and Opus 4.5 (exit 0 accessible, 1 not, 4 refused)')
     .option('--refresh-catalog', 're-read the inference profiles with ListInferenceProfiles (picks up profiles AWS added)')
-    .action(async (o: ModelsCheckOptions) => sink.set(emit(ctx, await runModelsCheck(o, ctx))));
+    .action(async (o: ModelsCheckOptions) => emit(ctx, await runModelsCheck(o, ctx)));
   cmd
     .command('request-access')
     .description('submit the Anthropic use-case form (PutUseCaseForModelAccess) from flags or prompts')
@@ -432,5 +431,5 @@ export function registerModels(program: Command, ctx: Context, sink: ExitSink): 
     .option('--from-env', 'submit as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (an admin)')
     .option('--region <region>', 'region to call Bedrock in (default: the workspace region)')
     .option('--yes', 'do not ask for confirmation before submitting')
-    .action(async (o: RequestAccessOptions) => sink.set(emit(ctx, await runRequestAccess(o, ctx))));
+    .action(async (o: RequestAccessOptions) => emit(ctx, await runRequestAccess(o, ctx)));
 }

@@ -3,12 +3,11 @@ import type { Command } from 'commander';
 import { decisionJson } from '../render/decision.js';
 import { POLICY_MODES, type PolicyMode } from '../../core/config-doc.js';
 import { UsageError, EXIT } from '../../core/errors.js';
-import { evaluateFallback, platformTarget, type FallbackDecision } from '../../core/fallback.js';
+import { evaluatePolicy } from '../../app/policy.js';
 import { checkPolicyChange, defaultPolicy } from '../../core/plans.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
-import { choiceParser, intParser, isoNow, parseRegion, pickWorkspace, printable, requireAccess, requireOwner } from './shared.js';
+import { choiceParser, intParser, isoNow, pickWorkspace, requireAccess, requireOwner } from './shared.js';
 
 export async function runPolicySet(o: { mode: PolicyMode; lock?: boolean; unlock?: boolean }, ctx: Context): Promise<Output> {
   if (o.lock && o.unlock) throw new UsageError('conflicting-flags', '--lock and --unlock cannot be used together.', 'Pick one.');
@@ -88,37 +87,7 @@ export interface PolicyEvaluateOptions {
 
 
 export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context): Promise<Output> {
-  if (o.errorCode === undefined && o.httpStatus === undefined && o.message === undefined) {
-    throw new UsageError('missing-error', 'Describe the failed call: at least one of --error-code, --http-status or --message.', 'Example: byok policy evaluate --error-code ThrottlingException --operation-kind read --region eu-west-1 --policy allow');
-  }
-  if (o.errorCode !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(o.errorCode)) {
-    throw new UsageError('invalid-error-code', `"${printable(o.errorCode)}" does not look like an AWS error code.`, 'Error codes are names like ThrottlingException or ExpiredToken.');
-  }
-  let policy = o.policy;
-  let region = o.region !== undefined ? parseRegion(o.region) : undefined;
-  let workspace: string | null = null;
-  let platform: ReturnType<typeof platformTarget> = {};
-  let confirmationPending: boolean | undefined;
-  // With --policy the evaluation is self-contained: no workspace, no config, no key needed.
-  if (policy === undefined) {
-    const { doc } = await ctx.store().read();
-    const ws = pickWorkspace(ctx, doc);
-    requireAccess(ctx, ws);
-    workspace = ws.name;
-    policy ??= ws.policy;
-    region ??= ws.region;
-    // As invoke sees it: no platform credentials means no region to fall back to.
-    platform = platformTarget(doc.platform);
-    confirmationPending = ws.confirmationRequired !== undefined;
-  }
-  const d = evaluateFallback({
-    error: { code: o.errorCode, status: o.httpStatus, message: o.message },
-    operation: { kind: o.operationKind, markedFallbackEligible: o.fallbackEligible === true, autonomous: o.autonomous === true, environment: o.environment },
-    policy,
-    region,
-    ...platform,
-    confirmationPending,
-  });
+  const { workspace, decision: d } = await evaluatePolicy(ctx, o);
   const rules = d.rules.map((r) => `${r.passed ? ctx.chalk.green('✓') : ctx.chalk.red('✗')} ${r.rule.padEnd(18)} ${r.detail}`);
   return {
     json: { workspace, ...decisionJson(d) },
@@ -149,7 +118,7 @@ export async function runPolicyConfirm(ctx: Context): Promise<Output> {
   };
 }
 
-export function registerPolicy(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerPolicy(program: Command, ctx: Context): void {
   const cmd = program.command('policy').description('the fallback policy: allow, warn or strict');
   cmd
     .command('set')
@@ -157,8 +126,8 @@ export function registerPolicy(program: Command, ctx: Context, sink: ExitSink): 
     .argument('<mode>', POLICY_MODES.join('|'), choiceParser('policy', POLICY_MODES))
     .option('--lock', 'owner of an Enterprise/BYOC workspace: pin the policy at strict so members cannot change it')
     .option('--unlock', 'owner: remove the lock')
-    .action(async (mode: PolicyMode, o: { lock?: boolean; unlock?: boolean }) => sink.set(emit(ctx, await runPolicySet({ mode, ...o }, ctx))));
-  cmd.command('show').description('show the fallback policy').action(async () => sink.set(emit(ctx, await runPolicyShow(ctx))));
+    .action(async (mode: PolicyMode, o: { lock?: boolean; unlock?: boolean }) => emit(ctx, await runPolicySet({ mode, ...o }, ctx)));
+  cmd.command('show').description('show the fallback policy').action(async () => emit(ctx, await runPolicyShow(ctx)));
   cmd
     .command('evaluate')
     .description('decide whether a failed BYOK call may fall back (exit 0 fallback, 1 fail)')
@@ -171,6 +140,6 @@ export function registerPolicy(program: Command, ctx: Context, sink: ExitSink): 
     .option('--environment <env>', 'production|staging|development', choiceParser('environment', ['production', 'staging', 'development'] as const))
     .option('--region <region>', 'region of the original BYOK call (default: the workspace region)')
     .option('--policy <mode>', 'evaluate under this policy instead of the workspace one (needs no workspace)', choiceParser('policy', POLICY_MODES))
-    .action(async (o: PolicyEvaluateOptions) => sink.set(emit(ctx, await runPolicyEvaluate(o, ctx))));
-  cmd.command('confirm').description('acknowledge a fallback that happened under the warn policy').action(async () => sink.set(emit(ctx, await runPolicyConfirm(ctx))));
+    .action(async (o: PolicyEvaluateOptions) => emit(ctx, await runPolicyEvaluate(o, ctx)));
+  cmd.command('confirm').description('acknowledge a fallback that happened under the warn policy').action(async () => emit(ctx, await runPolicyConfirm(ctx)));
 }

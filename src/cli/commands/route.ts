@@ -1,40 +1,19 @@
 // byok route: which model, inference profile and region a task would use, and why.
 import type { Command } from 'commander';
-import { GEOGRAPHIES, workspaceCatalog, type Geography } from '../../core/config-doc.js';
-import { UsageError } from '../../core/errors.js';
-import type { LiveProfile, ModelKey } from '../../core/geography.js';
-import { resolveRoute } from '../../core/routing.js';
+import { GEOGRAPHIES, type Geography } from '../../core/config-doc.js';
+import type { ModelKey } from '../../core/geography.js';
+import { routeFor } from '../../app/route.js';
 import type { Context } from '../context.js';
 import { emit, table, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
-import { choiceParser, parseRegion, pickWorkspace, printable, requireAccess } from './shared.js';
+import { choiceParser } from './shared.js';
 
 export interface RouteOptions { task?: string; model?: ModelKey; geography?: Geography; region?: string }
 
 export async function runRoute(o: RouteOptions, ctx: Context): Promise<Output> {
-  if (o.task !== undefined && !/^[\p{L}\p{N} _.-]{1,64}$/u.test(o.task)) {
-    throw new UsageError('invalid-task', `"${printable(o.task)}" is not a task name.`, 'Tasks are short names like plan, summarize, chat, root-cause-analysis.');
-  }
-  let geography = o.geography;
-  let region = o.region !== undefined ? parseRegion(o.region) : undefined;
-  let workspace: string | null = null;
-  let catalog: readonly LiveProfile[] | undefined;
-  if (geography === undefined || region === undefined) {
-    const { doc } = await ctx.store().read();
-    const ws = pickWorkspace(ctx, doc);
-    requireAccess(ctx, ws);
-    workspace = ws.name;
-    geography ??= ws.geography;
-    region ??= ws.region;
-    // The live profiles models check stored, where they were read from this very region.
-    if (geography === ws.geography && region === ws.region) catalog = workspaceCatalog(ws);
-  }
-  const r = resolveRoute({ task: o.task, model: o.model, geography, region, catalog });
-  if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
-  const route = r.value;
+  const route = await routeFor(ctx, o);
   return {
     json: {
-      workspace,
+      workspace: route.workspace,
       model: route.model,
       modelId: route.modelId,
       modelName: route.modelName,
@@ -58,7 +37,7 @@ export async function runRoute(o: RouteOptions, ctx: Context): Promise<Output> {
   };
 }
 
-export function registerRoute(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerRoute(program: Command, ctx: Context): void {
   program
     .command('route')
     .description('explain which model, inference profile and region a task would use')
@@ -66,5 +45,5 @@ export function registerRoute(program: Command, ctx: Context, sink: ExitSink): v
     .option('--model <model>', 'force a model: sonnet|opus', choiceParser('model', ['sonnet', 'opus'] as const))
     .option('--geography <geo>', `override the workspace geography: ${GEOGRAPHIES.join('|')}`, choiceParser('geography', GEOGRAPHIES))
     .option('--region <region>', 'override the workspace region')
-    .action(async (o: RouteOptions) => sink.set(emit(ctx, await runRoute(o, ctx))));
+    .action(async (o: RouteOptions) => emit(ctx, await runRoute(o, ctx)));
 }

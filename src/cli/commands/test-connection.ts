@@ -6,7 +6,6 @@ import type { CheckResult, ConnectionReport } from '../../app/checks.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import { connectionJson, renderChecks } from '../render/checks.js';
-import type { ExitSink } from '../program.js';
 import { startSpinner } from '../spinner.js';
 
 export interface TestConnectionOptions { workspace?: string }
@@ -34,9 +33,9 @@ export async function runTestConnection(o: TestConnectionOptions, ctx: Context):
   return { json: connectionJson(report), lines: [...renderChecks(ctx, report.checks), summary], exitCode: code };
 }
 
-export function registerTestConnection(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerTestConnection(program: Command, ctx: Context): void {
   program
     .command('test-connection')
     .description('check the credentials, both models through the selected profile, and the permissions (exit 0 pass, 1 fail, 4 refused)')
-    .action(async () => sink.set(emit(ctx, await runTestConnection({}, ctx))));
+    .action(async () => emit(ctx, await runTestConnection({}, ctx)));
 }

@@ -6,7 +6,6 @@ import { checkPlan, defaultPolicy, PLAN_LABELS } from '../../core/plans.js';
 import { mask } from '../../core/credentials.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
-import type { ExitSink } from '../program.js';
 import { choiceParser, isoNow, pickWorkspace, printable, requireAccess, requireOwner, roleOf } from './shared.js';
 
 function parseUser(raw: string, what: string): string {
@@ -149,7 +148,7 @@ export async function runMemberChange(op: 'add' | 'remove', user: string, ctx: C
   };
 }
 
-export function registerWorkspace(program: Command, ctx: Context, sink: ExitSink): void {
+export function registerWorkspace(program: Command, ctx: Context): void {
   const cmd = program.command('workspace').description('create and select workspaces; manage members');
   cmd
     .command('create')
@@ -157,10 +156,10 @@ export function registerWorkspace(program: Command, ctx: Context, sink: ExitSink
     .argument('<name>', 'workspace name')
     .requiredOption('--plan <plan>', `subscription plan: ${PLANS.join('|')}`, choiceParser('plan', PLANS))
     .option('--owner <user>', 'owner (default: BYOK_USER or the OS user)')
-    .action(async (name: string, o: { plan: Plan; owner?: string }) => sink.set(emit(ctx, await runWorkspaceCreate({ name, plan: o.plan, owner: o.owner }, ctx))));
-  cmd.command('list').description('list workspaces (* marks the current one)').action(async () => sink.set(emit(ctx, await runWorkspaceList(ctx))));
-  cmd.command('use').description('make a workspace the current one').argument('<name>').action(async (name: string) => sink.set(emit(ctx, await runWorkspaceUse(name, ctx))));
-  cmd.command('show').description('show a workspace').argument('[name]').action(async (name?: string) => sink.set(emit(ctx, await runWorkspaceShow(name, ctx))));
-  cmd.command('add-member').description("add a member (members inherit the owner's BYOK)").argument('<user>').action(async (u: string) => sink.set(emit(ctx, await runMemberChange('add', u, ctx))));
-  cmd.command('remove-member').description('remove a member').argument('<user>').action(async (u: string) => sink.set(emit(ctx, await runMemberChange('remove', u, ctx))));
+    .action(async (name: string, o: { plan: Plan; owner?: string }) => emit(ctx, await runWorkspaceCreate({ name, plan: o.plan, owner: o.owner }, ctx)));
+  cmd.command('list').description('list workspaces (* marks the current one)').action(async () => emit(ctx, await runWorkspaceList(ctx)));
+  cmd.command('use').description('make a workspace the current one').argument('<name>').action(async (name: string) => emit(ctx, await runWorkspaceUse(name, ctx)));
+  cmd.command('show').description('show a workspace').argument('[name]').action(async (name?: string) => emit(ctx, await runWorkspaceShow(name, ctx)));
+  cmd.command('add-member').description("add a member (members inherit the owner's BYOK)").argument('<user>').action(async (u: string) => emit(ctx, await runMemberChange('add', u, ctx)));
+  cmd.command('remove-member').description('remove a member').argument('<user>').action(async (u: string) => emit(ctx, await runMemberChange('remove', u, ctx)));
 }

@@ -1,0 +1,66 @@
+// What the fallback policy would decide for a failed call (DESIGN §4.3), without making one: the
+// workspace's policy, region, platform credentials and pending re-confirmation, or, with an
+// explicit policy, nothing from the config at all.
+import { pickWorkspace, requireAccess } from '../core/access.js';
+import type { PolicyMode } from '../core/config-doc.js';
+import { UsageError } from '../core/errors.js';
+import { evaluateFallback, platformTarget, type FallbackDecision } from '../core/fallback.js';
+import { printable } from '../core/text.js';
+import { checkedRegion } from './route.js';
+import type { Runtime } from './runtime.js';
+
+export interface PolicyQuery {
+  /** The failed call: at least one of its error code, HTTP status or message. */
+  errorCode?: string;
+  httpStatus?: number;
+  message?: string;
+  operationKind?: 'read' | 'write';
+  fallbackEligible?: boolean;
+  autonomous?: boolean;
+  environment?: 'production' | 'staging' | 'development';
+  region?: string;
+  /** Evaluate this policy instead of the workspace's (then no config is read). */
+  policy?: PolicyMode;
+  workspace?: string;
+}
+
+export interface PolicyEvaluation {
+  /** The workspace whose policy was evaluated; null with an explicit policy. */
+  workspace: string | null;
+  decision: FallbackDecision;
+}
+
+export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<PolicyEvaluation> {
+  if (q.errorCode === undefined && q.httpStatus === undefined && q.message === undefined) {
+    throw new UsageError('missing-error', 'Describe the failed call: at least one of --error-code, --http-status or --message.', 'Example: byok policy evaluate --error-code ThrottlingException --operation-kind read --region eu-west-1 --policy allow');
+  }
+  if (q.errorCode !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(q.errorCode)) {
+    throw new UsageError('invalid-error-code', `"${printable(q.errorCode)}" does not look like an AWS error code.`, 'Error codes are names like ThrottlingException or ExpiredToken.');
+  }
+  let policy = q.policy;
+  let region = q.region !== undefined ? checkedRegion(q.region) : undefined;
+  let workspace: string | null = null;
+  let platform: ReturnType<typeof platformTarget> = {};
+  let confirmationPending: boolean | undefined;
+  // With an explicit policy the evaluation is self-contained: no workspace, no config, no key needed.
+  if (policy === undefined) {
+    const { doc } = await rt.store().read();
+    const ws = pickWorkspace(rt, doc, q.workspace);
+    requireAccess(rt, ws);
+    workspace = ws.name;
+    policy ??= ws.policy;
+    region ??= ws.region;
+    // As invoke sees it: no platform credentials means no region to fall back to.
+    platform = platformTarget(doc.platform);
+    confirmationPending = ws.confirmationRequired !== undefined;
+  }
+  const decision = evaluateFallback({
+    error: { code: q.errorCode, status: q.httpStatus, message: q.message },
+    operation: { kind: q.operationKind, markedFallbackEligible: q.fallbackEligible === true, autonomous: q.autonomous === true, environment: q.environment },
+    policy,
+    region,
+    ...platform,
+    confirmationPending,
+  });
+  return { workspace, decision };
+}

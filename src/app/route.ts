@@ -1,0 +1,58 @@
+// Which model, inference profile and region a task would use, and why (DESIGN §4.2): the
+// workspace's geography and region unless the request overrides them, and the live profiles
+// `models check` stored where they were read from that very region.
+import { pickWorkspace, requireAccess } from '../core/access.js';
+import { workspaceCatalog, type Geography } from '../core/config-doc.js';
+import { UsageError } from '../core/errors.js';
+import type { LiveProfile, ModelKey } from '../core/geography.js';
+import { checkRegionName } from '../core/regions.js';
+import { resolveRoute, type Route } from '../core/routing.js';
+import { printable } from '../core/text.js';
+import type { Runtime } from './runtime.js';
+
+export interface RouteQuery {
+  /** The kind of work (plan, summarize, root-cause-analysis, ...): chooses the model. */
+  task?: string;
+  /** Forces the model. */
+  model?: ModelKey;
+  /** Overrides the workspace's geography / region (both given: no config is read). */
+  geography?: Geography;
+  region?: string;
+  /** The workspace (else the runtime's, else the current one). */
+  workspace?: string;
+}
+
+export interface RouteResult extends Route {
+  /** The workspace whose settings were used; null when the query gave geography and region. */
+  workspace: string | null;
+}
+
+/** A region name as the user typed it, checked (exit 2, with the closest real region suggested). */
+export function checkedRegion(raw: string): string {
+  const r = checkRegionName(raw, printable(raw.trim(), 32));
+  if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
+  return r.value;
+}
+
+export async function routeFor(rt: Runtime, q: RouteQuery): Promise<RouteResult> {
+  if (q.task !== undefined && !/^[\p{L}\p{N} _.-]{1,64}$/u.test(q.task)) {
+    throw new UsageError('invalid-task', `"${printable(q.task)}" is not a task name.`, 'Tasks are short names like plan, summarize, chat, root-cause-analysis.');
+  }
+  let geography = q.geography;
+  let region = q.region !== undefined ? checkedRegion(q.region) : undefined;
+  let workspace: string | null = null;
+  let catalog: readonly LiveProfile[] | undefined;
+  if (geography === undefined || region === undefined) {
+    const { doc } = await rt.store().read();
+    const ws = pickWorkspace(rt, doc, q.workspace);
+    requireAccess(rt, ws);
+    workspace = ws.name;
+    geography ??= ws.geography;
+    region ??= ws.region;
+    // The live profiles models check stored, where they were read from this very region.
+    if (geography === ws.geography && region === ws.region) catalog = workspaceCatalog(ws);
+  }
+  const r = resolveRoute({ task: q.task, model: q.model, geography, region, catalog });
+  if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
+  return { workspace, ...r.value };
+}

@@ -1,0 +1,300 @@
+// The setup plan (the product document's setup, DESIGN §1): workspace and plan, credentials,
+// geography and region, a connection test, the fallback policy, a summary, then one write. What the
+// flags did not fill in is asked through `SetupQuestions` — the wizard's prompts, or, where nobody
+// can answer, a "pass --flag" error — so the wizard and CI run this same code. Nothing is written
+// until the summary is accepted, except on the provisioning path: a secret AWS shows once is stored
+// the moment it exists (app/provision.ts), after saving the workspace it belongs to.
+import { PLANS, validateWorkspaceName, workspaceNamed, type Geography, type Plan, type PolicyMode, type StoredCredentials, type Workspace } from '../core/config-doc.js';
+import { mask, validateCredentials, type ValidCredentials } from '../core/credentials.js';
+import { CancelledError, UsageError } from '../core/errors.js';
+import { checkRegion, sourceRegions } from '../core/geography.js';
+import { checkPlan, checkPolicyChange, defaultPolicy } from '../core/plans.js';
+import { checkRegionName } from '../core/regions.js';
+import { resolveRoute } from '../core/routing.js';
+import { printable } from '../core/text.js';
+import { problemFor, troubleshoot } from '../core/troubleshooting.js';
+import { provision, type ProvisionHooks } from './provision.js';
+import type { Runtime } from './runtime.js';
+
+export type CredentialMethod = 'type' | 'profile' | 'env' | 'stdin' | 'provision';
+
+/** Credentials as given (typed, read from a profile, the environment or stdin), before validation. */
+export interface CredentialInput {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiresAt?: string;
+  source: StoredCredentials['source'];
+}
+
+export interface ConnectionCheck { name: string; ok: boolean; detail: string; category: string | null; hint: string | null; /** Passed, but with something to know (APAC: Opus has no profile). */ warning?: boolean }
+
+/** What the flags (or an embedding program) fill in; anything left undefined is asked. */
+export interface SetupRequest {
+  name?: string;
+  plan?: Plan;
+  /** How the credentials are given; undefined: asked. 'provision' creates them with an admin identity. */
+  method?: CredentialMethod;
+  /** For 'provision': the admin profile (undefined: the AWS chain / environment). */
+  provisionProfile?: string;
+  geography?: Geography;
+  region?: string;
+  policy?: PolicyMode;
+  skipTest?: boolean;
+}
+
+export interface SetupSummary {
+  workspace: string;
+  plan: Plan;
+  owner: string;
+  /** Masked. */
+  accessKeyId: string;
+  kind: ValidCredentials['kind'];
+  expiresAt: string | null;
+  geography: Geography;
+  region: string;
+  policy: PolicyMode;
+  locked: boolean;
+  connectionTest: 'passed' | 'failed' | 'skipped';
+}
+
+/**
+ * The decisions a person makes, injected. `interactive` false: a refused plan or a failed test ends
+ * setup instead of asking again, and nothing is confirmed (the questions for missing values are
+ * still called: the non-interactive ones refuse, naming the flag).
+ */
+export interface SetupQuestions {
+  interactive: boolean;
+  workspaceName(current: string | undefined): Promise<string>;
+  /** Asked again with `refused` when the plan chosen has no BYOK. */
+  plan(o: { default: Plan | undefined; refused?: { code: string; reason: string; hint: string } }): Promise<Plan>;
+  method(): Promise<CredentialMethod>;
+  /** `retry`: asked again after a failed test ("Enter different credentials"): flags do not apply. */
+  credentials(method: Exclude<CredentialMethod, 'provision'>, o: { retry: boolean }): Promise<CredentialInput>;
+  geography(current: Geography | undefined): Promise<Geography>;
+  /** The raw answer; setup checks it. `preselect`: the saved region, if it belongs to the geography. */
+  region(geography: Geography, preselect: string | undefined): Promise<string>;
+  /** Provisioning writes before the summary: the admin agrees first (interactive only). */
+  confirmProvision?(workspace: string): Promise<boolean>;
+  /** After a failed test (interactive only). */
+  afterFailedTest?(checks: ConnectionCheck[]): Promise<'retry' | 'credentials' | 'region' | 'abort'>;
+  policy(o: { default: PolicyMode; plan: Plan }): Promise<PolicyMode>;
+  /** Strict on a plan that may lock it (interactive only). */
+  lockStrict?(): Promise<boolean>;
+  /** The last word before the one write (interactive only). */
+  confirmSave?(summary: SetupSummary): Promise<boolean>;
+}
+
+/** What setup reports as it goes. */
+export interface SetupEvents extends ProvisionHooks {
+  testing?(region: string): void;
+  tested?(checks: ConnectionCheck[]): void;
+}
+
+export type SetupResult =
+  | { ok: true; saved: true; summary: SetupSummary; checks: ConnectionCheck[] | null }
+  | { ok: false; saved: false; workspace: string; checks: ConnectionCheck[]; hint: string };
+
+/** A region answer checked as every region a user types is (exit 2, the closest real region suggested), then against the geography. */
+export function checkSetupRegion(geography: Geography, raw: string): string {
+  const r = checkRegionName(raw, printable(raw.trim(), 32));
+  if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
+  const c = checkRegion(geography, r.value);
+  if (!c.ok) throw new UsageError(c.error.code, c.error.reason, c.error.hint);
+  return r.value;
+}
+
+/** Credentials as given, validated (trimmed; an ASIA key needs its token and expiry): exit 2 otherwise. */
+export function checkCredentials(rt: Runtime, input: CredentialInput): { creds: ValidCredentials; source: StoredCredentials['source'] } {
+  const v = validateCredentials(input, rt.now());
+  if (!v.ok) throw new UsageError(`invalid-${v.error.field}`, v.error.message, v.error.hint);
+  return { creds: v.value, source: input.source };
+}
+
+/** Test the answers before anything is saved: identity, then both models through the profile. */
+export async function testAnswers(rt: Runtime, creds: ValidCredentials, geography: Geography, region: string): Promise<ConnectionCheck[]> {
+  const { getCallerIdentity } = await import('../aws/sts.js');
+  const { openRuntime, probeConverse } = await import('../aws/runtime.js');
+  const { toAwsFailure } = await import('../aws/errors.js');
+  const credentials = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken };
+  const clockOffsetMs = rt.now().getTime() - Date.now();
+  const asCheck = (name: string, e: unknown): ConnectionCheck => {
+    const f = toAwsFailure(e);
+    const t = troubleshoot(problemFor(f));
+    // A signature AWS finds too old or too new is the local clock's fault, not the key's.
+    const clock = /signature expired|request has expired|signature not yet current|RequestTimeTooSkewed|clock skew/i.test(`${f.code ?? ''} ${f.message ?? ''}`);
+    const hint = clock ? "The computer's clock is off from AWS's by more than the 5 minutes a signature is valid for: set it right (enable NTP time sync), then retry. The credentials were not judged." : t.steps.join(' ');
+    return { name, ok: false, detail: `${f.code ?? 'error'}${f.message ? `: ${f.message}` : ''}`, category: clock ? 'clock-skew' : f.category, hint };
+  };
+  // The SDK corrects a skewed clock from AWS's answer and signs again: it needs a retry to do it.
+  const identity = getCallerIdentity(rt.env, region, credentials, { clockOffsetMs }).then(
+    (id): ConnectionCheck => ({ name: 'credentials', ok: true, detail: `account ${id.account}, ${id.arn}`, category: null, hint: null }),
+    (e) => asCheck('credentials', e),
+  );
+  const models = (['sonnet', 'opus'] as const).map(async (model): Promise<ConnectionCheck> => {
+    const r = resolveRoute({ model, geography, region });
+    if (!r.ok) {
+      const expected = geography === 'apac' && model === 'opus';
+      return { name: `model ${model}`, ok: expected, ...(expected ? { warning: true } : {}), detail: r.error.reason, category: 'region-mismatch', hint: r.error.hint };
+    }
+    const client = await openRuntime(rt.env, { region, credentials, clockOffsetMs });
+    try {
+      await probeConverse(client, r.value.inferenceProfileId);
+      return { name: `model ${model}`, ok: true, detail: `${r.value.inferenceProfileId} answered from ${region}`, category: null, hint: null };
+    } catch (e) {
+      return asCheck(`model ${model}`, e);
+    } finally {
+      client.destroy();
+    }
+  });
+  return Promise.all([identity, ...models]);
+}
+
+/**
+ * Creating a key means holding a secret AWS shows once, so this path writes before the summary:
+ * the workspace (with its geography and region) first, then the key the moment IAM returns it.
+ * Everything else in setup is written only at the end.
+ */
+async function provisionNow(rt: Runtime, a: { name: string; plan: Plan; geography: Geography; region: string; profile?: string }, ask: SetupQuestions, events: SetupEvents): Promise<{ creds: ValidCredentials; source: StoredCredentials['source'] }> {
+  if (ask.interactive && ask.confirmProvision && !(await ask.confirmProvision(a.name))) throw new CancelledError('Not provisioned; nothing was changed.');
+  const def = defaultPolicy(a.plan);
+  await rt.store().update((d, tx) => {
+    const ws = workspaceNamed(d, a.name);
+    if (ws && ws.owner !== rt.user) throw new UsageError('owner-only', `Workspace ${a.name} belongs to ${ws.owner}.`, 'Only the owner configures BYOK.');
+    if (!ws) {
+      d.workspaces[a.name] = { name: a.name, plan: a.plan, owner: rt.user, members: [], createdAt: rt.now().toISOString(), byokEnabled: true, policy: def.policy, policyLocked: false, geography: a.geography, region: a.region };
+      tx.audit({ type: 'workspace-created', user: rt.user, workspace: a.name, details: { plan: a.plan, owner: rt.user, policy: def.policy } });
+    } else {
+      ws.geography = a.geography;
+      ws.region = a.region;
+    }
+  });
+  await provision(rt, { workspace: a.name, profile: a.profile, geography: a.geography, region: a.region }, events);
+  const { doc } = await rt.store().read();
+  const c = workspaceNamed(doc, a.name)?.credentials;
+  if (!c) throw new UsageError('provision-stored-nothing', 'Provisioning finished without a stored key.', 'Run byok iam provision --workspace NAME and check its output.');
+  return { creds: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, kind: 'long-term' }, source: 'iam' };
+}
+
+export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestions, events: SetupEvents = {}): Promise<SetupResult> {
+  const { doc } = await rt.store().read();
+
+  // 1. Workspace and plan.
+  const rawName = req.name ?? rt.flags.workspace ?? (await ask.workspaceName(doc.currentWorkspace));
+  const nameCheck = validateWorkspaceName(rawName);
+  if (!nameCheck.ok) throw new UsageError('invalid-workspace-name', `Invalid workspace name "${printable(rawName)}": ${nameCheck.reason}.`, 'Example: --workspace acme-prod');
+  const name = nameCheck.value;
+  const existing = workspaceNamed(doc, name);
+  if (existing && existing.owner !== rt.user) {
+    throw new UsageError('owner-only', `Workspace ${name} belongs to ${existing.owner}; only the owner configures its BYOK.`, "Members inherit the owner's configuration and need no setup.");
+  }
+  // The list starts on the saved plan, else the first one BYOK is available on; a refused plan is asked again.
+  let plan: Plan;
+  let refused: { code: string; reason: string; hint: string } | undefined;
+  for (;;) {
+    const asked = req.plan === undefined && existing?.plan === undefined;
+    plan = req.plan ?? existing?.plan ?? (await ask.plan({ default: PLANS.find((v) => checkPlan(v).ok), refused }));
+    const planOk = checkPlan(plan);
+    if (planOk.ok) break;
+    if (!asked || !ask.interactive) throw new UsageError(planOk.error.code, planOk.error.reason, planOk.error.hint);
+    refused = planOk.error;
+  }
+
+  // 2–4. Credentials, geography and region, connection test — retried until it passes or the admin moves on.
+  const method = req.method ?? (await ask.method());
+  const askRegion = async (geography: Geography, saved: string | undefined, flag: string | undefined) => {
+    const preselect = saved !== undefined && sourceRegions(geography).includes(saved) ? saved : undefined;
+    return checkSetupRegion(geography, flag ?? (await ask.region(geography, preselect)));
+  };
+  let creds: ValidCredentials;
+  let source: StoredCredentials['source'];
+  let geography: Geography;
+  let region: string;
+  if (method === 'provision') {
+    geography = req.geography ?? (await ask.geography(existing?.geography));
+    region = await askRegion(geography, existing?.region, req.region);
+    ({ creds, source } = await provisionNow(rt, { name, plan, geography, region, profile: req.provisionProfile }, ask, events));
+  } else {
+    ({ creds, source } = checkCredentials(rt, await ask.credentials(method, { retry: false })));
+    geography = req.geography ?? (await ask.geography(existing?.geography));
+    region = await askRegion(geography, existing?.region, req.region);
+  }
+  let checks: ConnectionCheck[] = [];
+  let tested = false;
+  if (!req.skipTest) {
+    for (;;) {
+      events.testing?.(region);
+      checks = await testAnswers(rt, creds, geography, region);
+      events.tested?.(checks);
+      tested = true;
+      if (checks.every((c) => c.ok)) break;
+      if (!ask.interactive || !ask.afterFailedTest) {
+        // A failed check, not bad input: nothing is saved, and the checks say why.
+        const hint = `Fix the cause above and re-run, or pass --skip-test to save without testing. ${checks.find((c) => !c.ok)?.hint ?? ''}`.trim();
+        return { ok: false, saved: false, workspace: name, checks, hint };
+      }
+      const next = await ask.afterFailedTest(checks);
+      if (next === 'abort') throw new CancelledError('Setup aborted; nothing was saved.');
+      if (next === 'credentials') ({ creds, source } = checkCredentials(rt, await ask.credentials('type', { retry: true })));
+      if (next === 'region') region = await askRegion(geography, region, undefined);
+    }
+  }
+
+  // 5. Fallback policy, with the plan's default preselected.
+  const def = defaultPolicy(plan);
+  const lockedStrict = existing?.policyLocked === true;
+  const policy = lockedStrict ? 'strict' : (req.policy ?? (await ask.policy({ default: def.policy, plan })));
+  if (lockedStrict && req.policy && req.policy !== 'strict') throw new UsageError('policy-locked', `The policy of ${name} is locked at strict.`, 'The owner can unlock it: byok policy set strict --unlock');
+  // Enterprise and BYOC owners may pin strict so members cannot change it (as byok policy set strict --lock).
+  let lock = lockedStrict;
+  if (!lockedStrict && ask.interactive && ask.lockStrict && policy === 'strict' && checkPolicyChange({ plan, owner: rt.user, actor: rt.user, current: 'strict', locked: false, next: 'strict', lock: true }).ok) {
+    lock = await ask.lockStrict();
+  }
+
+  // 6. Summary, then one write.
+  const summary: SetupSummary = {
+    workspace: name,
+    plan,
+    owner: existing?.owner ?? rt.user,
+    accessKeyId: mask(creds.accessKeyId),
+    kind: creds.kind,
+    expiresAt: creds.expiresAt ?? null,
+    geography,
+    region,
+    policy,
+    locked: lock,
+    connectionTest: tested ? (checks.every((c) => c.ok) ? 'passed' : 'failed') : 'skipped',
+  };
+  if (ask.interactive && ask.confirmSave && !(await ask.confirmSave(summary))) throw new CancelledError('Not saved; the configuration is unchanged.');
+  const at = rt.now().toISOString();
+  const stored: StoredCredentials = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, source, storedAt: at };
+  if (creds.sessionToken) stored.sessionToken = creds.sessionToken;
+  if (creds.expiresAt) stored.expiresAt = creds.expiresAt;
+  await rt.store().update((d, tx) => {
+    let ws: Workspace | undefined = workspaceNamed(d, name);
+    if (ws && ws.owner !== rt.user) throw new UsageError('owner-only', `Workspace ${name} belongs to ${ws.owner}.`, 'Only the owner configures BYOK.');
+    if (!ws) {
+      ws = { name, plan, owner: rt.user, members: [], createdAt: at, byokEnabled: true, policy: def.policy, policyLocked: false };
+      d.workspaces[name] = ws;
+      tx.audit({ type: 'workspace-created', user: rt.user, workspace: name, details: { plan, owner: rt.user, policy: def.policy } });
+    }
+    if (ws.policy !== policy || ws.policyLocked !== lock) tx.audit({ type: 'policy-changed', user: rt.user, workspace: name, details: { from: ws.policy, to: policy, lockedBefore: ws.policyLocked, locked: lock } });
+    ws.policyLocked = lock;
+    ws.plan = plan;
+    ws.geography = geography;
+    ws.region = region;
+    ws.policy = policy;
+    ws.byokEnabled = true;
+    // A provisioned key is already stored (with its IAM user); anything else is stored now.
+    if (source !== 'iam' || ws.credentials?.accessKeyId !== stored.accessKeyId) {
+      ws.credentials = stored;
+      delete ws.session;
+    }
+    if (tested) ws.lastConnectionTest = { at, ok: checks.every((c) => c.ok), summary: checks.map((c) => `${c.name}: ${c.ok ? 'ok' : 'FAILED'}`).join(', ') };
+    else delete ws.lastConnectionTest;
+    d.currentWorkspace = name;
+    if (source !== 'iam') tx.audit({ type: 'credentials-set', user: rt.user, workspace: name, details: { accessKeyId: mask(stored.accessKeyId), kind: creds.kind, source, expiresAt: stored.expiresAt ?? null } });
+    tx.audit({ type: 'setup-completed', user: rt.user, workspace: name, details: { geography, region, policy, tested } });
+  });
+  return { ok: true, saved: true, summary, checks: tested ? checks : null };
+}
