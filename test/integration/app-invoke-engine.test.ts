@@ -32,7 +32,7 @@ async function workspace(policy: 'allow' | 'warn' | 'strict', region = 'eu-west-
   const platformAcct = await emu.control.createAccount();
   const t = tempConfig();
   temps.push(t);
-  const env = { ...t.env, ...emu.clientEnv, BYOK_PLATFORM_ENDPOINT_URL: emu.url };
+  const env: Record<string, string> = { ...t.env, ...emu.clientEnv, BYOK_PLATFORM_ENDPOINT_URL: emu.url };
   const must = async (args: string[], stdin?: string) => {
     const r = await runInProcess(args, { env, stdin });
     expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
