@@ -3,17 +3,20 @@ import type { Command } from 'commander';
 import { GEOGRAPHIES, workspaceCatalog, type Geography } from '../../core/config-doc.js';
 import { UsageError } from '../../core/errors.js';
 import type { LiveProfile, ModelKey } from '../../core/geography.js';
+import { checkTask } from '../../core/models.js';
 import { resolveRoute } from '../../core/routing.js';
 import type { Context } from '../context.js';
 import { emit, table, type Output } from '../output.js';
 import type { ExitSink } from '../program.js';
-import { choiceParser, parseRegion, pickWorkspace, printable, requireAccess } from './shared.js';
+import { choiceParser, parseRegion, pickWorkspace, requireAccess } from './shared.js';
 
 export interface RouteOptions { task?: string; model?: ModelKey; geography?: Geography; region?: string }
 
 export async function runRoute(o: RouteOptions, ctx: Context): Promise<Output> {
-  if (o.task !== undefined && !/^[\p{L}\p{N} _.-]{1,64}$/u.test(o.task)) {
-    throw new UsageError('invalid-task', `"${printable(o.task)}" is not a task name.`, 'Tasks are short names like plan, summarize, chat, root-cause-analysis.');
+  if (o.task !== undefined) {
+    // Before the workspace is read: a mistyped task is the thing to fix, whatever the config holds.
+    const t = checkTask(o.task);
+    if (!t.ok) throw new UsageError('unknown-task', t.error.reason, t.error.hint);
   }
   let geography = o.geography;
   let region = o.region !== undefined ? parseRegion(o.region) : undefined;
