@@ -29,6 +29,7 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Re
   { name: 'doctor', summary: 'test-connection plus the workspace checks from the troubleshooting guide, each with its fix', load: async () => (await import('./commands/doctor.js')).registerDoctor },
   { name: 'invoke', summary: 'send one request through routing, the fallback policy and the audit log', load: async () => (await import('./commands/invoke.js')).registerInvoke },
   { name: 'credential-process', summary: 'print AWS credential_process JSON for the workspace (for credential_process = byok credential-process)', load: async () => (await import('./commands/credential-process.js')).registerCredentialProcess },
+  { name: 'export', summary: 'settings pinned to the workspace for Claude Code (claude-code) and SDK users (env)', load: async () => (await import('./commands/export.js')).registerExport },
   { name: 'emulator', summary: 'local AWS stand-in (IAM, STS, Bedrock, Bedrock Runtime): start | fault | clock | profile | reset', load: async () => (await import('./commands/emulator.js')).registerEmulator },
 ];
 
