@@ -89,19 +89,35 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - before.lastIndexOf('\n') };
 }
 
-/** JSON.parse's complaint, without the piece of the file V8 quotes (it may be a secret). */
+/**
+ * Where JSON.parse stopped, and what it expected, without the piece of the file V8 quotes in some
+ * messages (`Unexpected token 'w', ..."KEY": wJalrXUtnF"... is not valid JSON`): it may be a secret.
+ * V8 quotes up to 10 characters either side of the error, with "..." where it cut the text.
+ */
+function jsonErrorAt(text: string, msg: string): { what: string; offset: number | null } {
+  const pos = /at position (\d+)/.exec(msg)?.[1];
+  if (pos !== undefined) return { what: msg.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+.*$/, '').replace(/["'].*$/, '').trim(), offset: Number(pos) };
+  const q = /^(Unexpected [a-z ]+?)(?: '(.)')?, (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON$/.exec(msg);
+  if (q) {
+    const snippet = q[4]!;
+    const at = text.indexOf(snippet);
+    const within = q[3] ? 10 : q[2] !== undefined ? Math.max(0, snippet.indexOf(q[2])) : 0;
+    return { what: q[1]!, offset: at >= 0 ? at + within : null };
+  }
+  // Any other wording: keep only what comes before a quote.
+  return { what: msg.replace(/["'].*$/, '').replace(/[,:]\s*$/, '').trim(), offset: null };
+}
+
 function parseSettings(path: string, text: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const pos = /position (\d+)/.exec(msg)?.[1];
-    const where = pos !== undefined ? (() => {
-      const { line, column } = lineColumn(text, Number(pos));
+    const { what, offset } = jsonErrorAt(text, e instanceof Error ? e.message : String(e));
+    const where = offset !== null ? (() => {
+      const { line, column } = lineColumn(text, offset);
       return ` at line ${line}, column ${column}`;
     })() : text.trim() === '' ? ': the file is empty' : '';
-    const what = msg.replace(/,?\s*"(?:[^"\\]|\\.)*"\s*is not valid JSON/g, '').replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '').trim();
     throw new UsageError('malformed-settings', `${path} is not valid JSON${where}${what ? ` (${printable(what, 120)})` : ''}.`, 'Fix the JSON (a trailing comma or a missing quote is the usual cause; comments are not allowed), then run this again. byok export claude-code prints a valid settings object.');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -249,6 +249,14 @@ describe('byok doctor --claude-code-settings: every mismatch with the workspace 
       expect(r.stdout + r.stderr).not.toContain(SECRET);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    // An unquoted value: V8's own message quotes the text around it, which must not reach the output.
+    const unquoted = writeSettings(`{\n  "env": {\n    "AWS_REGION": "eu-west-1",\n    "AWS_SECRET_ACCESS_KEY": ${SECRET}\n  }\n}\n`, 'unquoted.json');
+    for (const json of [[], ['--json']]) {
+      const r = await byok(['doctor', '--claude-code-settings', unquoted, ...json]);
+      expect(r.code).toBe(2);
+      expect(r.stdout + r.stderr).toMatch(/not valid JSON at line 4/);
+      for (const piece of [SECRET.slice(0, 8), SECRET.slice(8, 16), SECRET.slice(-8)]) expect(r.stdout + r.stderr).not.toContain(piece);
+    }
     const notObject = await byok(['doctor', '--claude-code-settings', writeSettings('[1]', 'arr.json')]);
     expect(notObject.code).toBe(2);
     expect(notObject.stderr).toMatch(/not a settings object/);
