@@ -121,7 +121,7 @@ export function claudeCodeExport(t: ExportTarget): Result<ClaudeCodeExport, Expo
     ANTHROPIC_DEFAULT_HAIKU_MODEL: pinned.sonnet,
     ANTHROPIC_SMALL_FAST_MODEL: pinned.sonnet,
   };
-  const shellEnv: Record<string, string> = { AWS_REGION: t.region, AWS_DEFAULT_REGION: t.region };
+  const shellEnv: Record<string, string> = { CLAUDE_CODE_USE_BEDROCK: '1', AWS_REGION: t.region, AWS_DEFAULT_REGION: t.region };
   let awsProfile: ClaudeCodeExport['awsProfile'] = null;
   if (t.gateway !== undefined) {
     env.ANTHROPIC_BEDROCK_BASE_URL = t.gateway;
@@ -140,7 +140,8 @@ export function claudeCodeExport(t: ExportTarget): Result<ClaudeCodeExport, Expo
       `Credentials: the AWS SDK inside Claude Code reads profile ${name}; add it to ~/.aws/config (below) so it asks byok credential-process, which hands out short-lived STS credentials from byok's encrypted store. No key goes into the settings file.`,
     );
   }
-  for (const [k, v] of Object.entries(env)) if (k !== 'CLAUDE_CODE_USE_BEDROCK' && k !== 'AWS_BEARER_TOKEN_BEDROCK' && !(k in shellEnv)) shellEnv[k] = v;
+  // The same values (Claude Code run from that shell reads them too), except the token placeholder: a comment there.
+  for (const [k, v] of Object.entries(env)) if (k !== 'AWS_BEARER_TOKEN_BEDROCK' && !(k in shellEnv)) shellEnv[k] = v;
   return ok({ settings: { env }, shellEnv, pinned, awsProfile, notes });
 }
 
