@@ -10,8 +10,9 @@
 //   credential chain" (AWS_PROFILE, ...) or AWS_BEARER_TOKEN_BEDROCK (Bedrock API keys). Section
 //   "Pin model versions": ANTHROPIC_DEFAULT_OPUS_MODEL, ANTHROPIC_DEFAULT_SONNET_MODEL and
 //   ANTHROPIC_DEFAULT_HAIKU_MODEL take Bedrock model IDs; ANTHROPIC_MODEL sets the primary model;
-//   without pins the defaults are `us.` profiles (primary us.anthropic.claude-sonnet-4-5-…, small/fast
-//   us.anthropic.claude-haiku-4-5-…), i.e. US regions whatever AWS_REGION says.
+//   without pins the documented defaults are `us.` profiles (primary us.anthropic.claude-sonnet-4-5-…,
+//   small/fast us.anthropic.claude-haiku-4-5-…). (Observed with 2.1.197 from eu-west-1: it derived eu.
+//   IDs instead; test/e2e/claude-code-export.test.ts runs the real Claude Code when asked to.)
 // - "Model configuration" (https://code.claude.com/docs/en/model-config): "ANTHROPIC_SMALL_FAST_MODEL
 //   is deprecated in favor of ANTHROPIC_DEFAULT_HAIKU_MODEL"; the settings file's `model` key and
 //   `modelOverrides` (model version → Bedrock ID or ARN) choose models too.
@@ -106,7 +107,7 @@ export function claudeCodeExport(t: ExportTarget): Result<ClaudeCodeExport, Expo
   const pinned: PinnedModels = { sonnet: sonnet.value.profileId, opus: opus.ok ? opus.value.profileId : null };
   const geo = t.geography.toUpperCase();
   const notes: string[] = [
-    `Haiku: byok routes only ${MODELS.sonnet.name} and ${MODELS.opus.name}, and Claude Code's own small/fast default is a us. Haiku profile (US regions). ANTHROPIC_DEFAULT_HAIKU_MODEL (and the older ANTHROPIC_SMALL_FAST_MODEL) are pinned to ${pinned.sonnet}, so background work stays inside ${geo} on a model byok routes.`,
+    `Haiku: byok routes only ${MODELS.sonnet.name} and ${MODELS.opus.name}, and Claude Code's documented small/fast default is a us. Haiku profile (US regions). ANTHROPIC_DEFAULT_HAIKU_MODEL (and the older ANTHROPIC_SMALL_FAST_MODEL) are pinned to ${pinned.sonnet}, so background work stays inside ${geo} on a model byok routes.`,
   ];
   if (!pinned.opus) {
     notes.push(`Opus: ${opus.ok ? '' : opus.error.reason} ANTHROPIC_DEFAULT_OPUS_MODEL is pinned to ${pinned.sonnet} instead, so choosing "opus" in Claude Code cannot leave ${geo}.`);
@@ -290,12 +291,13 @@ export function checkClaudeCodeSettings(settings: Record<string, unknown>, envIn
       continue;
     }
     if (name === 'ANTHROPIC_SMALL_FAST_MODEL' || name === 'CLAUDE_CODE_SUBAGENT_MODEL' || name === 'ANTHROPIC_MODEL') continue;
-    // Unpinned: Claude Code's built-in default is a us. profile (its Amazon Bedrock page).
+    // Unpinned: Claude Code chooses the ID itself. Its Amazon Bedrock page lists us. profiles as the
+    // defaults; Claude Code 2.1.197, run against the emulator from eu-west-1 without pins, derived
+    // eu. IDs instead and probed models byok does not route (eu.anthropic.claude-opus-4-6-v1,
+    // ...-opus-4-1-..., ...-3-5-haiku-...). Either way the file does not decide the model: a warning.
     const family = name.replace('ANTHROPIC_DEFAULT_', '').replace('_MODEL', '').toLowerCase();
-    const detail = `not set: Claude Code falls back to its built-in ${family} default, a us. inference profile (US regions)`;
-    const hint = `Pin it to ${family === 'opus' ? (pinned?.opus ?? pinned?.sonnet) : pinned?.sonnet ?? 'the workspace profile'} (byok export claude-code).`;
-    if (x.geography === 'us' || x.geography === 'global') out.push(warn(name, `${detail}${family === 'haiku' ? ', of a model byok does not route' : ''}`, hint, 'region-mismatch'));
-    else out.push(fail(name, `${detail}, outside ${geographyName(x.geography)}`, hint, 'region-mismatch'));
+    const pin = family === 'opus' ? (pinned?.opus ?? pinned?.sonnet) : pinned?.sonnet;
+    out.push(warn(name, `not set: Claude Code picks the ${family} model itself, by version and region (its documentation lists a us. profile as the default), so this file does not keep it to a profile byok routes inside ${geo}`, `Pin it to ${pin ?? "the workspace's profile"} (byok export claude-code).`, 'region-mismatch'));
   }
   if (typeof settings.model === 'string') out.push(modelFinding('model', settings.model, x, pinned));
   const overrides = settings.modelOverrides;
