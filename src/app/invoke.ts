@@ -10,6 +10,7 @@ import { arnOutsideGeography, geographyName, residencyChoices, type ModelKey } f
 import { parseAccessDenied } from '../aws/permissions.js';
 import { describeFindings, findCredentials } from '../core/payload-guard.js';
 import { resolveRoute, type Route } from '../core/routing.js';
+import { checkTask } from '../core/models.js';
 import { RETRYABLE_CATEGORIES, type ErrorCategory } from '../core/error-classes.js';
 import { problemFor, troubleshoot } from '../core/troubleshooting.js';
 import { pickWorkspace, roleOf } from '../core/access.js';
@@ -136,6 +137,11 @@ async function confirmIfRequired(rt: Runtime, ws: Workspace, confirm: EngineRequ
 /** The workspace, its access and its route, checked before any call: every refusal here is exit 2. */
 export async function prepareCall(rt: Runtime, req: Pick<EngineRequest<unknown>, 'workspace' | 'task' | 'model' | 'requireProfileId' | 'payloadText' | 'confirm'>): Promise<{ doc: ConfigDoc; ws: Workspace; route: Route }> {
   guardPayload(req.payloadText);
+  if (req.task !== undefined) {
+    // A mistyped task is refused before anything is read or asked (it would silently get the default model).
+    const t = checkTask(req.task);
+    if (!t.ok) throw new UsageError('unknown-task', t.error.reason, t.error.hint);
+  }
   const { doc } = await rt.store().read();
   const ws = pickWorkspace(rt, doc, req.workspace);
   const { usableWorkspace } = await import('./credentials.js');

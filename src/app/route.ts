@@ -6,6 +6,7 @@ import { workspaceCatalog, type Geography } from '../core/config-doc.js';
 import { UsageError } from '../core/errors.js';
 import type { LiveProfile, ModelKey } from '../core/geography.js';
 import { checkRegionName } from '../core/regions.js';
+import { checkTask } from '../core/models.js';
 import { resolveRoute, type Route } from '../core/routing.js';
 import { printable } from '../core/text.js';
 import type { Runtime } from './runtime.js';
@@ -37,6 +38,11 @@ export function checkedRegion(raw: string): string {
 export async function routeFor(rt: Runtime, q: RouteQuery): Promise<RouteResult> {
   if (q.task !== undefined && !/^[\p{L}\p{N} _.-]{1,64}$/u.test(q.task)) {
     throw new UsageError('invalid-task', `"${printable(q.task)}" is not a task name.`, 'Tasks are short names like plan, summarize, chat, root-cause-analysis.');
+  }
+  if (q.task !== undefined) {
+    // Before the workspace is read: a mistyped task is the thing to fix, whatever the config holds.
+    const t = checkTask(q.task);
+    if (!t.ok) throw new UsageError('unknown-task', t.error.reason, t.error.hint);
   }
   let geography = q.geography;
   let region = q.region !== undefined ? checkedRegion(q.region) : undefined;

@@ -62,6 +62,7 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Re
   { name: 'doctor', summary: 'test-connection plus the workspace checks from the troubleshooting guide, each with its fix', load: async () => (await import('./commands/doctor.js')).registerDoctor },
   { name: 'invoke', summary: 'send one request through routing, the fallback policy and the audit log', load: async () => (await import('./commands/invoke.js')).registerInvoke },
   { name: 'credential-process', summary: 'print AWS credential_process JSON for the workspace (for credential_process = byok credential-process)', load: async () => (await import('./commands/credential-process.js')).registerCredentialProcess },
+  { name: 'export', summary: 'settings pinned to the workspace for Claude Code (claude-code) and SDK users (env)', load: async () => (await import('./commands/export.js')).registerExport },
   { name: 'emulator', summary: 'local AWS stand-in (IAM, STS, Bedrock, Bedrock Runtime): start | fault | clock | profile | reset', load: async () => (await import('./commands/emulator.js')).registerEmulator },
 ];
 
@@ -121,22 +122,23 @@ function configureCommander(cmd: Command, ctx: Context): Command {
  * Secrets never go on the command line (argv is visible to every user of the machine). A secret
  * given as a flag value is refused before parsing, pointing to the -stdin flag, without echoing it.
  */
-const SECRET_FLAGS: ReadonlyMap<string, string> = new Map([
-  ['--secret-access-key', '--secret-access-key-stdin'],
-  ['--session-token', '--session-token-stdin'],
-  ['--aws-secret-access-key', '--secret-access-key-stdin'],
+const SECRET_FLAGS: ReadonlyMap<string, { stdinFlag: string; how: string }> = new Map([
+  ['--secret-access-key', { stdinFlag: '--secret-access-key-stdin', how: `printf '%s\\n' "$SECRET" | byok credentials set --access-key-id AKIA... --secret-access-key-stdin (or export AWS_SECRET_ACCESS_KEY and use --from-env)` }],
+  ['--aws-secret-access-key', { stdinFlag: '--secret-access-key-stdin', how: `printf '%s\\n' "$SECRET" | byok credentials set --access-key-id AKIA... --secret-access-key-stdin (or export AWS_SECRET_ACCESS_KEY and use --from-env)` }],
+  // A session token belongs to a temporary (ASIA) key: it follows the secret on stdin, or comes from AWS_SESSION_TOKEN.
+  ['--session-token', { stdinFlag: '--session-token-stdin', how: `printf '%s\\n%s\\n' "$SECRET" "$TOKEN" | byok credentials set --access-key-id ASIA... --secret-access-key-stdin --session-token-stdin --expires-at TIME (the token goes on the line after the secret; or export AWS_SESSION_TOKEN beside the key's other AWS_* variables and use --from-env)` }],
 ]);
 
 function refuseSecretsInArgv(argv: readonly string[]): void {
   for (const a of argv) {
     if (a === '--') return;
     const flag = a.split('=', 1)[0]!;
-    const stdinFlag = SECRET_FLAGS.get(flag);
-    if (stdinFlag === undefined) continue;
+    const secret = SECRET_FLAGS.get(flag);
+    if (secret === undefined) continue;
     throw new UsageError(
       'secret-in-argv',
       `${flag} does not take the secret on the command line: a value in argv is visible to other users of this machine (the process list) and stays in your shell history. Nothing was stored; rotate that key if this machine is shared.`,
-      `Send it on stdin with ${stdinFlag}: printf '%s\\n' "$SECRET" | byok credentials set --access-key-id AKIA... ${stdinFlag} (or export AWS_SECRET_ACCESS_KEY and use --from-env).`,
+      `Send it on stdin with ${secret.stdinFlag}: ${secret.how}.`,
     );
   }
 }

@@ -1,6 +1,10 @@
 // The two Claude models byok routes to (reference aws.md §1) and automatic model selection:
 // a small rule table, each rule with the explanation `byok route` prints (DESIGN §4.2).
 
+import { err, ok, type Result } from './errors.js';
+import { didYouMean } from './suggest.js';
+import { printable } from './text.js';
+
 export type ModelKey = 'sonnet' | 'opus';
 
 export const MODELS = {
@@ -30,6 +34,21 @@ export const TASKS: readonly string[] = TASK_RULES.flatMap((r) => r.tasks);
 
 export function normalizeTask(task: string): string {
   return task.trim().toLowerCase().replace(/[\s_]+/g, '-');
+}
+
+/**
+ * Tasks are the rule table's own vocabulary (DESIGN §4.2: "a small, documented rule table"), not
+ * free text: a task the table does not name (a typo such as "plna") would silently get the default
+ * model, so it is refused with the closest task and the list.
+ */
+export function checkTask(task: string): Result<string, { reason: string; hint: string }> {
+  const t = normalizeTask(task);
+  if (TASKS.includes(t)) return ok(t);
+  const shown = printable(task.trim(), 64);
+  return err({
+    reason: `"${shown}" is not a task byok knows, so it cannot say which rule would pick the model.${didYouMean(t, TASKS)}`,
+    hint: `Tasks for Opus 4.5 (deep multi-step reasoning and planning): ${TASK_RULES[0]!.tasks.join(', ')}. Tasks for Sonnet 4.5 (everything else): ${TASK_RULES[1]!.tasks.join(', ')}. Or leave out --task (Sonnet 4.5) or choose the model with --model sonnet|opus.`,
+  });
 }
 
 export interface ModelChoice { model: ModelKey; modelId: string; rule: string; reason: string }

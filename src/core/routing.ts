@@ -3,7 +3,7 @@
 import type { Geography } from './config-doc.js';
 import { err, ok, type Result } from './errors.js';
 import { checkRegion, profileFor, type LiveProfile, type RouteRefusal } from './geography.js';
-import { MODELS, selectModel, type ModelKey } from './models.js';
+import { checkTask, MODELS, selectModel, type ModelKey } from './models.js';
 
 export interface Route {
   model: ModelKey;
@@ -18,6 +18,10 @@ export interface Route {
 }
 
 export function resolveRoute(input: { task?: string; model?: ModelKey; geography?: Geography; region?: string; catalog?: readonly LiveProfile[] }): Result<Route, RouteRefusal> {
+  if (input.task !== undefined) {
+    const t = checkTask(input.task);
+    if (!t.ok) return err({ code: 'unknown-task', reason: t.error.reason, hint: t.error.hint, allowedRegions: [] });
+  }
   if (!input.geography) return err({ code: 'geography-not-set', reason: 'No geography is set, so byok cannot tell where inference may run.', hint: 'Run: byok config set geography global|us|eu|apac', allowedRegions: [] });
   if (!input.region) return err({ code: 'region-not-set', reason: 'No source region is set.', hint: 'Run: byok config set region REGION', allowedRegions: [] });
   const geography = input.geography;

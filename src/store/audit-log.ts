@@ -124,18 +124,20 @@ export function checkAuditState(path: string, seal: AuditSeal | undefined): Audi
   const f = openForRead(path);
   const size = f?.size ?? 0;
   try {
-    const cut = (found: string): AuditState => ({ kind: 'problem', code: 'audit-log-cut', message: `The audit log ${path} ${found}, but the sealed config recorded ${s.count} event${s.count === 1 ? '' : 's'}: events were removed outside byok.` });
+    const events = `${s.count} event${s.count === 1 ? '' : 's'}`;
+    // Said as what happened (the file lost its end, or is gone) and what byok knows, once each.
+    const cut = (found: string): AuditState => ({ kind: 'problem', code: 'audit-log-cut', message: `The audit log ${path} was cut short (truncated) outside byok: ${found}. Events byok wrote are missing from its end, so byok stops rather than chain new events onto a log with a gap.` });
     if (s.count === 0 && size === 0) return { kind: 'ok' };
-    if (!f) return cut('is missing');
+    if (!f) return { kind: 'problem', code: 'audit-log-cut', message: `The audit log ${path} is missing: it was deleted or moved outside byok, and the config records ${events} in it. byok stops rather than start a new log that would hide the loss.` };
     let sealedBytes = s.bytes;
     if (sealedBytes < 0) {
       // A config written before the size was sealed: find where event `count` ends.
       const { text } = readLogText(path);
       const { lines } = splitLines(text);
-      if (lines.length < s.count) return cut(`has ${lines.length} events`);
+      if (lines.length < s.count) return cut(`it holds ${lines.length} event${lines.length === 1 ? '' : 's'}, where the config records ${events}`);
       sealedBytes = Buffer.byteLength(lines.slice(0, s.count).map((l) => `${l}\n`).join(''));
     }
-    if (size < sealedBytes) return cut(`is ${size} bytes long where the sealed config recorded ${sealedBytes}`);
+    if (size < sealedBytes) return cut(`it is ${size} bytes long, where the config records ${events} in ${sealedBytes} bytes`);
     if (s.count > 0) {
       // The line that ends at the sealed size must be event `count` with the sealed hash.
       const lastLine = (window: number): AuditEntry | null => {
@@ -170,8 +172,13 @@ export function checkAuditState(path: string, seal: AuditSeal | undefined): Audi
   }
 }
 
+/** For a cut or missing log: the usual way back is the backup; re-sealing accepts the loss. */
+const CUT_HINT = (path: string): string =>
+  `Keep a copy of ${path} as evidence, then see what is missing with: byok audit verify. If you have a backup of the log, put it back at ${path} and run byok again. ` +
+  'If you cannot restore it and accept the loss, the workspace owner re-seals the log on purpose with: byok audit reset-anchor --reason "..." (recorded in the log, with how many events were missing). Nothing was changed.';
+
 export function auditStateError(path: string, st: AuditState & { kind: 'problem' }): LocalStateError {
-  return new LocalStateError(st.code, st.message, RECOVER_HINT(path));
+  return new LocalStateError(st.code, st.message, st.code === 'audit-log-cut' ? CUT_HINT(path) : RECOVER_HINT(path));
 }
 
 export interface VerifyResult {

@@ -39,6 +39,8 @@ const BEFORE: Record<string, string[]> = {
   'byok iam provision': ['byok credentials remove'],
   // "a workspace without a route": the README's ws2.
   'byok iam provision -w ws2 --geography us --region us-east-1 --user-name byok-ws2': ['byok workspace create ws2 --plan scale'],
+  // The settings file doctor checks: the one byok export claude-code writes (the export section shows how).
+  'byok doctor --claude-code-settings ~/.claude/settings.json': ['mkdir -p ~/.claude && byok export claude-code --json > ~/.claude/settings.json'],
 };
 
 /** Examples whose README text says they fail, with the exit code the README gives (the example exactly as run). */

@@ -6,6 +6,7 @@ import { pass, problemCheck, skip, workspaceChecks, type CheckResult, type Conne
 import { workspaceCatalog, type Workspace } from '../../core/config-doc.js';
 import { expiryStatus, mask } from '../../core/credentials.js';
 import { checkRegion } from '../../core/geography.js';
+import { UsageError } from '../../core/errors.js';
 import { MODELS } from '../../core/models.js';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
@@ -144,9 +145,32 @@ export async function runDoctor(ctx: Context): Promise<Output> {
   return { json, lines, exitCode };
 }
 
+/**
+ * doctor --claude-code-settings FILE: the file against the workspace (geography, region, endpoint,
+ * keys), one check per mismatch. Local only: no AWS call (run byok doctor for the connection).
+ */
+export async function runDoctorClaudeCode(ctx: Context, o: { path: string; gateway?: string }): Promise<Output> {
+  const { checkSettingsFile } = await import('../../app/exports.js');
+  const r = await checkSettingsFile(ctx, { path: o.path, gateway: o.gateway });
+  const failed = r.checks.filter((c) => c.status === 'fail');
+  const lines = [
+    ...renderChecks(ctx, r.checks),
+    r.ok
+      ? mark.ok(ctx, `${r.file} matches workspace ${r.workspace} (${r.geography}, ${r.region}).`)
+      : mark.fail(ctx, `${failed.length} mismatch${failed.length === 1 ? '' : 'es'} between ${r.file} and workspace ${r.workspace} (${r.geography}, ${r.region}): ${failed.map((c) => c.name).join(', ')}. byok export claude-code prints settings that match.`),
+  ];
+  return { json: { ok: r.ok, workspace: r.workspace, geography: r.geography, region: r.region, file: r.file, checks: r.checks.map(checkJson) }, lines, exitCode: r.ok ? 0 : 1 };
+}
+
 export function registerDoctor(program: Command, ctx: Context): void {
   program
     .command('doctor')
     .description('test-connection plus the workspace checks from the troubleshooting guide, each with its fix')
-    .action(async () => emit(ctx, await runDoctor(ctx)));
+    .option('--claude-code-settings <file>', "check a Claude Code settings.json against the workspace instead (model profiles, region, endpoint, plaintext keys); no AWS call")
+    .option('--gateway <url>', 'with --claude-code-settings: the byok gateway URL the file must name')
+    .action(async (o: { claudeCodeSettings?: string; gateway?: string }) => {
+      if (o.claudeCodeSettings !== undefined) return emit(ctx, await runDoctorClaudeCode(ctx, { path: o.claudeCodeSettings, gateway: o.gateway }));
+      if (o.gateway !== undefined) throw new UsageError('gateway-needs-settings', '--gateway is only used with --claude-code-settings FILE.', 'Run: byok doctor --claude-code-settings ~/.claude/settings.json --gateway URL');
+      return emit(ctx, await runDoctor(ctx));
+    });
 }
