@@ -48,7 +48,8 @@ export function usableWorkspace(ctx: Runtime, ws: Workspace): { region: string }
   if (!ws.byokEnabled) {
     throw new UsageError('byok-disabled', `BYOK is disabled in workspace ${ws.name}.`, `The owner (${ws.owner}) can enable it: byok config set enabled true`);
   }
-  if (!ws.credentials) {
+  // A Bedrock API key given to byok needs no IAM credentials; one byok mints does (apiKeyInUse).
+  if (!ws.credentials && !(ws.apiKey && !('minted' in ws.apiKey))) {
     throw new UsageError('owner-not-configured', `The workspace owner (${ws.owner}) has not configured BYOK credentials for ${ws.name}.`, 'The owner runs: byok credentials set --access-key-id ID --secret-access-key-stdin (or byok setup).');
   }
   if (!ws.region || !ws.geography) {

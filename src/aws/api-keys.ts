@@ -37,3 +37,49 @@ export async function mintShortTermKey(creds: AwsCredentials, region: string, o:
   const url = `${HOST}/?${qs}&Version=1`;
   return { token: `${SHORT_TERM_KEY_PREFIX}${Buffer.from(url, 'utf8').toString('base64')}`, region, expiresAt: new Date(o.now.getTime() + seconds * 1000) };
 }
+
+// ---- Long-term keys: IAM service-specific credentials for bedrock.amazonaws.com ----
+// Shapes: botocore iam service-2.json (CreateServiceSpecificCredential: UserName, ServiceName,
+// CredentialAgeDays 1..36600, "When not specified, the credential will not expire"; the response's
+// ServiceCredentialSecret "is returned only when the credential is created").
+
+export const BEDROCK_SERVICE_NAME = 'bedrock.amazonaws.com';
+
+export interface ServiceKeyMeta {
+  id: string;
+  userName: string;
+  status: string;
+  alias: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+export async function openApiKeyIam(env: import('../core/env.js').Env, credentials: import('./clients.js').CredentialSource, clockOffsetMs?: number) {
+  const sdk = await import('@aws-sdk/client-iam');
+  const { iamClient } = await import('./clients.js');
+  const reads = await iamClient(env, { region: 'us-east-1', credentials, clockOffsetMs });
+  // Writes: one attempt (reference aws.md §5.4: the SDK retries LimitExceeded as throttling).
+  const writes = await iamClient(env, { region: 'us-east-1', credentials, clockOffsetMs, maxAttempts: 1 });
+  const meta = (c: { ServiceSpecificCredentialId?: string; UserName?: string; Status?: string; ServiceCredentialAlias?: string; CreateDate?: Date; ExpirationDate?: Date }): ServiceKeyMeta => ({
+    id: c.ServiceSpecificCredentialId ?? '',
+    userName: c.UserName ?? '',
+    status: c.Status ?? 'unknown',
+    alias: c.ServiceCredentialAlias ?? null,
+    createdAt: (c.CreateDate ?? new Date(0)).toISOString(),
+    expiresAt: c.ExpirationDate ? c.ExpirationDate.toISOString() : null,
+  });
+  return {
+    async create(userName: string, ageDays: number | undefined): Promise<ServiceKeyMeta & { secret: string }> {
+      const r = await writes.send(new sdk.CreateServiceSpecificCredentialCommand({ UserName: userName, ServiceName: BEDROCK_SERVICE_NAME, ...(ageDays !== undefined ? { CredentialAgeDays: ageDays } : {}) }));
+      const c = r.ServiceSpecificCredential!;
+      return { ...meta(c), secret: c.ServiceCredentialSecret ?? '' };
+    },
+    async list(userName: string): Promise<ServiceKeyMeta[]> {
+      const r = await reads.send(new sdk.ListServiceSpecificCredentialsCommand({ UserName: userName, ServiceName: BEDROCK_SERVICE_NAME }));
+      return (r.ServiceSpecificCredentials ?? []).map(meta);
+    },
+    setStatus: (userName: string, id: string, status: 'Active' | 'Inactive') => writes.send(new sdk.UpdateServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: id, Status: status })),
+    remove: (userName: string, id: string) => writes.send(new sdk.DeleteServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: id })),
+    putUserPolicy: (userName: string, name: string, doc: string) => writes.send(new sdk.PutUserPolicyCommand({ UserName: userName, PolicyName: name, PolicyDocument: doc })),
+  };
+}
