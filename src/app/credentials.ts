@@ -62,7 +62,11 @@ export async function credentialsInUse(ctx: Runtime, opts: { workspace?: string;
   const { doc } = await ctx.store().read();
   const ws = pickWorkspace(ctx, doc, opts.workspace);
   const { region } = usableWorkspace(ctx, ws);
-  const c = ws.credentials!;
+  if (!ws.credentials) {
+    // A workspace whose provider is a Bedrock API key given to byok (usableWorkspace lets it through).
+    throw new UsageError('no-iam-credentials', `Workspace ${ws.name} calls Bedrock with a Bedrock API key and has no IAM credentials; this needs IAM (SigV4) credentials.`, 'Commands that call Bedrock use the key; for this one store IAM credentials as well: byok credentials set --access-key-id ID --secret-access-key-stdin');
+  }
+  const c = ws.credentials;
   const now = ctx.now();
   if (c.accessKeyId.startsWith('ASIA')) {
     if (expiryStatus(c.expiresAt, now, 0) === 'expired' || c.expiresAt === undefined) {

@@ -204,3 +204,37 @@ describe('long-term keys through IAM', () => {
     for (const f of files(s.t.dir)) expect(keyShapes.test(readFileSync(f, 'latin1')), f).toBe(false);
   });
 });
+
+describe('test-connection with a Bedrock API key', () => {
+  interface Report { ok: boolean; provider: string; identity: unknown; apiKey: { kind: string; key: string; madeFrom: string | null } | null; checks: { name: string; status: string; detail: string; category: string | null; hint: string | null }[] }
+  it('checks the key with Bedrock itself (no STS), says so and what identity made it; a refused key fails the credentials check with exit 4', async () => {
+    const s = await setup({ policy: 'strict', geography: 'global' });
+    await emu.control.modelAccess({ accountId: s.byokAcct.accountId, marketplaceSubscribed: true });
+    await s.must(['credentials', 'set', '--short-term-api-keys']);
+    const before = emu.state.requests.length;
+    const ok = await s.byok(['test-connection', '--json']);
+    const r = JSON.parse(ok.stdout) as Report;
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(r).toMatchObject({ ok: true, provider: 'bedrock-api-key', identity: null, apiKey: { kind: 'short-term', key: 'bedrock-api-key-****************', madeFrom: expect.stringMatching(/^ASIA\*{12}[A-Z0-9]{4}$/) } });
+    const cred = r.checks.find((c) => c.name === 'credentials')!;
+    expect(cred.status).toBe('pass');
+    expect(cred.detail).toMatch(/cannot call STS GetCallerIdentity/);
+    const calls = emu.state.requests.slice(before);
+    expect(calls.some((c) => c.operation === 'GetCallerIdentity')).toBe(false);
+    expect(calls.filter((c) => c.service === 'bedrock-runtime').every((c) => c.accessKeyId === null)).toBe(true);
+
+    // models check and doctor use the key too (Bedrock's control plane takes it as well).
+    const models = await s.byok(['models', 'check', '--json']);
+    expect(models.code, models.stdout + models.stderr).toBe(0);
+    const doctor = await s.byok(['doctor', '--json']);
+    expect(doctor.stdout).toMatch(/cannot call STS GetCallerIdentity/);
+
+    // A pasted key from IAM credentials the emulator no longer knows: Bedrock's "Authentication failed".
+    const stale = await getToken({ credentials: { accessKeyId: s.byokAcct.admin.accessKeyId, secretAccessKey: 'A'.repeat(40) }, region: 'us-east-1' });
+    await s.must(['credentials', 'set', '--bedrock-api-key-stdin'], `${stale}\n`);
+    const bad = await s.byok(['test-connection', '--json']);
+    expect(bad.code).toBe(4);
+    const b = JSON.parse(bad.stdout) as Report;
+    expect(b.checks.find((c) => c.name === 'credentials')).toMatchObject({ status: 'fail', category: 'credential-invalid' });
+  });
+});
