@@ -9,7 +9,7 @@ import { pickWorkspace, requireAccess, requireOwner } from '../core/access.js';
 import { bearerHint, maskApiKey, parseApiKey, type ApiKeyKind } from '../core/api-keys.js';
 import type { CachedApiKey, StoredApiKey, Workspace } from '../core/config-doc.js';
 import { expiryStatus } from '../core/credentials.js';
-import { AwsRefusedError, CheckFailedError, UsageError } from '../core/errors.js';
+import { AwsRefusedError, CheckFailedError, LocalStateError, UsageError } from '../core/errors.js';
 import { printable } from '../core/text.js';
 import type { AwsCredentials, CredentialSource } from '../aws/clients.js';
 
@@ -240,8 +240,20 @@ export async function createApiKey(rt: Runtime, o: { userName?: string; expiresI
       tx.audit({ type: 'api-key-created', user: rt.user, workspace: w.name, details: { provider: 'bedrock-api-key', kind: 'long-term', iamUserName: userName, keyId: created.id, expiresAt: created.expiresAt } });
     });
   } catch (e) {
-    await iam.remove(userName, created.id).catch(() => undefined);
-    throw e;
+    let deleted = false;
+    try {
+      await iam.remove(userName, created.id);
+      deleted = true;
+    } catch {
+      /* said below */
+    }
+    const why = e instanceof Error ? e.message : String(e);
+    throw new LocalStateError(
+      'api-key-not-stored',
+      `The new Bedrock API key ${created.id} could not be stored in the config (${why}); ${deleted ? 'it was deleted again in IAM, so no secret is lost' : `deleting it again FAILED: delete it yourself: aws iam delete-service-specific-credential --user-name ${userName} --service-specific-credential-id ${created.id}`}.`,
+      'Fix the config problem (byok config show), then re-run.',
+      { cause: e },
+    );
   }
   return { workspace: ws.name, userName, keyId: created.id, alias: created.alias, expiresAt: created.expiresAt, stored: true, warning: LONG_TERM_WARNING };
 }

@@ -4,12 +4,26 @@
 // printed or written in plaintext.
 import { CreateUserCommand, IAMClient, PutUserPolicyCommand, UpdateServiceSpecificCredentialCommand } from '@aws-sdk/client-iam';
 import { getToken } from '@aws/bedrock-token-generator';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runInProcess, tempConfig, type TestEnv, type TestRun } from '../helpers/context.js';
 import { sdkConfig, startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { scanForSecrets } from '../helpers/secret-scan.js';
+
+// botocore sends AWS_BEARER_TOKEN_BEDROCK for bedrock (botocore/handlers.py get_bearer_auth_supported_services).
+const cliReadsBearer = spawnSync('aws', ['--version'], { encoding: 'utf8' }).status === 0 && spawnSync('python3', ['-c', 'import botocore.handlers as h; print("bedrock" in h.get_bearer_auth_supported_services())'], { encoding: 'utf8' }).stdout.trim() === 'True';
+function awsCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn('aws', [...args, '--output', 'json'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...emu.clientEnv, AWS_MAX_ATTEMPTS: '1', ...env } });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d));
+    p.stderr.on('data', (d: Buffer) => (err += d));
+    p.on('close', (code) => resolve({ code, out, err }));
+  });
+}
 
 let emu: TestEmulator;
 const temps: TestEnv[] = [];
@@ -156,6 +170,18 @@ describe('long-term keys through IAM', () => {
 
     const bad = await s.byok(['iam', 'create-api-key', '--user-name', 'bedrock-key-user', '--expires-in', '0d'], { env: s.adminEnv });
     expect(bad.code).toBe(2);
+
+    // The config cannot be written (its lock path is a file byok cannot take over): the key just
+    // created is deleted again in IAM, so no one-time secret exists that nobody holds.
+    const lock = join(s.t.env.BYOK_CONFIG_DIR!, 'config.lock');
+    writeFileSync(lock, 'not a lock directory');
+    utimesSync(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const unstored = await s.byok(['iam', 'create-api-key', '--user-name', 'bedrock-key-user'], { env: s.adminEnv });
+    rmSync(lock);
+    expect(unstored.code, unstored.stderr).toBe(3);
+    expect(unstored.stderr).toMatch(/could not be stored in the config .*deleted again in IAM, so no secret is lost/s);
+    expect(Object.values(emu.state.data.serviceCredentials ?? {}).filter((x) => x.accountId === s.byokAcct.accountId)).toHaveLength(0);
+
     const c = await s.must(['iam', 'create-api-key', '--user-name', 'bedrock-key-user', '--expires-in', '30d'], undefined, s.adminEnv);
     expect(c.stderr + c.stdout).toMatch(/AWS recommends long-term Bedrock API keys for exploring Bedrock only/);
     const creds = Object.values(emu.state.data.serviceCredentials ?? {}).filter((x) => x.accountId === s.byokAcct.accountId);
@@ -165,6 +191,12 @@ describe('long-term keys through IAM', () => {
     const first = await s.invoke();
     expect(first.out, JSON.stringify(first.out)).toMatchObject({ ok: true, servedBy: 'byok' });
     expect(lastConverse()).toMatchObject({ status: 200, accessKeyId: null });
+    // The real AWS CLI takes the key byok created through IAM (botocore reads AWS_BEARER_TOKEN_BEDROCK).
+    if (cliReadsBearer) {
+      const cli = await awsCli(['bedrock-runtime', 'converse', '--model-id', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', '--messages', '[{"role":"user","content":[{"text":"hi"}]}]'], { AWS_BEARER_TOKEN_BEDROCK: key, AWS_ENDPOINT_URL_BEDROCK_RUNTIME: `${emu.url}/_region/us-east-1`, AWS_DEFAULT_REGION: 'us-east-1' });
+      expect(cli.code, cli.err).toBe(0);
+      expect(lastConverse()).toMatchObject({ status: 200, accessKeyId: null });
+    } else console.warn('SKIPPED: this AWS CLI cannot send AWS_BEARER_TOKEN_BEDROCK');
     const list = JSON.parse((await s.must(['iam', 'list-api-keys', '--user-name', 'bedrock-key-user', '--json'], undefined, s.adminEnv)).stdout) as { keys: { id: string; inWorkspace: boolean; expiresAt: string }[] };
     expect(list.keys).toEqual([expect.objectContaining({ id: creds[0]!.id, inWorkspace: true })]);
     const show = JSON.parse((await s.must(['config', 'show', '--json'])).stdout) as { apiKey: { kind: string; expiresAt: string; key: string } };
