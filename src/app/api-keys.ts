@@ -114,7 +114,7 @@ export async function storeApiKey(rt: Runtime, input: { key: string; expiresAt?:
     ws.apiKey = stored;
     delete ws.apiKeyCache;
     delete ws.lastConnectionTest;
-    tx.audit({ type: 'credentials-set', user: rt.user, workspace: ws.name, details: { provider: 'bedrock-api-key', kind: p.kind, source: input.source, region: p.region ?? null, expiresAt: stored.kind === 'short-term' || stored.kind === 'long-term' ? (('expiresAt' in stored ? stored.expiresAt : undefined) ?? null) : null } });
+    tx.audit({ type: 'credentials-set', user: rt.user, workspace: ws.name, details: { provider: 'bedrock-api-key', kind: p.kind, source: input.source, region: p.region ?? null, expiresAt: ('expiresAt' in stored ? stored.expiresAt : undefined) ?? null } });
     return { workspace: ws.name, summary: apiKeySummary(ws)! };
   });
   return { ...result, warning: p.kind === 'long-term' ? LONG_TERM_WARNING : null };
