@@ -5,6 +5,7 @@
 import type { Runtime } from './runtime.js';
 import { pickWorkspace, requireAccess, type Role } from '../core/access.js';
 import { mask } from '../core/credentials.js';
+import { bearerFailure, bearerHint } from '../core/api-keys.js';
 import { checkPlan } from '../core/plans.js';
 import { workspaceCatalog, type Geography, type Workspace } from '../core/config-doc.js';
 import { arnOutsideGeography, geographyName, outsideReason, residencyChoices } from '../core/geography.js';
@@ -225,6 +226,12 @@ export interface ConnectionReport {
     source: CredentialsInUse['source'];
     session_token_expires_at: string | null;
   } | null;
+  /**
+   * The workspace calls Bedrock with a Bedrock API key (issue 14): its kind, masked, and expiry.
+   * A bearer key cannot call STS, so `identity` stays null and the `credentials` check is Bedrock's
+   * own answer to the key (the probes are authenticated with it).
+   */
+  apiKey?: { kind: 'short-term' | 'long-term'; key: string; minted: boolean; source: string; expiresAt: string | null; madeFrom: string | null } | null;
   /** A cached session AWS no longer accepted was replaced and the test run again. */
   sessionRenewed: boolean;
   routes: { model: ModelKey; inferenceProfileId: string; region: string; destinations: string[] }[];
@@ -283,7 +290,7 @@ export async function runConnectionChecks(ctx: Runtime, o: ConnectionTestOptions
 
   let report = await attempt(ctx, ws, base, routes, refusals, o, false);
   // A cached session AWS no longer accepts (revoked, or the key was rotated) is replaced once.
-  if (report.refused && report.credentials?.source === 'cached-session') {
+  if (report.refused && (report.credentials?.source === 'cached-session' || report.apiKey?.source === 'cached')) {
     report = await attempt(ctx, ws, base, routes, refusals, o, true);
     report.sessionRenewed = true;
   }
@@ -302,8 +309,13 @@ async function attempt(
   const report: ConnectionReport = { ...base, checks: [] };
   o.onProgress?.('Getting credentials…');
   let creds: CredentialsInUse;
+  let bearer: import('./api-keys.js').ApiKeyInUse | null = null;
   try {
-    creds = await credentialsInUse(ctx, { workspace: ws.name, forceRefresh, requestTimeoutMs: CHECK_TIMEOUT_MS });
+    if (ws.apiKey) {
+      const { apiKeyInUse } = await import('./api-keys.js');
+      bearer = await apiKeyInUse(ctx, { workspace: ws.name, forceRefresh: forceRefresh && 'minted' in ws.apiKey, requestTimeoutMs: CHECK_TIMEOUT_MS });
+    }
+    creds = bearer ? bearerAsCreds(bearer) : await credentialsInUse(ctx, { workspace: ws.name, forceRefresh, requestTimeoutMs: CHECK_TIMEOUT_MS });
   } catch (e) {
     if (e instanceof CredentialsRefusedError) {
       report.refused = true;
@@ -316,24 +328,37 @@ async function attempt(
     report.checks = [failedCall('credentials', e, { operation: 'GetSessionToken', region: ws.region!, account: null, profileId: null }), ...skippedProbes(routes, refusals, o, 'no session credentials')];
     return report;
   }
-  report.credentials = { accessKeyId: creds.accessKeyId, kind: creds.kind, source: creds.source, session_token_expires_at: creds.expiresAt };
   const { getCallerIdentity } = await import('../aws/sts.js');
   const { openRuntime, probeConverse, probeConverseStream } = await import('../aws/runtime.js');
   const clock = clockOffsetMs(ctx);
-  const credentials = { accessKeyId: creds.credentials.accessKeyId, secretAccessKey: creds.credentials.secretAccessKey, sessionToken: creds.credentials.sessionToken };
   const region = creds.region;
-  o.onProgress?.('Checking identity and invoking both models…');
-
-  // Settled at once: a rejection must not wait unhandled while the clients below are opened.
-  const identityP = getCallerIdentity(ctx.env, region, credentials, { clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS }).then((v) => ({ ok: true as const, v }), (err: unknown) => ({ ok: false as const, err }));
-  const runtime = await openRuntime(ctx.env, { region, credentials, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS });
+  let auth: { credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } } | { bearerToken: string };
+  let identityP: Promise<{ ok: true; v: Awaited<ReturnType<typeof getCallerIdentity>> } | { ok: false; err: unknown } | { ok: 'bearer' }>;
+  if (bearer) {
+    const { maskApiKey, shortTermFacts } = await import('../core/api-keys.js');
+    const madeFrom = bearer.kind === 'short-term' ? shortTermFacts(bearer.token)?.accessKeyId : undefined;
+    const k = ws.apiKey!;
+    report.apiKey = { kind: bearer.kind, key: maskApiKey(bearer.token), minted: bearer.minted, source: bearer.source, expiresAt: bearer.expiresAt, madeFrom: madeFrom ? mask(madeFrom) : !('minted' in k) && k.kind === 'long-term' && k.iamUserName ? `IAM user ${k.iamUserName}` : null };
+    auth = { bearerToken: bearer.token };
+    // A bearer key cannot call STS (GetCallerIdentity takes SigV4 only): Bedrock's answer to the probes is the check.
+    identityP = Promise.resolve({ ok: 'bearer' as const });
+    o.onProgress?.('Invoking both models with the Bedrock API key…');
+  } else {
+    report.credentials = { accessKeyId: creds.accessKeyId, kind: creds.kind, source: creds.source, session_token_expires_at: creds.expiresAt };
+    const credentials = { accessKeyId: creds.credentials.accessKeyId, secretAccessKey: creds.credentials.secretAccessKey, sessionToken: creds.credentials.sessionToken };
+    auth = { credentials };
+    o.onProgress?.('Checking identity and invoking both models…');
+    // Settled at once: a rejection must not wait unhandled while the clients below are opened.
+    identityP = getCallerIdentity(ctx.env, region, credentials, { clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS }).then((v) => ({ ok: true as const, v }), (err: unknown) => ({ ok: false as const, err }));
+  }
+  const runtime = await openRuntime(ctx.env, { region, ...auth, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS });
   const geography = ws.geography;
   // Residency first: where AWS says a profile now routes outside the geography, no prompt is sent
   // through it. Needs the read-only bedrock:GetInferenceProfile (in byok's default policy); without
   // it the probes still run, and byok's policy (the model granted only inside the geography) is
   // what makes AWS refuse a request it would route outside.
   const bedrock = geography && geography !== 'global' ? await import('../aws/bedrock.js') : null;
-  const control = bedrock ? await bedrock.openBedrock(ctx.env, { region, credentials, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS }) : null;
+  const control = bedrock ? await bedrock.openBedrock(ctx.env, { region, ...auth, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS }) : null;
   type Probe = { model: ModelKey; op: 'converse' | 'converse-stream'; route: Route; result: PromiseSettledResult<Awaited<ReturnType<typeof probeConverse>>> };
   type Looked = { model: ModelKey; route: Route; leaving: string[] | null; unverified: string | null };
   const perModel: Promise<{ looked: Looked; probes: Probe[] }>[] = [];
@@ -368,7 +393,10 @@ async function attempt(
 
   const checks: CheckResult[] = [];
   let account: string | null = null;
-  if (identityR.ok) {
+  if (identityR.ok === 'bearer') {
+    checks.push(bearerCheck(report.apiKey!, probes, ws));
+    if (checks.at(-1)!.status === 'fail') report.refused = true;
+  } else if (identityR.ok) {
     account = identityR.v.account;
     report.identity = { account: identityR.v.account, arn: identityR.v.arn };
     checks.push(pass('credentials', `valid: account ${identityR.v.account}, ${identityR.v.arn} (${describeSource(creds)})`));
@@ -400,6 +428,29 @@ async function attempt(
   addPolicyFix(checks, workspacePolicyFix(ws, report.identity));
   report.checks = checks;
   return report;
+}
+
+/** The key in use, in the shape the rest of attempt() reads (region and masked ID only; no SigV4 secret). */
+function bearerAsCreds(k: import('./api-keys.js').ApiKeyInUse): CredentialsInUse {
+  return { workspace: k.workspace, credentials: { accessKeyId: '', secretAccessKey: '' }, source: 'temporary-key', accessKeyId: '', kind: 'temporary', expiresAt: k.expiresAt, region: k.region };
+}
+
+/**
+ * The credentials check for a Bedrock API key: STS cannot be asked, so Bedrock is — the probes are
+ * authenticated with the key, and a refusal of the key (expired, malformed, wrong, revoked, other
+ * region) fails this check with the hint for the workspace's kind of key.
+ */
+function bearerCheck(k: NonNullable<ConnectionReport['apiKey']>, probes: { result: PromiseSettledResult<unknown> }[], ws: Workspace): CheckResult {
+  const what = `${k.kind} Bedrock API key ${k.key}${k.minted ? ' (minted by byok)' : ''}${k.expiresAt ? `, valid until ${k.expiresAt}` : ', no expiry'}`;
+  const who = k.madeFrom ? `; identity: ${k.kind === 'short-term' ? `made from access key ${k.madeFrom}` : k.madeFrom}` : "; identity: not known to byok (a pasted long-term key does not say whose it is; AWS evaluates its IAM user's policy)";
+  const refused = probes.map((p) => (p.result.status === 'rejected' ? toAwsFailure(p.result.reason) : null)).find((f) => f && (f.category === 'credential-invalid' || f.category === 'session-expired'));
+  if (refused) {
+    const kind = bearerFailure({ code: refused.code, message: refused.message });
+    const c = problemCheck('credentials', problemFor(refused), `Bedrock refused the ${what}: ${describeFailure(refused)}`, kind ? bearerHint(kind, { kind: k.kind, minted: k.minted, region: ws.region }) : undefined, 'fail', refused.category);
+    return c;
+  }
+  if (probes.length === 0) return skip('credentials', `${what}: not verified (no model was invoked); a bearer key cannot call STS, so only Bedrock can check it`);
+  return pass('credentials', `Bedrock accepted the ${what}${who}. A bearer key cannot call STS GetCallerIdentity; checked instead: Bedrock authenticated the model calls below with it`);
 }
 
 function describeSource(c: CredentialsInUse): string {

@@ -48,7 +48,8 @@ export function usableWorkspace(ctx: Runtime, ws: Workspace): { region: string }
   if (!ws.byokEnabled) {
     throw new UsageError('byok-disabled', `BYOK is disabled in workspace ${ws.name}.`, `The owner (${ws.owner}) can enable it: byok config set enabled true`);
   }
-  if (!ws.credentials) {
+  // A Bedrock API key given to byok needs no IAM credentials; one byok mints does (apiKeyInUse).
+  if (!ws.credentials && !(ws.apiKey && !('minted' in ws.apiKey))) {
     throw new UsageError('owner-not-configured', `The workspace owner (${ws.owner}) has not configured BYOK credentials for ${ws.name}.`, 'The owner runs: byok credentials set --access-key-id ID --secret-access-key-stdin (or byok setup).');
   }
   if (!ws.region || !ws.geography) {
@@ -61,7 +62,11 @@ export async function credentialsInUse(ctx: Runtime, opts: { workspace?: string;
   const { doc } = await ctx.store().read();
   const ws = pickWorkspace(ctx, doc, opts.workspace);
   const { region } = usableWorkspace(ctx, ws);
-  const c = ws.credentials!;
+  if (!ws.credentials) {
+    // A workspace whose provider is a Bedrock API key given to byok (usableWorkspace lets it through).
+    throw new UsageError('no-iam-credentials', `Workspace ${ws.name} calls Bedrock with a Bedrock API key and has no IAM credentials; this needs IAM (SigV4) credentials.`, 'Commands that call Bedrock use the key; for this one store IAM credentials as well: byok credentials set --access-key-id ID --secret-access-key-stdin');
+  }
+  const c = ws.credentials;
   const now = ctx.now();
   if (c.accessKeyId.startsWith('ASIA')) {
     if (expiryStatus(c.expiresAt, now, 0) === 'expired' || c.expiresAt === undefined) {

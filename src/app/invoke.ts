@@ -11,23 +11,28 @@ import { parseAccessDenied } from '../aws/permissions.js';
 import { describeFindings, findCredentials } from '../core/payload-guard.js';
 import { resolveRoute, type Route } from '../core/routing.js';
 import { checkTask } from '../core/models.js';
-import { RETRYABLE_CATEGORIES, type ErrorCategory } from '../core/error-classes.js';
+import { classifyError, RETRYABLE_CATEGORIES, type ErrorCategory } from '../core/error-classes.js';
 import { problemFor, troubleshoot } from '../core/troubleshooting.js';
 import { pickWorkspace, roleOf } from '../core/access.js';
 import { printable } from '../core/text.js';
+import { bearerFailure, bearerHint, type BearerFailure } from '../core/api-keys.js';
 import type { AwsCredentials } from '../aws/clients.js';
 import type { AwsFailure } from '../aws/errors.js';
 import type { Env } from '../core/env.js';
 import type { Runtime } from './runtime.js';
 
 /** Where one attempt goes: the endpoint, the region it is signed for, and whose credentials. */
-export interface CallTarget {
+export type CallTarget = CallTargetBase & (
+  | { credentials: AwsCredentials; bearerToken?: undefined }
+  /** A Bedrock API key instead (issue 14): sent as Authorization: Bearer, no SigV4. BYOK attempts only. */
+  | { credentials?: undefined; bearerToken: string }
+);
+export interface CallTargetBase {
   via: 'byok' | 'platform';
   /** The route the engine resolved: the call sends to route.inferenceProfileId. */
   route: Route;
   region: string;
   endpoint: string;
-  credentials: AwsCredentials;
   /** ctx.now() − host clock: requests are signed at the runtime's time. */
   clockOffsetMs: number;
   /** The platform retry is exactly one attempt: the SDK must not retry it again. */
@@ -174,12 +179,41 @@ export async function runWithFallback<T>(rt: Runtime, req: EngineRequest<T>): Pr
   let failure: AwsFailure;
   let refusalHint: string | undefined;
   try {
-    const creds = await credentialsInUse(rt, { workspace: ws.name });
-    const result = await req.call({ via: 'byok', route, region: route.region, endpoint: byokAt, credentials: creds.credentials, clockOffsetMs: offset });
+    const { apiKeyInUse } = await import('./api-keys.js');
+    const key = await apiKeyInUse(rt, { workspace: ws.name });
+    let result: T;
+    if (key) {
+      try {
+        result = await req.call({ via: 'byok', route, region: route.region, endpoint: byokAt, bearerToken: key.token, clockOffsetMs: offset });
+      } catch (e) {
+        // A key byok mints that Bedrock calls expired is renewed, not fallen back from: one new key,
+        // one more BYOK attempt (recorded). If that is refused too, the signing credentials or the
+        // clock are wrong, which no platform retry fixes (core/api-keys.ts bearerHint).
+        const f = toAwsFailure(e);
+        const kind = bearerFailure({ code: f.code, message: f.message });
+        if (!key.minted || kind !== 'expired' || req.delivered() > 0) throw withBearerHint(e, kind, key);
+        attempts.push({ via: 'byok', ok: false, endpoint: byokAt, region: route.region, error: { code: f.code ?? null, status: f.status ?? null, message: f.message ?? null, category: f.category } });
+        const fresh = await apiKeyInUse(rt, { workspace: ws.name, forceRefresh: true });
+        try {
+          result = await req.call({ via: 'byok', route, region: route.region, endpoint: byokAt, bearerToken: fresh!.token, clockOffsetMs: offset });
+        } catch (e2) {
+          const f2 = toAwsFailure(e2);
+          const again = bearerFailure({ code: f2.code, message: f2.message });
+          if (again === 'expired') throw new CredentialsRefusedError('api-key-renewal-refused', `Bedrock called the short-term key byok had just minted for workspace ${ws.name} expired.`, bearerHint('expired', { kind: 'short-term', minted: true }), 'credential-invalid', { ...f2, category: 'credential-invalid', retryable: false });
+          throw withBearerHint(e2, again, key);
+        }
+      }
+    } else {
+      const creds = await credentialsInUse(rt, { workspace: ws.name });
+      result = await req.call({ via: 'byok', route, region: route.region, endpoint: byokAt, credentials: creds.credentials, clockOffsetMs: offset });
+    }
     attempts.push({ via: 'byok', ok: true, endpoint: byokAt, region: route.region });
     return { ...base(), ok: true, servedBy: 'byok', result, decision: null };
   } catch (e) {
-    if (e instanceof CredentialsRefusedError) {
+    if (e instanceof BearerRefusal) {
+      failure = toAwsFailure(e.original);
+      refusalHint = e.hint;
+    } else if (e instanceof CredentialsRefusedError) {
       // Classified from what AWS said (or, for an expired ASIA key, from the expiry byok saw),
       // never from byok's own sentence: that carries the workspace name, which decides nothing.
       failure = e.failure ?? { code: 'ExpiredTokenException', status: 403, message: e.message, category: e.category, retryable: RETRYABLE_CATEGORIES.includes(e.category) };
@@ -197,7 +231,8 @@ export async function runWithFallback<T>(rt: Runtime, req: EngineRequest<T>): Pr
 
   // 2. The policy decides; the audit event must be written before any fallback.
   const operation = { kind: req.operation.kind, markedFallbackEligible: req.operation.fallbackEligible === true, autonomous: req.operation.autonomous === true, environment: req.operation.environment };
-  const evalInput = { error: { code: failure.code, status: failure.status, message: failure.message }, operation, policy: ws.policy, region: route.region, ...platformTarget(doc.platform) };
+  const notRetryableBecause = !failure.retryable && classifyError({ code: failure.code, status: failure.status, message: failure.message }).retryable ? { category: failure.category, explanation: refusalHint ?? 'byok knows more than the error text says' } : undefined;
+  const evalInput = { error: { code: failure.code, status: failure.status, message: failure.message }, operation, policy: ws.policy, region: route.region, ...platformTarget(doc.platform), notRetryableBecause };
   let decision: FallbackDecision = evaluateFallback(evalInput);
   if (decision.decision === 'fallback' && delivered > 0) {
     // Part of the BYOK reply already reached the client: a retry would deliver a second reply after it.
@@ -277,6 +312,16 @@ export async function runWithFallback<T>(rt: Runtime, req: EngineRequest<T>): Pr
   }
 }
 
+/** A bearer refusal carries the hint for the workspace's kind of key (the failure itself is unchanged). */
+class BearerRefusal extends Error {
+  constructor(readonly original: unknown, readonly hint: string) {
+    super(original instanceof Error ? original.message : String(original));
+  }
+}
+function withBearerHint(e: unknown, kind: BearerFailure | null, key: { kind: 'short-term' | 'long-term'; minted: boolean; region: string }): unknown {
+  return kind === null ? e : new BearerRefusal(e, bearerHint(kind, key));
+}
+
 /**
  * What to do about a failed BYOK call: an AccessDenied on a model outside the geography means AWS
  * routed the profile outside it (byok refuses, and says the choices — never "grant it there");
@@ -343,7 +388,7 @@ export async function invoke(rt: Runtime, r: InvokeRequest): Promise<EngineOutco
     delivered: () => delivered,
     usage: (x) => ({ inputTokens: x.inputTokens, outputTokens: x.outputTokens }),
     async call(t) {
-      const x = await converse(rt.env, { region: t.region, endpoint: t.via === 'platform' ? t.endpoint : undefined, credentials: t.credentials, clockOffsetMs: t.clockOffsetMs, maxAttempts: t.maxAttempts }, { modelId: t.route.inferenceProfileId, prompt: r.prompt, maxTokens: r.maxTokens, stream: r.stream === true, onText });
+      const x = await converse(rt.env, { region: t.region, endpoint: t.via === 'platform' ? t.endpoint : undefined, credentials: t.credentials, bearerToken: t.bearerToken, clockOffsetMs: t.clockOffsetMs, maxAttempts: t.maxAttempts }, { modelId: t.route.inferenceProfileId, prompt: r.prompt, maxTokens: r.maxTokens, stream: r.stream === true, onText });
       return { text: x.text, stopReason: x.stopReason, inputTokens: x.inputTokens, outputTokens: x.outputTokens };
     },
   });

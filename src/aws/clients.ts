@@ -16,7 +16,14 @@ export type CredentialSource = AwsCredentials | (() => Promise<AwsCredentials>);
 
 export interface ClientOptions {
   region: string;
-  credentials: CredentialSource;
+  /** SigV4 credentials; absent only with bearerToken. */
+  credentials?: CredentialSource;
+  /**
+   * A Bedrock API key (Bedrock and Bedrock Runtime only): sent as `Authorization: Bearer`, the
+   * services' `smithy.api#httpBearerAuth` scheme, chosen over SigV4 by the SDK's
+   * authSchemePreference (the SDK would otherwise read AWS_BEARER_TOKEN_BEDROCK from process.env).
+   */
+  bearerToken?: string;
   /** The SDK default is 3 (reference §8). IAM writes use 1: LimitExceeded is "throttling" to the SDK (§5.4). */
   maxAttempts?: number;
   /** Per-request timeout in ms (socket and connection), so a dead endpoint cannot hang a check. */
@@ -69,7 +76,9 @@ async function baseConfig(env: Env, service: ServiceKey, o: ClientOptions) {
   const agents = await proxyAgents(env, endpoint ?? defaultEndpoint(service, o.region));
   return {
     region: o.region,
-    credentials: o.credentials,
+    ...(o.bearerToken !== undefined
+      ? { token: { token: o.bearerToken }, authSchemePreference: ['httpBearerAuth'] }
+      : { credentials: o.credentials }),
     maxAttempts: o.maxAttempts ?? 3,
     ...(o.clockOffsetMs ? { systemClockOffset: o.clockOffsetMs } : {}),
     requestHandler: new NodeHttpHandler({

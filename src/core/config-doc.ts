@@ -25,6 +25,26 @@ export interface StoredCredentials {
   iamUserName?: string;
 }
 
+/**
+ * A Bedrock API key as the workspace's provider (issue 14), sealed like every secret. Either a key
+ * the admin gave (long-term, or a short-term one that cannot be renewed), or `minted`: byok makes
+ * short-term keys itself from the workspace's IAM credentials, in its region (cached in apiKeyCache).
+ */
+export type StoredApiKey =
+  | { kind: 'long-term'; key: string; expiresAt?: string; source: 'stdin' | 'prompt' | 'iam'; storedAt: string; iamUserName?: string; credentialId?: string }
+  | { kind: 'short-term'; key: string; region: string; expiresAt: string; source: 'stdin' | 'prompt'; storedAt: string }
+  | { kind: 'short-term'; minted: true; storedAt: string };
+
+/** A short-term key byok minted, kept until five minutes before it expires (as the STS session). */
+export interface CachedApiKey {
+  key: string;
+  region: string;
+  expiresAt: string;
+  mintedAt: string;
+  /** The stored IAM access key it derives from: a replaced key invalidates it. */
+  forAccessKeyId: string;
+}
+
 /** STS GetSessionToken result cached for an AKIA key (issue 5). */
 export interface CachedSession {
   forAccessKeyId: string;
@@ -58,6 +78,9 @@ export interface Workspace {
   confirmationRequired?: { since: string; reason: string };
   credentials?: StoredCredentials;
   session?: CachedSession;
+  /** Bedrock API key provider: when set, Bedrock calls send this key instead of SigV4 (issue 14). */
+  apiKey?: StoredApiKey;
+  apiKeyCache?: CachedApiKey;
   lastConnectionTest?: ConnectionTestRecord;
   /** The inference profiles AWS listed for `region` (models check): they win over byok's table. */
   catalog?: StoredCatalog;

@@ -2,6 +2,8 @@
 // vocabulary (DESIGN §4.3) used by the fallback rules, doctor, test-connection and --json.
 // Sources: reference aws.md §5.1–§5.4. Where nothing decides: `other`, not retryable.
 
+import { bearerFailure, classifyBearer } from './api-keys.js';
+
 export const ERROR_CATEGORIES = [
   'session-expired', 'credential-invalid', 'throttled', 'service-unavailable', 'model-access-denied', 'iam-permission',
   'inference-profile-required', 'region-mismatch', 'validation', 'content-filtered', 'other',
@@ -158,6 +160,16 @@ export function classifyError(input: { code?: string; status?: number; message?:
   const message = typeof input.message === 'string' ? input.message : '';
   const status = typeof input.status === 'number' && Number.isInteger(input.status) ? input.status : undefined;
   const rule = message !== '' ? MESSAGE_RULES.find((r) => r.re.test(message)) : undefined;
+
+  // A Bedrock API key refused: AWS answers every case as AccessDeniedException (403) and only its
+  // exact text tells them apart (core/api-keys.ts). An expired key is an expired credential
+  // (session-expired, retryable) — the one place a message decides against the code, and only on
+  // AWS's exact wording, never on a look-alike.
+  const bearer = bearerFailure({ code: input.code, message });
+  if (bearer) {
+    const b = classifyBearer(bearer);
+    return { category: b.category, retryable: b.retryable, matchedBy: 'message', normalizedCode: code, explanation: b.explanation };
+  }
 
   if (code !== undefined && Object.hasOwn(CODE_TABLE, code)) {
     const cat = CODE_TABLE[code]!;

@@ -23,6 +23,12 @@ export interface FallbackInput {
   auditWritable?: boolean;
   /** An earlier fallback under warn awaits re-confirmation: no further fallback until then. */
   confirmationPending?: boolean;
+  /**
+   * What the caller knows beyond the error's text (issue 14): a Bedrock API key byok had just
+   * renewed and that Bedrock still calls expired is not an expiry a retry elsewhere fixes. It may
+   * only make the error less eligible, never more.
+   */
+  notRetryableBecause?: { category: ErrorCategory; explanation: string };
 }
 
 export type FallbackRuleName = 'retryable' | 'operation-eligible' | 'policy' | 'same-region' | 'platform-owner' | 'audit';
@@ -42,7 +48,8 @@ const POLICIES: readonly string[] = ['allow', 'warn', 'strict'];
 
 export function evaluateFallback(input: FallbackInput): FallbackDecision {
   const rules: FallbackDecision['rules'] = [];
-  const c = classifyError(input.error ?? {});
+  const classified = classifyError(input.error ?? {});
+  const c = input.notRetryableBecause ? { ...classified, category: input.notRetryableBecause.category, retryable: false, explanation: input.notRetryableBecause.explanation } : classified;
 
   rules.push({
     rule: 'retryable',

@@ -148,6 +148,11 @@ const IAM_OPS: Record<string, readonly string[]> = {
   ListAccessKeys: ['NoSuchEntity', 'ServiceFailure'],
   UpdateAccessKey: ['NoSuchEntity', 'LimitExceeded', 'ServiceFailure', 'InvalidInput'],
   DeleteAccessKey: ['NoSuchEntity', 'LimitExceeded', 'ServiceFailure'],
+  CreateServiceSpecificCredential: ['LimitExceeded', 'NoSuchEntity', 'NotSupportedService'],
+  ListServiceSpecificCredentials: ['NoSuchEntity', 'NotSupportedService'],
+  UpdateServiceSpecificCredential: ['NoSuchEntity'],
+  ResetServiceSpecificCredential: ['NoSuchEntity'],
+  DeleteServiceSpecificCredential: ['NoSuchEntity'],
 };
 const STS_OPS: Record<string, readonly string[]> = { GetCallerIdentity: [], GetSessionToken: ['RegionDisabledException'] };
 const BEDROCK_OPS: Record<string, readonly string[]> = {

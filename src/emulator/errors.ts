@@ -60,6 +60,9 @@ export const AWS_ERRORS = {
   InvalidInput: { status: 400, fault: 'client', message: 'The request was rejected because an invalid or out-of-range value was supplied for an input parameter.' },
   ConcurrentModification: { status: 409, fault: 'client', message: 'The request was rejected because multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.' },
   DeleteConflict: { status: 409, fault: 'client', message: 'The request was rejected because it attempted to delete a resource that has attached subordinate entities.' },
+  // IAM CreateServiceSpecificCredential for a service without such credentials (botocore iam model:
+  // ServiceNotSupportedException, code NotSupportedService, 404; message: the shape's documentation, UNCONFIRMED).
+  NotSupportedService: { status: 404, fault: 'client', message: 'The specified service does not support service-specific credentials.' },
   ServiceFailure: { status: 500, fault: 'server', message: 'The request processing has failed because of an unknown error, exception or failure.' },
   Throttling: { status: 400, fault: 'client', message: 'Rate exceeded' },
 } as const satisfies Record<string, AwsErrorSpec>;

@@ -3,7 +3,9 @@
 // reference aws.md §6–§7. Messages the reference does not quote are AWS's usual wording, marked.
 import { AwsError, AWS_MESSAGES } from './errors.js';
 import { policyDocumentError } from './policy-eval.js';
-import { dict, newId, newKeyId, newSecret, randomRequestId, type AccessKey, type EmulatorState, type ManagedPolicy, type User } from './state.js';
+import { dict, newId, newKeyId, newSecret, randomRequestId, type AccessKey, type EmulatorState, type ManagedPolicy, type ServiceCredential, type User } from './state.js';
+import { LONG_TERM_PREFIX } from './bearer.js';
+import { randomBytes } from 'node:crypto';
 import type { Principal } from './types.js';
 
 const NS = { iam: 'https://iam.amazonaws.com/doc/2010-05-08/', sts: 'https://sts.amazonaws.com/doc/2011-06-15/' } as const;
@@ -26,6 +28,16 @@ const policyXml = (p: ManagedPolicy, acct: { users: Record<string, User> }) => {
   const attachments = Object.values(acct.users).filter((u) => u.attached.includes(p.arn)).length;
   return `<Policy>${el('PolicyName', p.name)}${el('DefaultVersionId', p.versions.find((v) => v.isDefault)?.id)}${el('PolicyId', p.id)}${el('Path', p.path)}${el('Arn', p.arn)}${el('AttachmentCount', attachments)}${el('IsAttachable', true)}${el('CreateDate', p.createDate)}${el('UpdateDate', p.createDate)}</Policy>`;
 };
+// Service-specific credentials (botocore iam service-2.json: ServiceSpecificCredential and
+// ServiceSpecificCredentialMetadata). The emulator issues them for Bedrock only.
+const SSC_SERVICES = ['bedrock.amazonaws.com'];
+const sscStatus = (c: ServiceCredential, now: number) => (c.expiresAt !== undefined && c.expiresAt <= now ? 'Expired' : c.status);
+const sscCommon = (c: ServiceCredential, now: number) =>
+  `${el('UserName', c.userName)}${el('Status', sscStatus(c, now))}${el('ServiceUserName', `${c.userName}-at-${c.accountId}`)}${el('ServiceCredentialAlias', c.alias)}${el('CreateDate', c.createDate)}${c.expiresAt !== undefined ? el('ExpirationDate', new Date(c.expiresAt).toISOString()) : ''}${el('ServiceSpecificCredentialId', c.id)}${el('ServiceName', c.serviceName)}`;
+const sscXml = (c: ServiceCredential, now: number) => `<ServiceSpecificCredential>${sscCommon(c, now)}${el('ServiceCredentialSecret', c.secret)}</ServiceSpecificCredential>`;
+/** The secret: "ABSK" + base64 of the alias and random bytes (the inside is the emulator's own; bearer.ts). */
+const newServiceSecret = (alias: string) => `${LONG_TERM_PREFIX}${Buffer.from(`${alias}:${randomBytes(48).toString('base64url')}`).toString('base64')}`;
+
 const keyMetaXml = (k: AccessKey) => `<member>${el('UserName', k.userName)}${el('AccessKeyId', k.id)}${el('Status', k.status)}${el('CreateDate', k.createDate)}</member>`;
 
 /** Policy size as IAM counts it: whitespace is not counted (reference §7). */
@@ -45,7 +57,8 @@ export interface QueryContext {
   region: string;
   params: URLSearchParams;
   requestId: string;
-  authorize(action: string, resource: string): void;
+  /** Evaluates the caller's policies; `context` adds the action's own condition keys. */
+  authorize(action: string, resource: string, context?: Record<string, string>): void;
 }
 
 function need(params: URLSearchParams, name: string): string {
@@ -152,6 +165,9 @@ export function handleIam(op: string, c: QueryContext): string {
       const u = findUser(need(params, 'UserName'));
       c.authorize('iam:DeleteUser', u.arn);
       if (Object.values(state.data.keys).some((k) => k.accountId === acct.id && k.userName === u.name)) throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
+      // IAM's DeleteUser documentation lists service-specific credentials among what must be deleted
+      // first; the message is UNCONFIRMED (the access-key one's wording).
+      if (Object.values(state.data.serviceCredentials ?? {}).some((c) => c.accountId === acct.id && c.userName === u.name)) throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete service specific credentials first.');
       if (Object.keys(u.inline).length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
       if (u.attached.length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
       delete acct.users[u.name.toLowerCase()];
@@ -300,6 +316,64 @@ export function handleIam(op: string, c: QueryContext): string {
       const k = findKey(need(params, 'AccessKeyId'), u);
       c.authorize('iam:DeleteAccessKey', u.arn);
       delete state.data.keys[k.id];
+      return done(null);
+    }
+    case 'CreateServiceSpecificCredential': {
+      const u = findUser(need(params, 'UserName'));
+      const serviceName = need(params, 'ServiceName');
+      const ageText = params.get('CredentialAgeDays');
+      const age = ageText === null || ageText === '' ? undefined : Number(ageText);
+      // credentialAgeDays: integer, min 1, max 36600 (botocore iam model); the validation wording is
+      // AWS's usual "1 validation error detected" form (UNCONFIRMED for this member).
+      if (age !== undefined && (!Number.isInteger(age) || age < 1 || age > 36600)) {
+        throw new AwsError('InvalidInput', `1 validation error detected: Value '${ageText}' at 'credentialAgeDays' failed to satisfy constraint: Member must have value ${Number(ageText) < 1 ? 'greater than or equal to 1' : 'less than or equal to 36600'}`);
+      }
+      // Condition keys of iam:CreateServiceSpecificCredential (Bedrock user guide, "Control permissions
+      // for generating and using Amazon Bedrock API keys").
+      c.authorize('iam:CreateServiceSpecificCredential', u.arn, { 'iam:ServiceSpecificCredentialServiceName': serviceName, ...(age !== undefined ? { 'iam:ServiceSpecificCredentialAgeDays': String(age) } : {}) });
+      // NotSupportedService (404) is the model's error; the text is its documentation's (UNCONFIRMED as the message).
+      if (!SSC_SERVICES.includes(serviceName)) throw new AwsError('NotSupportedService', 'The specified service does not support service-specific credentials.');
+      const mine = Object.values((state.data.serviceCredentials ??= dict())).filter((x) => x.accountId === acct.id && x.userName === u.name && x.serviceName === serviceName);
+      // "You can have a maximum of two sets of service-specific credentials for each supported service
+      // per user" (CreateServiceSpecificCredential documentation); the message is UNCONFIRMED.
+      if (mine.length >= 2) throw new AwsError('LimitExceeded', 'Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2');
+      const now = state.now();
+      // The alias: "the IAM user name and a suffix containing version and creation information"; its exact form is UNCONFIRMED.
+      const alias = `${u.name}+1-${Math.floor(now / 1000)}`.replace(/[^\w+=,.@-]/g, '-');
+      const cred: ServiceCredential = { id: newId('ACCA'), accountId: acct.id, userName: u.name, serviceName, alias, secret: newServiceSecret(alias), status: 'Active', createDate: iso, ...(age !== undefined ? { expiresAt: now + age * 86_400_000 } : {}) };
+      state.data.serviceCredentials[cred.id] = cred;
+      return done(sscXml(cred, now));
+    }
+    case 'ListServiceSpecificCredentials': {
+      const all = params.get('AllUsers') === 'true';
+      const u = all ? undefined : userParam();
+      const serviceName = params.get('ServiceName');
+      c.authorize('iam:ListServiceSpecificCredentials', u ? u.arn : `arn:aws:iam::${acct.id}:user/*`);
+      const now = state.now();
+      const list = Object.values(state.data.serviceCredentials ?? {}).filter((x) => x.accountId === acct.id && (!u || x.userName === u.name) && (serviceName === null || serviceName === '' || x.serviceName === serviceName));
+      return done(`<ServiceSpecificCredentials>${list.map((x) => `<member>${sscCommon(x, now)}</member>`).join('')}</ServiceSpecificCredentials><IsTruncated>false</IsTruncated>`);
+    }
+    case 'UpdateServiceSpecificCredential':
+    case 'ResetServiceSpecificCredential':
+    case 'DeleteServiceSpecificCredential': {
+      const u = userParam();
+      const id = need(params, 'ServiceSpecificCredentialId');
+      const cred = state.data.serviceCredentials?.[id];
+      // NoSuchEntity is the model's error; the message is UNCONFIRMED (the access-key wording).
+      if (!cred || cred.accountId !== acct.id || cred.userName !== u.name) throw new AwsError('NoSuchEntity', `The Service Specific Credential with id ${id} cannot be found.`);
+      c.authorize(`iam:${op.replace('ServiceSpecificCredential', '')}ServiceSpecificCredential`, u.arn);
+      if (op === 'UpdateServiceSpecificCredential') {
+        const status = need(params, 'Status');
+        if (status !== 'Active' && status !== 'Inactive') throw new AwsError('InvalidInput', `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`);
+        cred.status = status;
+        return done(null);
+      }
+      if (op === 'ResetServiceSpecificCredential') {
+        // "Resetting the password immediately invalidates the previous password" (ResetServiceSpecificCredential).
+        cred.secret = newServiceSecret(cred.alias);
+        return done(sscXml(cred, state.now()));
+      }
+      delete state.data.serviceCredentials![id];
       return done(null);
     }
     default:

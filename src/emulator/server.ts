@@ -10,6 +10,7 @@ import { AwsError, isAwsErrorCode, AWS_ERRORS } from './errors.js';
 import { accessDeniedMessage, globalConditionKeys, iamResourceName, policyDocumentError } from './policy-eval.js';
 import { handleIam, handleSts, queryError } from './query.js';
 import { verifyRequest, type Protocol } from './sigv4.js';
+import { regionPrefix, shortTermKeyRegion, verifyBearer, type BearerType } from './bearer.js';
 import { dict, EmulatorState, randomRequestId, type Fault, type RequestRecord } from './state.js';
 import type { EmuRequest, EmuResponse, Principal, ServiceName } from './types.js';
 
@@ -121,6 +122,9 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     const rawPath = (req.url ?? '/').split('?')[0]!;
     const body = await readBody(req);
     if (rawPath.startsWith('/_emulator/')) return control(rawPath.slice('/_emulator/'.length), req.method ?? 'GET', body, res);
+    // An endpoint may name its region as a path prefix (bearer.ts): routed without it, signed with it.
+    const prefixed = regionPrefix(rawPath);
+    const routePath = prefixed?.path ?? rawPath;
 
     const auth = String(req.headers.authorization ?? '');
     const scope = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\//.exec(auth);
@@ -129,7 +133,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     let service: ServiceName;
     let protocol: Protocol;
     let operation: string;
-    const rt = runtimeOperation(rawPath);
+    const rt = runtimeOperation(routePath);
     // The service is decided by the request itself, never by what it was signed for (the signature's
     // scope is then checked against it): a query request names its API by Version.
     const action = form.get('Action') ?? url.searchParams.get('Action');
@@ -145,7 +149,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     } else {
       service = 'bedrock';
       protocol = 'json';
-      operation = bedrockOperation(req.method ?? 'GET', rawPath) ?? 'UnknownOperation';
+      operation = bedrockOperation(req.method ?? 'GET', routePath) ?? 'UnknownOperation';
     }
 
     const host = String(req.headers.host ?? req.headers[':authority'] ?? '');
@@ -166,10 +170,21 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     if (opts.latencyMs) await sleep(opts.latencyMs);
     let principal: Principal | null = null;
     let region = 'us-east-1';
+    let bearer: BearerType | undefined;
     try {
-      const v = await verifyRequest(state, service, { method: req.method ?? 'GET', host, rawPath, query: url.searchParams, headers: req.headers, body });
-      principal = v.principal;
-      region = v.auth.region;
+      const bearerToken = /^Bearer (.*)$/s.exec(auth)?.[1];
+      if (bearerToken !== undefined && protocol === 'json') {
+        // Bedrock API keys: Bedrock and Bedrock Runtime only (IAM and STS take SigV4 alone).
+        region = prefixed?.region ?? shortTermKeyRegion(bearerToken) ?? 'us-east-1';
+        logged.region = region;
+        const v = await verifyBearer(state, bearerToken.trim(), region);
+        principal = v.principal;
+        bearer = v.type;
+      } else {
+        const v = await verifyRequest(state, service, { method: req.method ?? 'GET', host, rawPath, query: url.searchParams, headers: req.headers, body });
+        principal = v.principal;
+        region = v.auth.region;
+      }
       logged.accountId = principal.accountId;
     } catch (e) {
       if (e instanceof AwsError) return sendError(e);
@@ -205,6 +220,18 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     // IAM is a global service: its requests are for us-east-1.
     const globals = globalConditionKeys(principal, { now, region: service === 'iam' ? 'us-east-1' : region, sourceIp: req.socket?.remoteAddress ?? '127.0.0.1' });
     const evaluate = (p: Principal, action: string, resource: string, context: Record<string, string>) => state.evaluate(p, { action, resource, context: { ...globals, ...context } });
+    if (bearer !== undefined) {
+      // bedrock:CallWithBearerToken "controls the use of a short-term or long-term Amazon Bedrock API
+      // key", with the condition key bedrock:bearerTokenType = SHORT_TERM | LONG_TERM (Bedrock user
+      // guide, "Control permissions for generating and using Amazon Bedrock API keys"). An explicit
+      // deny refuses either kind. A long-term key's user needs it allowed (AWS attaches
+      // AmazonBedrockLimitedAccess to it from the console); that a short-term key needs no allow of
+      // its own (it "inherits the permissions" of its principal) is UNCONFIRMED. The resource is "*".
+      const e = evaluate(principal, 'bedrock:CallWithBearerToken', '*', { 'bedrock:bearerTokenType': bearer });
+      if (e.decision === 'explicit-deny' || (bearer === 'LONG_TERM' && e.decision !== 'allow')) {
+        return sendError(new AwsError('AccessDeniedException', accessDeniedMessage(principal.arn, 'bedrock:CallWithBearerToken', '*', e)));
+      }
+    }
     const deps = {
       state,
       authorize(p: Principal, action: string, resource: string, context: Record<string, string>) {
@@ -222,8 +249,8 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
           region,
           params,
           requestId,
-          authorize(action: string, resource: string) {
-            const e = evaluate(principal!, action, resource, {});
+          authorize(action: string, resource: string, context: Record<string, string> = {}) {
+            const e = evaluate(principal!, action, resource, context);
             // IAM names its resources its own way in the message ("user NAME", "policy ARN").
             if (e.decision !== 'allow') throw new AwsError('AccessDenied', accessDeniedMessage(principal!.arn, action, iamResourceName(action, resource), e));
           },
@@ -231,7 +258,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         const xml = service === 'sts' ? handleSts(operation, qc) : handleIam(operation, qc);
         return send(200, { 'content-type': 'text/xml' }, xml);
       }
-      const er: EmuRequest = { service, operation, region, method: req.method ?? 'GET', path: rawPath, query: url.searchParams, headers: req.headers, body, principal: principal!, now: new Date(now), record: (r) => Object.assign(logged, r) };
+      const er: EmuRequest = { service, operation, region, method: req.method ?? 'GET', path: routePath, query: url.searchParams, headers: req.headers, body, principal: principal!, now: new Date(now), record: (r) => Object.assign(logged, r) };
       const out: EmuResponse = service === 'bedrock-runtime' ? await handleRuntime(er, deps, midStream) : await handleBedrock(er, deps);
       if (out.eventStream) {
         logged.status = out.status;

@@ -39,6 +39,22 @@ export interface AccessKey {
   usableFrom: number;
 }
 
+/** An IAM service-specific credential (a long-term Bedrock API key when serviceName is bedrock.amazonaws.com). */
+export interface ServiceCredential {
+  id: string;
+  accountId: string;
+  userName: string;
+  serviceName: string;
+  /** ServiceCredentialAlias: the public part, "the IAM user name and a suffix" (botocore iam model). */
+  alias: string;
+  /** ServiceCredentialSecret: returned once, by Create (and Reset). */
+  secret: string;
+  status: 'Active' | 'Inactive';
+  createDate: string;
+  /** Epoch ms; absent when created without CredentialAgeDays ("the credential will not expire"). */
+  expiresAt?: number;
+}
+
 export interface Session {
   id: string;
   secret: string;
@@ -116,6 +132,8 @@ export interface StateData {
   clockOffsetMs: number;
   iamPropagationDelayMs: number;
   bootstrap: { accountId: string; accessKeyId: string };
+  /** IAM service-specific credentials by ServiceSpecificCredentialId (absent in older state files). */
+  serviceCredentials?: Record<string, ServiceCredential>;
   /** Inference-profile changes AWS makes over time (control API `profiles`): `${profileId}|${sourceRegion}` → destinations. */
   profileOverrides?: Record<string, string[]>;
 }
@@ -141,7 +159,7 @@ function withDicts(d: StateData): StateData {
     users: dict(Object.fromEntries(Object.entries(a.users).map(([k, u]) => [k, { ...u, inline: dict(u.inline) }]))),
     policies: dict(a.policies),
   }));
-  return { ...d, accounts: dict(Object.fromEntries(accounts.map((a) => [a.id, a]))), keys: dict(d.keys), sessions: dict(d.sessions), profileOverrides: d.profileOverrides && dict(d.profileOverrides) };
+  return { ...d, accounts: dict(Object.fromEntries(accounts.map((a) => [a.id, a]))), keys: dict(d.keys), sessions: dict(d.sessions), serviceCredentials: d.serviceCredentials && dict(d.serviceCredentials), profileOverrides: d.profileOverrides && dict(d.profileOverrides) };
 }
 
 export const ADMIN_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });

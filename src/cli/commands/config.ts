@@ -8,6 +8,7 @@ import { PLAN_LABELS } from '../../core/plans.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
 import { credentialsJson } from '../render/credentials.js';
+import { apiKeySummary, providerOf } from '../../app/api-keys.js';
 import { sessionTokenExpiresAt, sessionTokenExpiresAtText } from '../../core/credentials.js';
 import { parseRegion, pickWorkspace, printable, requireAccess, requireOwner } from './shared.js';
 
@@ -119,6 +120,10 @@ export function configShowJson(ws: Workspace, doc: ConfigDoc, ctx: Context, key:
     confirmationRequired: ws.confirmationRequired ?? null,
     credentials: { ...credentialsJson(ws.credentials, ctx.now()), ...(ws.credentials ? { session_token_expires_at: sessionTokenExpiresAt(ws) } : {}), inheritedFrom: role === 'member' ? ws.owner : null },
     session_token_expires_at: sessionTokenExpiresAt(ws),
+    /** iam (SigV4 with the credentials above) or bedrock-api-key (issue 14). */
+    provider: providerOf(ws),
+    /** The Bedrock API key: kind, region, expiry, the key masked to its kind. */
+    apiKey: apiKeySummary(ws),
     lastConnectionTest: ws.lastConnectionTest ?? null,
     configPath: ctx.store().path,
     encryption: key ? { algorithm: 'aes-256-gcm', keySource: key.source, detail: key.detail, warning: key.warning ?? null } : null,
@@ -142,6 +147,8 @@ export async function runConfigShow(ctx: Context): Promise<Output> {
       ['fallback policy', `${ws.policy}${ws.policyLocked ? ' (locked by admin)' : ''}${ws.confirmationRequired ? ' — re-confirmation required: byok policy confirm' : ''}`],
       ['credentials', c.configured ? `${c.accessKeyId} (${c.kind}, from ${c.source}${c.inheritedFrom ? `, inherited from owner ${c.inheritedFrom}` : ''})` : '(not configured)'],
       ['session_token_expires_at', sessionTokenExpiresAtText(ws)],
+      ['provider', j.provider === 'iam' ? 'AWS IAM credentials (SigV4)' : 'Bedrock API key'],
+      ...(j.apiKey ? [['bedrock api key', `${j.apiKey.kind}${j.apiKey.minted ? ', minted by byok from the IAM credentials' : `, ${j.apiKey.key}, from ${j.apiKey.source}`}; region ${j.apiKey.region ?? '(any: long-term keys are not bound to one)'}; expires ${j.apiKey.expiresAt ?? (j.apiKey.minted ? '(none minted yet)' : '(never)')}`] as [string, string]] : []),
       ['last connection test', ws.lastConnectionTest ? `${ws.lastConnectionTest.ok ? 'passed' : 'FAILED'} at ${ws.lastConnectionTest.at}` : '(never)'],
       ['config file', j.configPath],
       ['encryption', key ? `AES-256-GCM, key from ${key.source} (${key.detail})` : '(no config written yet)'],

@@ -16,6 +16,21 @@ export interface CredentialProcessOutput {
 
 export async function runCredentialProcess(ctx: Context): Promise<CredentialProcessOutput> {
   const { credentialsInUse } = await import('../../app/credentials.js');
+  {
+    // credential_process hands out SigV4 credentials; a Bedrock API key is a bearer token, which
+    // tools read from AWS_BEARER_TOKEN_BEDROCK, not from credential_process (issue 14).
+    const { pickWorkspace } = await import('../../core/access.js');
+    const { UsageError } = await import('../../core/errors.js');
+    const { doc } = await ctx.store().read();
+    const ws = pickWorkspace(ctx, doc);
+    if (ws.apiKey) {
+      throw new UsageError(
+        'provider-is-api-key',
+        `Workspace ${ws.name} calls Bedrock with a Bedrock API key (a bearer token); credential_process can only hand out SigV4 access keys, so it would bypass that choice.`,
+        'Tools that take a Bedrock API key read it from AWS_BEARER_TOKEN_BEDROCK; byok never prints the key. To give tools SigV4 credentials from byok instead, switch the workspace back: byok credentials remove --bedrock-api-key',
+      );
+    }
+  }
   const c = await credentialsInUse(ctx);
   const out: CredentialProcessOutput = { Version: 1, AccessKeyId: c.credentials.accessKeyId, SecretAccessKey: c.credentials.secretAccessKey };
   if (c.credentials.sessionToken) out.SessionToken = c.credentials.sessionToken;

@@ -21,6 +21,47 @@ export interface CredentialsSetOptions {
   profile?: string;
   platform?: boolean;
   regions?: string;
+  /** A Bedrock API key on stdin (issue 14), long-term (ABSK…) or short-term (bedrock-api-key-…). */
+  bedrockApiKeyStdin?: boolean;
+  /** byok mints short-term Bedrock API keys from the workspace's IAM credentials. */
+  shortTermApiKeys?: boolean;
+}
+
+/** The Bedrock API key provider: a key the admin has, or keys byok mints. Never echoed. */
+async function runApiKeySet(o: CredentialsSetOptions, ctx: Context): Promise<Output> {
+  const others = o.accessKeyId !== undefined || o.secretAccessKeyStdin || o.sessionTokenStdin || o.fromEnv || o.profile !== undefined || o.platform;
+  if (others || (o.bedrockApiKeyStdin && o.shortTermApiKeys)) {
+    throw new UsageError('conflicting-flags', '--bedrock-api-key-stdin and --short-term-api-keys each stand alone (not with IAM key flags, --platform or each other).', 'Store IAM credentials with one command, then choose the API key provider with another.');
+  }
+  const { storeApiKey, useShortTermKeys } = await import('../../app/api-keys.js');
+  let r;
+  if (o.shortTermApiKeys) {
+    if (o.expiresAt !== undefined) throw new UsageError('expiry-with-short-term-keys', 'byok sets the expiry of the keys it mints (at most 12 hours, and never past the IAM session).', 'Drop --expires-at.');
+    r = await useShortTermKeys(ctx);
+  } else {
+    {
+      const { doc } = await ctx.store().read();
+      requireOwner(ctx, pickWorkspace(ctx, doc), 'change BYOK credentials');
+    }
+    let key: string;
+    let source: 'stdin' | 'prompt' = 'stdin';
+    if (ctx.io.stdinIsTTY && ctx.canPrompt()) {
+      key = await (await ctx.prompter()).password('Bedrock API key:', { flag: '--bedrock-api-key-stdin' });
+      source = 'prompt';
+    } else {
+      const lines = (await readAllStdin(ctx.io.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
+      if (lines.length > 1) throw new UsageError('unexpected-stdin', 'stdin has more than one line; --bedrock-api-key-stdin reads one key on one line.', 'Send the key alone on stdin.');
+      key = lines[0] ?? '';
+    }
+    r = await storeApiKey(ctx, { key, expiresAt: o.expiresAt, source });
+  }
+  const a = r.summary;
+  const status = [mark.ok(ctx, a.minted
+    ? `Workspace ${r.workspace} now calls Bedrock with short-term API keys byok mints from its IAM credentials in ${a.region} (first one valid until ${a.expiresAt}; renewed 5 minutes before expiry, sealed in the config).`
+    : `Stored a ${a.kind} Bedrock API key (${a.key}) for workspace ${r.workspace} (encrypted).${a.expiresAt ? ` It expires at ${a.expiresAt}.` : ' It has no expiry date.'}`)];
+  if (r.warning) status.push(mark.warn(ctx, r.warning));
+  status.push('  Next: byok test-connection');
+  return { json: { workspace: r.workspace, provider: 'bedrock-api-key', apiKey: a, warning: r.warning }, status };
 }
 
 function problemToError(p: CredentialProblem): UsageError {
@@ -141,6 +182,7 @@ function auditPlatformChange(ctx: Context, doc: ConfigDoc, tx: { audit(e: AuditE
 }
 
 export async function runCredentialsSet(o: CredentialsSetOptions, ctx: Context): Promise<Output> {
+  if (o.bedrockApiKeyStdin || o.shortTermApiKeys) return runApiKeySet(o, ctx);
   // Validate what we can before reading secrets, and check the workspace before touching stdin.
   const regions = o.platform ? parseRegions(o.regions) : undefined;
   {
@@ -214,10 +256,18 @@ export async function runCredentialsShow(o: { platform?: boolean }, ctx: Context
         ...(inheritedFrom ? ([['inherited from', `${inheritedFrom} (workspace owner)`]] as [string, string][]) : []),
       ])
     : [`No BYOK credentials in workspace ${ws.name}.${role === 'owner' ? ' Set them: byok credentials set --access-key-id ID --secret-access-key-stdin' : ` The owner (${ws.owner}) has not configured BYOK yet.`}`];
-  return { json: { workspace: ws.name, inheritedFrom, ...j, ...(j.configured ? { session_token_expires_at: sessionTokenExpiresAt(ws) } : {}) }, lines };
+  const { apiKeySummary, providerOf } = await import('../../app/api-keys.js');
+  const apiKey = apiKeySummary(ws);
+  if (apiKey) lines.push(...table([['provider', 'Bedrock API key'], ['api key', `${apiKey.kind}${apiKey.minted ? ' (minted by byok)' : ` ${apiKey.key}`}`], ['api key region', apiKey.region ?? '(any)'], ['api key expires', apiKey.expiresAt ?? (apiKey.minted ? '(none minted yet)' : '(never)')]]));
+  return { json: { workspace: ws.name, inheritedFrom, ...j, ...(j.configured ? { session_token_expires_at: sessionTokenExpiresAt(ws) } : {}), provider: providerOf(ws), apiKey }, lines };
 }
 
-export async function runCredentialsRemove(o: { platform?: boolean }, ctx: Context): Promise<Output> {
+export async function runCredentialsRemove(o: { platform?: boolean; bedrockApiKey?: boolean }, ctx: Context): Promise<Output> {
+  if (o.bedrockApiKey) {
+    const { removeApiKey } = await import('../../app/api-keys.js');
+    const r = await removeApiKey(ctx);
+    return { json: { ...r, provider: 'iam' }, status: [r.removed ? mark.ok(ctx, `Workspace ${r.workspace} no longer uses a Bedrock API key; its IAM credentials (if any) sign calls again. A long-term key still exists in IAM until revoked: byok iam revoke-api-key.`) : mark.warn(ctx, 'No Bedrock API key was stored; nothing changed.')] };
+  }
   const { result } = await ctx.store().update((doc, tx) => {
     if (o.platform) {
       requirePlatformOwner(ctx, doc, 'remove the platform credentials');
@@ -253,6 +303,8 @@ export function registerCredentials(program: Command, ctx: Context): void {
     .option('--from-env', 'take AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION')
     .option('--platform', "store the platform's own Bedrock credentials (fallback target) instead of a workspace's")
     .option('--regions <list>', 'with --platform: comma-separated regions the platform serves')
+    .option('--bedrock-api-key-stdin', 'use a Bedrock API key instead of SigV4: the key on stdin (long-term ABSK…, or short-term bedrock-api-key-…); --expires-at for a long-term key\'s expiry')
+    .option('--short-term-api-keys', 'use short-term Bedrock API keys byok mints from the stored IAM credentials in the workspace region (AWS\'s recommendation for production)')
     .action(async (o: CredentialsSetOptions) => emit(ctx, await runCredentialsSet(o, ctx)));
   cmd
     .command('import')
@@ -263,7 +315,7 @@ export function registerCredentials(program: Command, ctx: Context): void {
     .action(async (o: CredentialsSetOptions) => emit(ctx, await runCredentialsSet(o, ctx)));
   cmd.command('show').description('show the stored credentials, masked').option('--platform', 'show the platform credentials').action(async (o: { platform?: boolean }) => emit(ctx, await runCredentialsShow(o, ctx)));
   registerCredentialsRefresh(cmd, ctx);
-  cmd.command('remove').description('remove the stored credentials (owner only)').option('--platform', 'remove the platform credentials').action(async (o: { platform?: boolean }) => emit(ctx, await runCredentialsRemove(o, ctx)));
+  cmd.command('remove').description('remove the stored credentials (owner only)').option('--platform', 'remove the platform credentials').option('--bedrock-api-key', 'stop using the Bedrock API key (back to IAM credentials)').action(async (o: { platform?: boolean; bedrockApiKey?: boolean }) => emit(ctx, await runCredentialsRemove(o, ctx)));
 }
 
 // byok credentials refresh: a new STS session for a long-term (AKIA) key now, instead of five

@@ -60,9 +60,20 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
   requireAccess(ctx, ws);
   const spinner = startSpinner(ctx, 'Getting credentials…');
   const base = { workspace: ws.name, geography: ws.geography ?? null, region: ws.region ?? null };
-  let creds;
+  let creds: { region: string };
+  let auth: { credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } } | { bearerToken: string };
   try {
-    creds = await credentialsInUse(ctx, { workspace: ws.name, requestTimeoutMs: CHECK_TIMEOUT_MS });
+    // A Bedrock API key workspace checks with its key (Bedrock and Bedrock Runtime take it; issue 14).
+    const { apiKeyInUse } = await import('../../app/api-keys.js');
+    const key = await apiKeyInUse(ctx, { workspace: ws.name, requestTimeoutMs: CHECK_TIMEOUT_MS });
+    if (key) {
+      creds = key;
+      auth = { bearerToken: key.token };
+    } else {
+      const c = await credentialsInUse(ctx, { workspace: ws.name, requestTimeoutMs: CHECK_TIMEOUT_MS });
+      creds = c;
+      auth = { credentials: { accessKeyId: c.credentials.accessKeyId, secretAccessKey: c.credentials.secretAccessKey, sessionToken: c.credentials.sessionToken } };
+    }
   } catch (e) {
     spinner.stop();
     if (e instanceof CredentialsRefusedError) {
@@ -75,9 +86,8 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
   }
   const region = creds.region;
   const clock = clockOffsetMs(ctx);
-  const credentials = { accessKeyId: creds.credentials.accessKeyId, secretAccessKey: creds.credentials.secretAccessKey, sessionToken: creds.credentials.sessionToken };
-  const client = await bedrock.openBedrock(ctx.env, { region, credentials, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS });
-  const runtime = await openRuntime(ctx.env, { region, credentials, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS });
+  const client = await bedrock.openBedrock(ctx.env, { region, ...auth, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS });
+  const runtime = await openRuntime(ctx.env, { region, ...auth, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS });
   const general: CheckResult[] = [];
   try {
     // --refresh-catalog: the live profile list decides the routes (a profile AWS added later is used).

@@ -28,6 +28,9 @@ export function connectionJson(r: ConnectionReport) {
     region: r.region,
     identity: r.identity,
     credentials: r.credentials,
+    /** iam, or bedrock-api-key with the key's kind (masked), expiry and what byok knows of its identity. */
+    provider: r.apiKey ? 'bedrock-api-key' : 'iam',
+    apiKey: r.apiKey ?? null,
     sessionRenewed: r.sessionRenewed,
     routes: r.routes,
     checks: r.checks.map(checkJson),
