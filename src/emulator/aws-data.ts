@@ -148,6 +148,8 @@ const IAM_OPS: Record<string, readonly string[]> = {
   ListAccessKeys: ['NoSuchEntity', 'ServiceFailure'],
   UpdateAccessKey: ['NoSuchEntity', 'LimitExceeded', 'ServiceFailure', 'InvalidInput'],
   DeleteAccessKey: ['NoSuchEntity', 'LimitExceeded', 'ServiceFailure'],
+  PutUserPermissionsBoundary: ['NoSuchEntity', 'InvalidInput', 'PolicyNotAttachable', 'ServiceFailure'],
+  DeleteUserPermissionsBoundary: ['NoSuchEntity', 'ServiceFailure'],
 };
 const STS_OPS: Record<string, readonly string[]> = { GetCallerIdentity: [], GetSessionToken: ['RegionDisabledException'] };
 const BEDROCK_OPS: Record<string, readonly string[]> = {
@@ -184,7 +186,7 @@ export const OPERATIONS: Readonly<Record<string, EmuOperation>> = {
  * unauthorised call to any operation, and STS refuses GetSessionToken with session credentials so).
  */
 export const COMMON_ERRORS = {
-  query: ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', 'IncompleteSignature', 'MissingAuthenticationToken', 'RequestExpired', 'AccessDenied', 'NotAuthorized', 'Throttling'],
+  query: ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', 'IncompleteSignature', 'MissingAuthenticationToken', 'RequestExpired', 'AccessDenied', 'NotAuthorized', 'Throttling', 'ValidationError'],
   json: ['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'IncompleteSignature', 'MissingAuthenticationTokenException'],
 } as const;
 

@@ -8,6 +8,7 @@ import { ALL_COMMERCIAL, FOUNDATION_MODELS, globalProfileModelArns, PROFILES as 
 import { AwsError, AWS_MESSAGES } from './errors.js';
 import type { Account, EmulatorState } from './state.js';
 import type { EmuRequest, EmuResponse, Principal } from './types.js';
+import { checkInt, checkString, issueToken, readConverse, readInvoke, readToken, throwIfInvalid, violation, type ChatInput } from './validate.js';
 
 export const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -146,13 +147,19 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
     });
   }
   if (req.method === 'GET' && segs[0] === 'inference-profiles' && segs.length === 1) {
-    const typeEq = req.query.get('type');
-    const max = Math.min(Math.max(Number(req.query.get('maxResults') ?? 1000) || 1000, 1), 1000);
-    const start = Number(req.query.get('nextToken') ?? 0) || 0;
-    const visible = typeEq === 'APPLICATION' ? [] : PROFILES.filter((x) => destinationsFor(x, region, ov) !== null);
     deps.authorize(p, 'bedrock:ListInferenceProfiles', profileArn(region, p.accountId, '*'), { 'aws:RequestedRegion': region });
-    const page = visible.slice(start, start + max).map((x) => summary(x, region, p.accountId, ov));
-    const next = start + max < visible.length ? String(start + max) : undefined;
+    // The request's constraints (API model: maxResults 1–1000, nextToken 1–2048 matching \S*, type an enum).
+    const typeEq = req.query.get('type');
+    const max = checkInt('maxResults', req.query.get('maxResults'), { min: 1, max: 1000 });
+    const violations = [...max.violations, ...checkString('nextToken', req.query.get('nextToken'), { min: 1, max: 2048, pattern: '\\S*' })];
+    if (typeEq !== null && !['SYSTEM_DEFINED', 'APPLICATION'].includes(typeEq)) violations.push(violation('typeEquals', typeEq, { kind: 'enum', values: ['SYSTEM_DEFINED', 'APPLICATION'] }));
+    throwIfInvalid(violations, 'ValidationException');
+    const rawToken = req.query.get('nextToken');
+    const start = rawToken === null ? 0 : readPageToken(rawToken, { accountId: p.accountId, region, type: typeEq ?? '' });
+    const pageSize = max.value ?? 1000;
+    const visible = typeEq === 'APPLICATION' ? [] : PROFILES.filter((x) => destinationsFor(x, region, ov) !== null);
+    const page = visible.slice(start, start + pageSize).map((x) => summary(x, region, p.accountId, ov));
+    const next = start + pageSize < visible.length ? pageToken({ accountId: p.accountId, region, type: typeEq ?? '', offset: start + pageSize }) : undefined;
     return json(200, { inferenceProfileSummaries: page, ...(next ? { nextToken: next } : {}) });
   }
   if (req.method === 'GET' && segs[0] === 'inference-profiles' && segs.length >= 2) {
@@ -187,6 +194,16 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
   }
   throw new AwsError('UnknownOperationException');
 }
+
+/** Reads a ListInferenceProfiles token this emulator issued for the same account, region and listing. */
+function readPageToken(token: string, expect: { accountId: string; region: string; type: string }): number {
+  const offset = readToken(token, { list: 'ListInferenceProfiles', ...expect });
+  // A token it did not issue (another service's, another account's, garbled): ValidationException.
+  // The message is UNCONFIRMED (no quoted Bedrock answer found).
+  if (offset === null) throw new AwsError('ValidationException', 'The nextToken is not valid. Use the nextToken from the previous response of this operation.');
+  return offset;
+}
+const pageToken = (s: { accountId: string; region: string; type: string; offset: number }) => issueToken({ list: 'ListInferenceProfiles', accountId: s.accountId, region: s.region, type: s.type }, s.offset);
 
 /** Reference §4.3: the form's fields and limits. */
 function validateForm(form: string): void {
@@ -228,7 +245,6 @@ const INVALID_MODEL = 'The provided model identifier is invalid.';
 /** Checks authorization and model access exactly as §3 and §4 describe; returns the model served. */
 function authorizeInvocation(req: EmuRequest, deps: BedrockDeps, action: string, rawModel: string): { modelId: string; modelName: string } {
   const { principal: p, region } = req;
-  const account = deps.state.data.accounts[p.accountId]!;
   req.record?.({ modelId: rawModel });
   let id = rawModel;
   if (id.startsWith('arn:')) {
@@ -265,7 +281,6 @@ function authorizeInvocation(req: EmuRequest, deps: BedrockDeps, action: string,
     // §3.2: the FM in every destination region; the emulator checks them all, as any may be chosen.
     for (const d of dests) deps.authorize(p, action, fmArn(d, profModelId), { 'aws:RequestedRegion': d, 'bedrock:InferenceProfileArn': pArn });
   }
-  checkModelAccess(account, req, deps, profModelId, region);
   // Served: AWS picks one of the destinations (a global profile: any commercial region, shown as '*').
   req.record?.({ routedTo: prof.global ? ['*'] : [...dests] });
   return { modelId: profModelId, modelName: modelName(profModelId) };
@@ -289,32 +304,6 @@ function checkModelAccess(account: Account, req: EmuRequest, deps: BedrockDeps, 
   }
 }
 
-interface ChatInput { text: string; maxTokens: number }
-
-function readConverse(body: Buffer): ChatInput {
-  let v: { messages?: { content?: { text?: string }[] }[]; inferenceConfig?: { maxTokens?: number } };
-  try {
-    v = JSON.parse(body.toString('utf8') || '{}');
-  } catch {
-    throw new AwsError('ValidationException');
-  }
-  if (!Array.isArray(v.messages) || v.messages.length === 0) throw new AwsError('ValidationException', 'A conversation must start with a user message. Try again with a conversation that starts with a user message.');
-  const text = v.messages.flatMap((m) => (m.content ?? []).map((c) => c.text ?? '')).join('\n');
-  return { text, maxTokens: v.inferenceConfig?.maxTokens ?? 4096 };
-}
-
-function readInvoke(body: Buffer): ChatInput {
-  let v: { anthropic_version?: string; max_tokens?: number; messages?: { content?: string | { text?: string }[] }[] };
-  try {
-    v = JSON.parse(body.toString('utf8') || '{}');
-  } catch {
-    throw new AwsError('ValidationException');
-  }
-  if (typeof v.max_tokens !== 'number' || !Array.isArray(v.messages)) throw new AwsError('ValidationException', 'Malformed input request: required keys max_tokens and messages, please reformat your input and try again.');
-  const text = v.messages.map((m) => (typeof m.content === 'string' ? m.content : (m.content ?? []).map((c) => c.text ?? '').join(''))).join('\n');
-  return { text, maxTokens: v.max_tokens };
-}
-
 /** A short deterministic reply with realistic usage: ~4 characters per token. */
 function reply(input: ChatInput, modelName: string): { words: string[]; inputTokens: number; outputTokens: number; stopReason: 'end_turn' | 'max_tokens' } {
   const words = `Hello from the byok emulator (${modelName}). You asked about: ${input.text.replace(/\s+/g, ' ').slice(0, 60)}`.split(' ');
@@ -335,8 +324,11 @@ export function exceptionEvent(code: string, message: string): Message {
 export async function handleRuntime(req: EmuRequest, deps: BedrockDeps, midStreamError?: { code: string; message: string }): Promise<EmuResponse> {
   const op = runtimeOperation(req.path);
   if (!op) throw new AwsError('UnknownOperationException');
-  const input = op.op.startsWith('Converse') ? readConverse(req.body) : readInvoke(req.body);
+  // As AWS: the model identifier and the caller's permissions first, then the body, then model access
+  // (an unauthorised caller learns nothing about the body; a refused body starts no subscription).
   const model = authorizeInvocation(req, deps, op.action, op.modelId);
+  const input = op.op.startsWith('Converse') ? readConverse(req.body) : readInvoke(req.body, model.modelId.replace(/^anthropic\./, '').replace(/-v\d+:\d+$/, ''));
+  checkModelAccess(deps.state.data.accounts[req.principal.accountId]!, req, deps, model.modelId, req.region);
   const r = reply(input, model.modelName);
   const text = r.words.join(' ');
   const usage = { inputTokens: r.inputTokens, outputTokens: r.outputTokens, totalTokens: r.inputTokens + r.outputTokens };
@@ -362,7 +354,8 @@ export async function handleRuntime(req: EmuRequest, deps: BedrockDeps, midStrea
       ];
       if (midStreamError) events.splice(2, events.length, exceptionEvent(midStreamError.code, midStreamError.message));
       else events.push(chunk({ type: 'content_block_stop', index: 0 }), chunk({ type: 'message_delta', delta: { stop_reason: r.stopReason }, usage: { output_tokens: r.outputTokens } }), chunk({ type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: r.inputTokens, outputTokenCount: r.outputTokens } }));
-      return { status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream' }, eventStream: (async function* () { yield* events; })() };
+      // InvokeModelWithResponseStreamResponse.contentType (required) is the X-Amzn-Bedrock-Content-Type header (API model).
+      return { status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-bedrock-content-type': 'application/json' }, eventStream: (async function* () { yield* events; })() };
     }
   }
 }

@@ -23,6 +23,9 @@ export const AWS_ERRORS = {
   ResourceNotFoundException: { status: 404, fault: 'client', message: 'The specified resource ARN was not found.' },
   ModelStreamErrorException: { status: 424, fault: 'client', message: 'An error occurred while streaming the response. Retry your request.' },
   ConflictException: { status: 400, fault: 'client', message: 'The request conflicts with the current state of the resource.' },
+  // A REST-JSON body that does not parse. The AWS framework's code for it; status 400 and this
+  // message are UNCONFIRMED for Bedrock (no quoted answer found; no SDK sends such a body).
+  SerializationException: { status: 400, fault: 'client', message: 'The request body could not be read as JSON.' },
   // §5.2 Authentication layer (JSON services). InvalidSignatureException status is UNCONFIRMED; 403 observed.
   UnrecognizedClientException: { status: 403, fault: 'client', message: 'The security token included in the request is invalid.' },
   InvalidSignatureException: { status: 403, fault: 'client', message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' },
@@ -62,6 +65,11 @@ export const AWS_ERRORS = {
   DeleteConflict: { status: 409, fault: 'client', message: 'The request was rejected because it attempted to delete a resource that has attached subordinate entities.' },
   ServiceFailure: { status: 500, fault: 'server', message: 'The request processing has failed because of an unknown error, exception or failure.' },
   Throttling: { status: 400, fault: 'client', message: 'Rate exceeded' },
+  // A request that breaks its API model's constraints (length, pattern, range, required), on the
+  // query services: ValidationError, 400 (AWS Common Errors: "The input fails to satisfy the
+  // constraints specified by an AWS service"; STS DurationSeconds as AWS answered it, quoted in
+  // apache/hadoop's hadoop-aws assumed_roles.md: "Error Code: ValidationError", status 400).
+  ValidationError: { status: 400, fault: 'client', message: 'The input fails to satisfy the constraints specified by an AWS service.' },
 } as const satisfies Record<string, AwsErrorSpec>;
 
 export type AwsErrorCode = keyof typeof AWS_ERRORS;
