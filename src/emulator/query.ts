@@ -21,11 +21,14 @@ export function queryError(service: 'iam' | 'sts', e: AwsError, requestId: strin
   return `<ErrorResponse xmlns="${NS[service]}"><Error><Type>${e.fault === 'server' ? 'Receiver' : 'Sender'}</Type><Code>${esc(e.code)}</Code><Message>${esc(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }
 
+// User.PermissionsBoundary is an AttachedPermissionsBoundary {PermissionsBoundaryType: "Policy", PermissionsBoundaryArn} (API model).
+const boundaryXml = (u: User) => (u.permissionsBoundaryArn === undefined ? '' : `<PermissionsBoundary>${el('PermissionsBoundaryType', 'Policy')}${el('PermissionsBoundaryArn', u.permissionsBoundaryArn)}</PermissionsBoundary>`);
 const userXml = (u: User) =>
-  `<User>${el('Path', u.path)}${el('UserName', u.name)}${el('UserId', u.id)}${el('Arn', u.arn)}${el('CreateDate', u.createDate)}${u.tags.length ? `<Tags>${u.tags.map((t) => `<member>${el('Key', t.Key)}${el('Value', t.Value)}</member>`).join('')}</Tags>` : ''}</User>`;
+  `<User>${el('Path', u.path)}${el('UserName', u.name)}${el('UserId', u.id)}${el('Arn', u.arn)}${el('CreateDate', u.createDate)}${boundaryXml(u)}${u.tags.length ? `<Tags>${u.tags.map((t) => `<member>${el('Key', t.Key)}${el('Value', t.Value)}</member>`).join('')}</Tags>` : ''}</User>`;
 const policyXml = (p: ManagedPolicy, acct: { users: Record<string, User> }) => {
   const attachments = Object.values(acct.users).filter((u) => u.attached.includes(p.arn)).length;
-  return `<Policy>${el('PolicyName', p.name)}${el('DefaultVersionId', p.versions.find((v) => v.isDefault)?.id)}${el('PolicyId', p.id)}${el('Path', p.path)}${el('Arn', p.arn)}${el('AttachmentCount', attachments)}${el('IsAttachable', true)}${el('CreateDate', p.createDate)}${el('UpdateDate', p.createDate)}</Policy>`;
+  const boundaries = Object.values(acct.users).filter((u) => u.permissionsBoundaryArn === p.arn).length;
+  return `<Policy>${el('PolicyName', p.name)}${el('DefaultVersionId', p.versions.find((v) => v.isDefault)?.id)}${el('PolicyId', p.id)}${el('Path', p.path)}${el('Arn', p.arn)}${el('AttachmentCount', attachments)}${el('PermissionsBoundaryUsageCount', boundaries)}${el('IsAttachable', true)}${el('CreateDate', p.createDate)}${el('UpdateDate', p.createDate)}</Policy>`;
 };
 const keyMetaXml = (k: AccessKey) => `<member>${el('UserName', k.userName)}${el('AccessKeyId', k.id)}${el('Status', k.status)}${el('CreateDate', k.createDate)}</member>`;
 
@@ -152,6 +155,16 @@ export function handleIam(op: string, c: QueryContext): string {
     if (!p) throw new AwsError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
     return p;
   };
+  /**
+   * The managed policy a boundary names: it must be a policy ARN ("ARN X is not valid." InvalidInput,
+   * UNCONFIRMED wording) that exists in the account (NoSuchEntity "Policy ARN does not exist or is not
+   * attachable.", as for AttachUserPolicy). AWS managed policies (arn:aws:iam::aws:policy/...) are not
+   * emulated and are refused as missing.
+   */
+  const boundaryPolicy = (arn: string): ManagedPolicy => {
+    if (!/^arn:aws:iam::(\d{12}|aws):policy\/.+$/.test(arn)) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`);
+    return findPolicy(arn);
+  };
   const findKey = (id: string, user: User): AccessKey => {
     const k = state.data.keys[id];
     if (!k || k.accountId !== acct.id || k.userName !== user.name) throw new AwsError('NoSuchEntity', `The Access Key with id ${id} cannot be found.`);
@@ -193,9 +206,11 @@ export function handleIam(op: string, c: QueryContext): string {
       const arn = `arn:aws:iam::${acct.id}:user${path}${name}`;
       c.authorize('iam:CreateUser', arn);
       if (acct.users[name.toLowerCase()]) throw new AwsError('EntityAlreadyExists', `User with name ${name} already exists.`);
+      const boundary = params.get('PermissionsBoundary');
+      if (boundary !== null) boundaryPolicy(boundary);
       const tags: User['tags'] = [];
       for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) tags.push({ Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' });
-      const u: User = { name, id: newId('AIDA'), arn, path, createDate: iso, tags, inline: dict(), attached: [] };
+      const u: User = { name, id: newId('AIDA'), arn, path, createDate: iso, tags, inline: dict(), attached: [], ...(boundary !== null ? { permissionsBoundaryArn: boundary } : {}) };
       acct.users[name.toLowerCase()] = u;
       return done(userXml(u));
     }
@@ -346,6 +361,23 @@ export function handleIam(op: string, c: QueryContext): string {
       const prefix = params.get('PathPrefix') ?? '/';
       const pg = paged(u.attached.filter((a) => (acct.policies[a]?.path ?? '/').startsWith(prefix)), { user: u.name, prefix });
       return done(`<AttachedPolicies>${pg.items.map((a) => `<member>${el('PolicyName', acct.policies[a]?.name ?? a.split('/').pop())}${el('PolicyArn', a)}</member>`).join('')}</AttachedPolicies>${pg.tail}`);
+    }
+    case 'PutUserPermissionsBoundary': {
+      // Adds or replaces the user's boundary (a managed policy ARN); evaluated from the next request on.
+      const u = findUser(need(params, 'UserName'));
+      const arn = need(params, 'PermissionsBoundary');
+      c.authorize('iam:PutUserPermissionsBoundary', u.arn);
+      boundaryPolicy(arn);
+      u.permissionsBoundaryArn = arn;
+      delete u.permissionsBoundary;
+      return done(null);
+    }
+    case 'DeleteUserPermissionsBoundary': {
+      const u = findUser(need(params, 'UserName'));
+      c.authorize('iam:DeleteUserPermissionsBoundary', u.arn);
+      delete u.permissionsBoundaryArn;
+      delete u.permissionsBoundary;
+      return done(null);
     }
     case 'CreateAccessKey': {
       const u = userParam();

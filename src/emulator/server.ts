@@ -392,6 +392,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         const u = typeof input.userName === 'string' ? a.users[input.userName.toLowerCase()] : undefined;
         if (!u) return reply(404, { error: `no such user ${String(input.userName)} in account ${a.id}` });
         const d = input.policy;
+        delete u.permissionsBoundaryArn; // the control API's document replaces a boundary IAM set
         if (d === null || d === undefined) delete u.permissionsBoundary;
         else {
           const t = typeof d === 'string' ? d : JSON.stringify(d);
