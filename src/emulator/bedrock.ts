@@ -6,7 +6,7 @@ import type { Message } from '@smithy/types';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { ALL_COMMERCIAL, FOUNDATION_MODELS, globalProfileModelArns, PROFILES as PROFILE_ROWS, type EmuProfileRow } from './aws-data.js';
 import { AwsError, AWS_MESSAGES } from './errors.js';
-import type { Account, EmulatorState } from './state.js';
+import { dict, type Account, type EmulatorState } from './state.js';
 import type { EmuRequest, EmuResponse, Principal } from './types.js';
 import { checkInt, checkString, issueToken, readConverse, readInvoke, readToken, throwIfInvalid, violation, type ChatInput } from './validate.js';
 
@@ -138,9 +138,10 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
     if (!m) throw new AwsError('ResourceNotFoundException', `Model not found: ${id}`);
     const unavailable = account.unavailable.includes(`${id}|${region}`);
     const subscribed = account.subscribed.includes(id);
+    const pendingUntil = account.subscribing?.[id];
     return json(200, {
       modelId: id,
-      agreementAvailability: { status: subscribed ? 'AVAILABLE' : 'NOT_AVAILABLE' },
+      agreementAvailability: { status: subscribed || (pendingUntil !== undefined && deps.state.now() >= pendingUntil) ? 'AVAILABLE' : pendingUntil !== undefined ? 'PENDING' : 'NOT_AVAILABLE' },
       authorizationStatus: account.useCaseForm ? 'AUTHORIZED' : 'NOT_AUTHORIZED',
       entitlementAvailability: unavailable ? 'NOT_AVAILABLE' : 'AVAILABLE',
       regionAvailability: unavailable ? 'NOT_AVAILABLE' : 'AVAILABLE',
@@ -299,6 +300,18 @@ function checkModelAccess(account: Account, req: EmuRequest, deps: BedrockDeps, 
       const ok = ['aws-marketplace:Subscribe', 'aws-marketplace:ViewSubscriptions'].every((a) => deps.allowed(req.principal, a, '*', ctx));
       if (!ok) throw new AwsError('AccessDeniedException', AWS_MESSAGES.marketplaceDenied);
     }
+    // §4.2: the subscription is not instant; until it completes the model answers AccessDeniedException
+    // (MPAgreementBeingCreated) and GetFoundationModelAvailability shows the agreement PENDING.
+    const now = deps.state.now();
+    const delay = account.subscriptionDelayMs ?? 0;
+    const subscribing = (account.subscribing ??= dict());
+    if (delay > 0 && subscribing[modelId] === undefined) subscribing[modelId] = now + delay;
+    const until = subscribing[modelId];
+    if (until !== undefined && now < until) {
+      deps.state.save();
+      throw new AwsError('AccessDeniedException', AWS_MESSAGES.subscriptionBeingProcessed);
+    }
+    delete subscribing[modelId];
     account.subscribed.push(modelId);
     deps.state.save();
   }

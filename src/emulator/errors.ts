@@ -88,6 +88,12 @@ export const AWS_MESSAGES = {
   /** §3.4: first-use Marketplace permissions missing. */
   marketplaceDenied:
     'Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock User Guide for more information. If you recently fixed this issue, try again after 15 minutes.',
+  /**
+   * §5.1 MPAgreementBeingCreated (403, AccessDeniedException): the troubleshooting page's description
+   * of it, "Your AWS Marketplace subscription for this model is still being processed", advice "try
+   * again after 15 minutes"; that the wire message is exactly this sentence is UNCONFIRMED.
+   */
+  subscriptionBeingProcessed: 'Your AWS Marketplace subscription for this model is still being processed. Try again after 15 minutes.',
   /** §5.1 */
   tooManyTokens: 'Too many tokens, please wait before trying again.',
 } as const;

@@ -63,6 +63,13 @@ export interface Account {
   subscribed: string[];
   /** `${modelId}|${region}` → NOT_AVAILABLE overrides. */
   unavailable: string[];
+  /**
+   * How long the Marketplace subscription a first invocation starts takes to complete (reference
+   * §4.2: "up to 15 minutes"; the emulator's default is 0, instant). Set through the control API.
+   */
+  subscriptionDelayMs?: number;
+  /** Models whose subscription is under way: modelId → emulator time (ms) it completes. */
+  subscribing?: Record<string, number>;
   /** Test knob: whether a first invocation needs the Marketplace permissions (reference §3.4). */
   requireMarketplacePermissions: boolean;
   /**

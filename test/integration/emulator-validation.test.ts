@@ -1,7 +1,7 @@
 // Requests validated as Bedrock and IAM validate them (issue 11 §4): each refusal through the real
 // SDK v3 clients, and where botocore does not refuse it first, through the real AWS CLI, with the
 // code and text AWS sends (src/emulator/validate.ts cites each text; UNCONFIRMED ones are marked there).
-import { BedrockClient, ListInferenceProfilesCommand, paginateListInferenceProfiles } from '@aws-sdk/client-bedrock';
+import { BedrockClient, GetFoundationModelAvailabilityCommand, ListInferenceProfilesCommand, paginateListInferenceProfiles } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand, InvokeModelWithResponseStreamCommand, type Message } from '@aws-sdk/client-bedrock-runtime';
 import { CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand, ListUserPoliciesCommand, paginateListUserPolicies, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
@@ -165,6 +165,31 @@ describe('paging: MaxItems/Marker on IAM lists, maxResults/nextToken on ListInfe
     const euClient = new BedrockClient(sdkConfig(emu, 'eu-west-1', emu.admin));
     await expectValidation(euClient.send(new ListInferenceProfilesCommand({ nextToken: t })), /nextToken is not valid/);
     await expectValidation(bedrock.send(new ListInferenceProfilesCommand({ maxResults: 0 })), "1 validation error detected: Value '0' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 1");
+  });
+});
+
+describe('first use of a model: the Marketplace subscription takes time', () => {
+  it('within the window AWS answers AccessDeniedException (subscription being processed) and the agreement is PENDING; after it, the call works', async () => {
+    const acct = await emu.control.createAccount({ requireMarketplacePermissions: false });
+    await emu.control.modelAccess({ accountId: acct.accountId, subscriptionDelayMs: 120_000 });
+    const creds = { accessKeyId: acct.admin.accessKeyId, secretAccessKey: acct.admin.secretAccessKey };
+    const client = new BedrockRuntimeClient(sdkConfig(emu, 'us-east-1', creds));
+    const bedrock = new BedrockClient(sdkConfig(emu, 'us-east-1', creds));
+    const availability = async () => (await bedrock.send(new GetFoundationModelAvailabilityCommand({ modelId: S }))).agreementAvailability?.status;
+    expect(await availability()).toBe('NOT_AVAILABLE');
+    for (let i = 0; i < 2; i++) {
+      const e = await errOf(converse([user('hi')], undefined, client));
+      expect(e.name).toBe('AccessDeniedException');
+      expect(e.$metadata?.httpStatusCode).toBe(403);
+      expect(e.message).toMatch(/^Your AWS Marketplace subscription for this model is still being processed/);
+      expect(await availability()).toBe('PENDING');
+    }
+    await emu.control.advanceClock(120_001);
+    expect((await converse([user('hi')], undefined, client)).stopReason).toBe('end_turn');
+    expect(await availability()).toBe('AVAILABLE');
+  });
+  it('the control API refuses a negative window', async () => {
+    await expect(emu.control.modelAccess({ accountId: emu.admin.accountId, subscriptionDelayMs: -1 })).rejects.toThrow(/subscriptionDelayMs/);
   });
 });
 
