@@ -21,8 +21,10 @@ export function queryError(service: 'iam' | 'sts', e: AwsError, requestId: strin
   return `<ErrorResponse xmlns="${NS[service]}"><Error><Type>${e.fault === 'server' ? 'Receiver' : 'Sender'}</Type><Code>${esc(e.code)}</Code><Message>${esc(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }
 
-// User.PermissionsBoundary is an AttachedPermissionsBoundary {PermissionsBoundaryType: "Policy", PermissionsBoundaryArn} (API model).
-const boundaryXml = (u: User) => (u.permissionsBoundaryArn === undefined ? '' : `<PermissionsBoundary>${el('PermissionsBoundaryType', 'Policy')}${el('PermissionsBoundaryArn', u.permissionsBoundaryArn)}</PermissionsBoundary>`);
+// User.PermissionsBoundary is an AttachedPermissionsBoundary {PermissionsBoundaryType, PermissionsBoundaryArn};
+// the type's enum has one value, PermissionsBoundaryPolicy (API model PermissionsBoundaryAttachmentType;
+// its prose says "Policy", the fidelity suite caught the difference).
+const boundaryXml = (u: User) => (u.permissionsBoundaryArn === undefined ? '' : `<PermissionsBoundary>${el('PermissionsBoundaryType', 'PermissionsBoundaryPolicy')}${el('PermissionsBoundaryArn', u.permissionsBoundaryArn)}</PermissionsBoundary>`);
 const userXml = (u: User) =>
   `<User>${el('Path', u.path)}${el('UserName', u.name)}${el('UserId', u.id)}${el('Arn', u.arn)}${el('CreateDate', u.createDate)}${boundaryXml(u)}${u.tags.length ? `<Tags>${u.tags.map((t) => `<member>${el('Key', t.Key)}${el('Value', t.Value)}</member>`).join('')}</Tags>` : ''}</User>`;
 const policyXml = (p: ManagedPolicy, acct: { users: Record<string, User> }) => {

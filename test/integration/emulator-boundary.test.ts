@@ -34,7 +34,7 @@ describe('permissions boundaries set through IAM', () => {
     await iam.send(new PutUserPermissionsBoundaryCommand({ UserName: 'bnd', PermissionsBoundary: policy.Arn }));
 
     const got = await as.send(new GetUserCommand({ UserName: 'bnd' }));
-    expect(got.User!.PermissionsBoundary).toEqual({ PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: policy.Arn });
+    expect(got.User!.PermissionsBoundary).toEqual({ PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: policy.Arn });
     expect((await iam.send(new GetPolicyCommand({ PolicyArn: policy.Arn }))).Policy!.PermissionsBoundaryUsageCount).toBe(1);
     const denied = await errOf(as.send(new ListAccessKeysCommand({ UserName: 'bnd' })));
     expect(denied.name).toBe('AccessDenied');
@@ -85,7 +85,7 @@ describe('permissions boundaries set through IAM', () => {
     await iam.send(new CreateUserCommand({ UserName: 'cli-bnd' }));
     expect((await aws(['iam', 'put-user-permissions-boundary', '--user-name', 'cli-bnd', '--permissions-boundary', policy.Arn!])).code).toBe(0);
     const shown = JSON.parse((await aws(['iam', 'get-user', '--user-name', 'cli-bnd'])).out) as { User: { PermissionsBoundary?: unknown } };
-    expect(shown.User.PermissionsBoundary).toEqual({ PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: policy.Arn });
+    expect(shown.User.PermissionsBoundary).toEqual({ PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: policy.Arn });
     expect((await aws(['iam', 'delete-user-permissions-boundary', '--user-name', 'cli-bnd'])).code).toBe(0);
     expect((JSON.parse((await aws(['iam', 'get-user', '--user-name', 'cli-bnd'])).out) as { User: object }).User).not.toHaveProperty('PermissionsBoundary');
   });
