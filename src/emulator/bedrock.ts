@@ -292,7 +292,7 @@ function checkModelAccess(account: Account, req: EmuRequest, deps: BedrockDeps, 
     throw new AwsError('AccessDeniedException', "You don't have access to the model with the specified model ID.");
   }
   // §5.1 FTUFormNotFilled (404) is not a modeled shape: it reaches the SDK as ResourceNotFoundException.
-  if (!account.useCaseForm) throw new AwsError('ResourceNotFoundException', AWS_MESSAGES.ftuFormNotFilled);
+  if (!account.useCaseForm) throw new AwsError('ResourceNotFoundException', AWS_MESSAGES.ftuFormNotFilledRuntime);
   if (!account.subscribed.includes(modelId)) {
     if (account.requireMarketplacePermissions) {
       // §3.4: the first invocation subscribes through Marketplace on the caller's behalf.

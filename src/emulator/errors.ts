@@ -32,7 +32,9 @@ export const AWS_ERRORS = {
   ExpiredTokenException: { status: 403, fault: 'client', message: 'The security token included in the request is expired' },
   IncompleteSignature: { status: 403, fault: 'client', message: 'The request signature does not conform to AWS standards.' },
   // §5.2 / §5.3 query protocol (IAM, STS). ExpiredToken status UNCONFIRMED in AWS docs; 403 observed.
-  InvalidClientTokenId: { status: 403, fault: 'client', message: 'The security token included in the request is invalid.' },
+  // Query services send it without a final period: STS (corpus e043, aws-azure-login/aws-azure-login#251)
+  // and IAM (e056, cloudyr/aws.iam#15); one STS answer printed by the Go SDK has one (e044).
+  InvalidClientTokenId: { status: 403, fault: 'client', message: 'The security token included in the request is invalid' },
   SignatureDoesNotMatch: { status: 403, fault: 'client', message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' },
   ExpiredToken: { status: 403, fault: 'client', message: 'The security token included in the request is expired' },
   RequestExpired: { status: 400, fault: 'client', message: 'Request has expired.' },
@@ -85,9 +87,13 @@ export const AWS_MESSAGES = {
     `Invocation of model ID ${modelId} with on-demand throughput isn\u2019t supported. Retry your request with the ID or ARN of an inference profile that contains this model.`,
   /** §5.1: use-case form (FTU) missing. */
   ftuFormNotFilled: 'Model use case details have not been submitted for this account',
+  /** The runtime's whole answer to the missing form (corpus e024, obot-platform/obot#6747). */
+  ftuFormNotFilledRuntime:
+    'Model use case details have not been submitted for this account. Fill out the Anthropic use case details form before using the model. If you have already filled out the form, try again in 15 minutes.',
   /** §3.4: first-use Marketplace permissions missing. */
   marketplaceDenied:
-    'Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock User Guide for more information. If you recently fixed this issue, try again after 15 minutes.',
+    // AWS's whole text (corpus e151, aws-samples/anthropic-on-aws#251; e022 and e150 begin alike).
+    'Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock documentation for further details. Your AWS Marketplace subscription for this model cannot be completed at this time. If you recently fixed this issue, try again after 2 minutes.',
   /**
    * §5.1 MPAgreementBeingCreated (403, AccessDeniedException): the troubleshooting page's description
    * of it, "Your AWS Marketplace subscription for this model is still being processed", advice "try
