@@ -158,6 +158,13 @@ export const RUNTIME_MESSAGES = {
    * e138–e140: fumito-ito/AnthropicSwiftSDK#19, aws-samples/serverless-pdf-chat#35).
    */
   malformedInput: (problems: string[]) => `Malformed input request: ${problems.map((p) => `#: ${p}`).join('')}, please reformat your input and try again.`,
+  /**
+   * Claude 4.5 models take temperature or top_p, not both: "temperature and top_p cannot both be
+   * specified for this model. Please use only one." (a Bedrock ValidationException quoted in public
+   * code; mem0ai/mem0#4147, aws-samples/failure-analysis-assistant#25 report it for Converse). That
+   * Converse sends it without a "The model returned the following errors:" prefix is UNCONFIRMED.
+   */
+  temperatureAndTopP: 'temperature and top_p cannot both be specified for this model. Please use only one.',
   /** A body that is not JSON at all: UNCONFIRMED (the schema check's wording without a key). */
   invokeNotJson: 'Malformed input request, please reformat your input and try again.',
   /**
@@ -228,6 +235,7 @@ export function readConverse(body: Buffer): ChatInput {
     });
   });
   if (maxTokens !== undefined && maxTokens > MODEL_LIMITS.maxOutputTokens) throw new AwsError('ValidationException', RUNTIME_MESSAGES.maxTokensOverLimit(MODEL_LIMITS.maxOutputTokens));
+  if (num(ic.temperature) !== undefined && num(ic.topP) !== undefined) throw new AwsError('ValidationException', RUNTIME_MESSAGES.temperatureAndTopP);
   const systemText = Array.isArray(v.system) ? (v.system as Block[]).map((s) => (typeof s.text === 'string' ? s.text : '')).join('\n') : '';
   const text = texts.join('\n');
   if (estimateTokens(`${systemText}${text}`) > MODEL_LIMITS.contextWindow) throw new AwsError('ValidationException', RUNTIME_MESSAGES.converseTooLong);
@@ -253,6 +261,7 @@ export function readInvoke(body: Buffer, anthropicModel: string): ChatInput {
   const maxTokens = v.max_tokens;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || !Array.isArray(v.messages)) throw new AwsError('ValidationException', RUNTIME_MESSAGES.invokeNotJson);
   if (maxTokens > MODEL_LIMITS.maxOutputTokens) throw new AwsError('ValidationException', RUNTIME_MESSAGES.invokeMaxTokens(maxTokens, MODEL_LIMITS.maxOutputTokens, anthropicModel));
+  if (v.temperature !== undefined && v.top_p !== undefined) throw new AwsError('ValidationException', RUNTIME_MESSAGES.temperatureAndTopP);
   const texts: string[] = [];
   for (const m of v.messages as Msg[]) {
     const blocks = typeof m.content === 'string' ? [{ text: m.content }] : Array.isArray(m.content) ? (m.content as Block[]) : [];

@@ -64,10 +64,12 @@ describe('Converse and ConverseStream refuse what Bedrock refuses, in its words'
     await expectValidation(converse([user('a'), { role: 'assistant', content: [] }, user('b')]), 'The content field in the Message object at messages.1 is empty. Add a ContentBlock object to the content field and try again.');
     await expectValidation(converse([user('a'), assistant('\n\n'), user('b')]), 'The text field in the ContentBlock object at messages.1.content.0 is blank. Add text to the text field, and try again.');
   });
-  it('maxTokens above the model limit (64,000), below 1, and temperature out of range', async () => {
+  it('maxTokens above the model limit (64,000), below 1, temperature out of range, temperature with topP', async () => {
     await expectValidation(converse([user('a')], { maxTokens: 64_001 }), 'The maximum tokens you requested exceeds the model limit of 64000. Try again with a maximum tokens value that is lower than 64000.');
     await expectValidation(converse([user('a')], { maxTokens: 0 }), "1 validation error detected: Value '0' at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1");
     await expectValidation(converse([user('a')], { temperature: 1.5 }), "1 validation error detected: Value '1.5' at 'inferenceConfig.temperature' failed to satisfy constraint: Member must have value less than or equal to 1");
+    await expectValidation(converse([user('a')], { temperature: 0.5, topP: 0.9 }), 'temperature and top_p cannot both be specified for this model. Please use only one.');
+    await expectValidation(invoke({ ...okBody, temperature: 0.5, top_p: 0.9 }), 'temperature and top_p cannot both be specified for this model. Please use only one.');
     // The limit itself is accepted.
     expect((await converse([user('a')], { maxTokens: 64_000, temperature: 1 })).stopReason).toBe('end_turn');
   });
