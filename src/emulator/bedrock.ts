@@ -119,9 +119,19 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
     any('bedrock:ListFoundationModels');
     const provider = req.query.get('byProvider');
     const inferenceType = req.query.get('byInferenceType');
+    const outputModality = req.query.get('byOutputModality');
+    const customization = req.query.get('byCustomizationType');
+    // The filters' constraints (API model ListFoundationModelsRequest): a provider pattern and three enums.
+    const violations = checkString('byProvider', provider, { pattern: '[A-Za-z0-9- ]{1,63}' });
+    for (const [field, v, values] of [['byCustomizationType', customization, ['FINE_TUNING', 'CONTINUED_PRE_TRAINING', 'DISTILLATION']], ['byOutputModality', outputModality, ['TEXT', 'IMAGE', 'EMBEDDING']], ['byInferenceType', inferenceType, ['ON_DEMAND', 'PROVISIONED']]] as const) {
+      if (v !== null && !(values as readonly string[]).includes(v)) violations.push(violation(field, v, { kind: 'enum', values }));
+    }
+    throwIfInvalid(violations, 'ValidationException');
     const list = FOUNDATION_MODELS.map((m) => modelSummary(m, region))
       .filter((m) => !provider || provider.toLowerCase() === 'anthropic')
-      .filter((m) => !inferenceType || m.inferenceTypesSupported.includes(inferenceType));
+      .filter((m) => !inferenceType || (m.inferenceTypesSupported as string[]).includes(inferenceType))
+      .filter((m) => !outputModality || m.outputModalities.includes(outputModality))
+      .filter((m) => !customization || (m.customizationsSupported as string[]).includes(customization));
     return json(200, { modelSummaries: list });
   }
   if (req.method === 'GET' && segs[0] === 'foundation-models' && segs.length === 2) {

@@ -21,10 +21,10 @@ import xml.etree.ElementTree as ET
 import botocore.session
 from botocore.exceptions import ClientError
 
-ENDPOINT = os.environ["EMU_URL"]
-KEY = os.environ["EMU_KEY"]
-SECRET = os.environ["EMU_SECRET"]
-ACCOUNT = os.environ["EMU_ACCOUNT"]
+ENDPOINT = os.environ.get("EMU_URL", "")
+KEY = os.environ.get("EMU_KEY", "")
+SECRET = os.environ.get("EMU_SECRET", "")
+ACCOUNT = os.environ.get("EMU_ACCOUNT", "")
 S = "anthropic.claude-sonnet-4-5-20250929-v1:0"
 US = "us." + S
 
@@ -328,11 +328,65 @@ def main():
     refused(rt, "InvokeModel", "ValidationException", modelId=US, body="{}", contentType="application/json")
     refused(rt, "InvokeModelWithResponseStream", "ValidationException", modelId=US, body="{}", contentType="application/json")
 
+    # Invalid input for every other emulated operation: each answer is a code its model (or protocol) allows.
+    refused(iam, "TagUser", "NoSuchEntity", UserName="nobody", Tags=[{"Key": "k", "Value": "v"}])
+    refused(iam, "DeleteUser", "NoSuchEntity", UserName="nobody")
+    refused(iam, "GetUserPolicy", "NoSuchEntity", UserName="admin", PolicyName="none")
+    refused(iam, "DeleteUserPolicy", "NoSuchEntity", UserName="admin", PolicyName="none")
+    refused(iam, "ListUserPolicies", "ValidationError", UserName="admin", MaxItems=1001)
+    refused(iam, "CreatePolicy", "ValidationError", PolicyName="bad/name", PolicyDocument=doc)
+    refused(iam, "GetPolicy", "NoSuchEntity", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/none")
+    refused(iam, "GetPolicyVersion", "NoSuchEntity", PolicyArn=arn, VersionId="v9")
+    refused(iam, "CreatePolicyVersion", "MalformedPolicyDocument", PolicyArn=arn, PolicyDocument="{")
+    refused(iam, "ListPolicyVersions", "NoSuchEntity", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/none")
+    refused(iam, "AttachUserPolicy", "NoSuchEntity", UserName="admin", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/none")
+    refused(iam, "DetachUserPolicy", "NoSuchEntity", UserName="admin", PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/none")
+    refused(iam, "ListAttachedUserPolicies", "NoSuchEntity", UserName="nobody")
+    refused(iam, "CreateAccessKey", "NoSuchEntity", UserName="nobody")
+    refused(iam, "ListAccessKeys", "NoSuchEntity", UserName="nobody")
+    refused(iam, "UpdateAccessKey", "NoSuchEntity", UserName="admin", AccessKeyId="AKIAAAAAAAAAAAAAAAAA", Status="Active")
+    refused(iam, "DeleteAccessKey", "NoSuchEntity", UserName="admin", AccessKeyId="AKIAAAAAAAAAAAAAAAAA")
+    refused(iam, "DeleteUserPermissionsBoundary", "NoSuchEntity", UserName="nobody")
+    refused(iam, "ListGroups", "InvalidAction")
+    refused(bedrock, "GetFoundationModel", "ResourceNotFoundException", modelIdentifier="anthropic.none-v1:0")
+    refused(bedrock, "ListInferenceProfiles", "ValidationException", maxResults=1000, typeEquals="SYSTEM_DEFINED", nextToken="x" * 10)
+    refused(bedrock, "PutUseCaseForModelAccess", "ValidationException", formData=b'{"companyName": "x"}')
+    stranger = session.create_client("sts", region_name="us-east-1", endpoint_url=ENDPOINT, aws_access_key_id="AKIAAAAAAAAAAAAAAAAA", aws_secret_access_key=SECRET)
+    refused(stranger, "GetCallerIdentity", "InvalidClientTokenId")
+    refused(bedrock, "ListFoundationModels", "ValidationException", byInferenceType="SERVERLESS")
+    unknown_bedrock = session.create_client("bedrock", region_name="us-east-1", endpoint_url=ENDPOINT, aws_access_key_id="AKIAAAAAAAAAAAAAAAAA", aws_secret_access_key=SECRET)
+    refused(unknown_bedrock, "GetUseCaseForModelAccess", "UnrecognizedClientException")
+
     excused = [(p, why) for p in problems for rx, why in KNOWN_DIVERGENCES if re.search(rx, p)]
     left = [p for p in problems if not any(re.search(rx, p) for rx, _ in KNOWN_DIVERGENCES)]
     print(json.dumps({"checked": checked, "problems": left, "excused": [{"problem": p, "why": w} for p, w in excused]}, indent=1))
     return 1 if left else 0
 
 
+def self_test():
+    """The checks themselves: each fabricated departure from the model must be reported."""
+    svc = session.get_service_model
+    rt_model, iam_model = svc("bedrock-runtime"), svc("iam")
+    converse_out = rt_model.operation_model("Converse").output_shape
+    good = {"output": {"message": {"role": "assistant", "content": [{"text": "hi"}]}}, "stopReason": "end_turn",
+            "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2}, "metrics": {"latencyMs": 1}}
+    cases = {
+        "unmodeled JSON member": lambda: check_raw_json(converse_out, {**good, "extra": 1}, "Converse(raw)"),
+        "missing required member": lambda: check_value(converse_out, {k: v for k, v in good.items() if k != "usage"}, "Converse"),
+        "value outside the enum": lambda: check_value(converse_out, {**good, "stopReason": "finished"}, "Converse"),
+        "wrong type": lambda: check_value(converse_out, {**good, "usage": {"inputTokens": "1", "outputTokens": 1, "totalTokens": 2}}, "Converse"),
+        "unmodeled XML element": lambda: check_raw_xml(iam_model.operation_model("GetUser").output_shape,
+                                                      ET.fromstring("<GetUserResult><User><UserName>u</UserName><Password>x</Password></User></GetUserResult>"), "GetUser(raw)"),
+    }
+    missed = []
+    for name, run in cases.items():
+        before = len(problems)
+        run()
+        if len(problems) == before:
+            missed.append(name)
+    print(json.dumps({"missed": missed, "reported": problems}, indent=1))
+    return 1 if missed else 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(self_test() if sys.argv[1:] == ["--self-test"] else main())

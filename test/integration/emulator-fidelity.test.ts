@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATIONS } from '../../src/emulator/aws-data.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 
 const hasBotocore = spawnSync('python3', ['-c', 'import botocore'], { encoding: 'utf8' }).status === 0;
@@ -52,6 +53,14 @@ function operationsByokCalls(): string[] {
 }
 
 describe.skipIf(!hasBotocore)('botocore against the service models', () => {
+  it('the checks report what they exist to catch: an unmodeled member (JSON and XML), a missing required one, a value outside its enum, a wrong type', () => {
+    const r = spawnSync('python3', [new URL('../helpers/botocore_fidelity.py', import.meta.url).pathname, '--self-test'], { encoding: 'utf8' });
+    const out = JSON.parse(r.stdout) as { missed: string[]; reported: string[] };
+    expect(out.missed).toEqual([]);
+    expect(out.reported).toHaveLength(5);
+    expect(r.status).toBe(0);
+  });
+
   it('every emulated operation answers in its model\'s shapes, valid and invalid input, and every operation byok calls is among them', async () => {
     const { code, report } = await runSuite();
     expect(report.problems).toEqual([]);
@@ -59,8 +68,10 @@ describe.skipIf(!hasBotocore)('botocore against the service models', () => {
     const okOps = new Set(report.checked.filter((c) => c.endsWith(' ok')).map((c) => c.split(' ')[1]));
     const missing = operationsByokCalls().filter((op) => !okOps.has(op));
     expect(missing, 'operations byok calls that the fidelity suite does not check').toEqual([]);
-    // Invalid input is checked on each service.
-    for (const svc of ['iam', 'sts', 'bedrock', 'bedrock-runtime']) expect(report.checked.some((c) => c.startsWith(`${svc} `) && !c.endsWith(' ok'))).toBe(true);
+    // Every emulated operation, with valid and with invalid input.
+    const refusedOps = new Set(report.checked.filter((c) => !c.endsWith(' ok')).map((c) => c.split(' ')[1]));
+    expect(Object.keys(OPERATIONS).filter((op) => !okOps.has(op)), 'emulated operations never called with valid input').toEqual([]);
+    expect(Object.keys(OPERATIONS).filter((op) => !refusedOps.has(op)), 'emulated operations never called with invalid input').toEqual([]);
     // Every excuse names its evidence.
     for (const e of report.excused) expect(e.why.length).toBeGreaterThan(40);
   }, 180_000);
