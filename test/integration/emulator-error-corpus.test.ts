@@ -6,7 +6,7 @@
 // status (where the source shows them) and its message: exactly, or with the entry's own instance
 // data (user names, ARNs, model IDs) replaced by this emulator's. Where the emulator's text is not
 // AWS's, the case says so (TEXT_DIFFERS) so the gap is visible and the list fails when it is fixed.
-import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseCommand, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, DeleteUserCommand, GetUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { readFileSync } from 'node:fs';
@@ -226,6 +226,18 @@ describe('Bedrock Runtime conditions', () => {
     const mp = await errOf(rt('us-east-1', bedrockOnly).send(new ConverseCommand({ modelId: `us.${S}`, messages: msg })));
     expect(mp.message).toMatch(/^Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions \(aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe\) to enable access to this model\./);
     for (const id of ['e149', 'e151']) matches(mp, id, 'first call by a user without aws-marketplace:Subscribe/ViewSubscriptions');
+  });
+});
+
+describe('Bedrock Runtime request validation (issue 11 §4)', () => {
+  it('a conversation that does not alternate, input over the context window', async () => {
+    const twoUsers = await errOf(rt('us-east-1', emu.admin).send(new ConverseCommand({ modelId: `us.${S}`, messages: [...msg, ...msg] })));
+    for (const id of ['e058', 'e059']) matches(twoUsers, id, 'Converse with two user turns in a row');
+    const invoke = (body: object) => rt('us-east-1', emu.admin).send(new InvokeModelCommand({ modelId: `us.${S}`, contentType: 'application/json', body: JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], ...body }) }));
+    const long = await errOf(invoke({ messages: [{ role: 'user', content: 'x'.repeat(800_000) }] }));
+    matches(long, 'e062', 'InvokeModel with input over the 200,000-token context window');
+    // Not e140 ("Malformed input request: extraneous key [textGenerationConfig] ..." without "#: "): every
+    // quoted answer for an Anthropic body has "#: " before each finding, e140's was likely another model's.
   });
 });
 
