@@ -81,6 +81,7 @@ function validateIam(op: string, params: URLSearchParams): void {
     const v = params.get(param);
     if (param === 'PolicyDocument') {
       if (v === null) violations.push(violation('policyDocument', null, { kind: 'null' }));
+      else if (v === '') violations.push(violation('policyDocument', '', { kind: 'minLength', n: 1 }));
       continue;
     }
     violations.push(...checkString(lowerFirst(param), v, shape, required));

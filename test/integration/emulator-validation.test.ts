@@ -121,6 +121,7 @@ describe('IAM and STS constraint failures are ValidationError, with the framewor
     await iam.send(new CreateUserCommand({ UserName: 'valid-user' }));
     const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: '*' }] });
     await expectValidation(iam.send(new PutUserPolicyCommand({ UserName: 'valid-user', PolicyName: 'bad/name', PolicyDocument: doc })), "1 validation error detected: Value 'bad/name' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", 'ValidationError');
+    await expectValidation(iam.send(new PutUserPolicyCommand({ UserName: 'valid-user', PolicyName: 'empty', PolicyDocument: '' })), "1 validation error detected: Value '' at 'policyDocument' failed to satisfy constraint: Member must have length greater than or equal to 1", 'ValidationError');
     const p129 = 'p'.repeat(129);
     await expectValidation(iam.send(new CreatePolicyCommand({ PolicyName: p129, PolicyDocument: doc, Path: 'no-slash' })), `2 validation errors detected: Value '${p129}' at 'policyName' failed to satisfy constraint: Member must have length less than or equal to 128; Value 'no-slash' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/`, 'ValidationError');
   });
