@@ -153,6 +153,8 @@ const IAM_OPS: Record<string, readonly string[]> = {
   UpdateServiceSpecificCredential: ['NoSuchEntity'],
   ResetServiceSpecificCredential: ['NoSuchEntity'],
   DeleteServiceSpecificCredential: ['NoSuchEntity'],
+  PutUserPermissionsBoundary: ['NoSuchEntity', 'InvalidInput', 'PolicyNotAttachable', 'ServiceFailure'],
+  DeleteUserPermissionsBoundary: ['NoSuchEntity', 'ServiceFailure'],
 };
 const STS_OPS: Record<string, readonly string[]> = { GetCallerIdentity: [], GetSessionToken: ['RegionDisabledException'] };
 const BEDROCK_OPS: Record<string, readonly string[]> = {
@@ -189,7 +191,7 @@ export const OPERATIONS: Readonly<Record<string, EmuOperation>> = {
  * unauthorised call to any operation, and STS refuses GetSessionToken with session credentials so).
  */
 export const COMMON_ERRORS = {
-  query: ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', 'IncompleteSignature', 'MissingAuthenticationToken', 'RequestExpired', 'AccessDenied', 'NotAuthorized', 'Throttling'],
+  query: ['InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', 'IncompleteSignature', 'MissingAuthenticationToken', 'RequestExpired', 'AccessDenied', 'NotAuthorized', 'Throttling', 'ValidationError'],
   json: ['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'IncompleteSignature', 'MissingAuthenticationTokenException'],
 } as const;
 

@@ -6,8 +6,9 @@ import type { Message } from '@smithy/types';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { ALL_COMMERCIAL, FOUNDATION_MODELS, globalProfileModelArns, PROFILES as PROFILE_ROWS, type EmuProfileRow } from './aws-data.js';
 import { AwsError, AWS_MESSAGES } from './errors.js';
-import type { Account, EmulatorState } from './state.js';
+import { dict, type Account, type EmulatorState } from './state.js';
 import type { EmuRequest, EmuResponse, Principal } from './types.js';
+import { checkInt, checkString, issueToken, readConverse, readInvoke, readToken, throwIfInvalid, violation, type ChatInput } from './validate.js';
 
 export const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -118,9 +119,19 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
     any('bedrock:ListFoundationModels');
     const provider = req.query.get('byProvider');
     const inferenceType = req.query.get('byInferenceType');
+    const outputModality = req.query.get('byOutputModality');
+    const customization = req.query.get('byCustomizationType');
+    // The filters' constraints (API model ListFoundationModelsRequest): a provider pattern and three enums.
+    const violations = checkString('byProvider', provider, { pattern: '[A-Za-z0-9- ]{1,63}' });
+    for (const [field, v, values] of [['byCustomizationType', customization, ['FINE_TUNING', 'CONTINUED_PRE_TRAINING', 'DISTILLATION']], ['byOutputModality', outputModality, ['TEXT', 'IMAGE', 'EMBEDDING']], ['byInferenceType', inferenceType, ['ON_DEMAND', 'PROVISIONED']]] as const) {
+      if (v !== null && !(values as readonly string[]).includes(v)) violations.push(violation(field, v, { kind: 'enum', values }));
+    }
+    throwIfInvalid(violations, 'ValidationException');
     const list = FOUNDATION_MODELS.map((m) => modelSummary(m, region))
       .filter((m) => !provider || provider.toLowerCase() === 'anthropic')
-      .filter((m) => !inferenceType || m.inferenceTypesSupported.includes(inferenceType));
+      .filter((m) => !inferenceType || (m.inferenceTypesSupported as string[]).includes(inferenceType))
+      .filter((m) => !outputModality || m.outputModalities.includes(outputModality))
+      .filter((m) => !customization || (m.customizationsSupported as string[]).includes(customization));
     return json(200, { modelSummaries: list });
   }
   if (req.method === 'GET' && segs[0] === 'foundation-models' && segs.length === 2) {
@@ -137,22 +148,29 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
     if (!m) throw new AwsError('ResourceNotFoundException', `Model not found: ${id}`);
     const unavailable = account.unavailable.includes(`${id}|${region}`);
     const subscribed = account.subscribed.includes(id);
+    const pendingUntil = account.subscribing?.[id];
     return json(200, {
       modelId: id,
-      agreementAvailability: { status: subscribed ? 'AVAILABLE' : 'NOT_AVAILABLE' },
+      agreementAvailability: { status: subscribed || (pendingUntil !== undefined && deps.state.now() >= pendingUntil) ? 'AVAILABLE' : pendingUntil !== undefined ? 'PENDING' : 'NOT_AVAILABLE' },
       authorizationStatus: account.useCaseForm ? 'AUTHORIZED' : 'NOT_AUTHORIZED',
       entitlementAvailability: unavailable ? 'NOT_AVAILABLE' : 'AVAILABLE',
       regionAvailability: unavailable ? 'NOT_AVAILABLE' : 'AVAILABLE',
     });
   }
   if (req.method === 'GET' && segs[0] === 'inference-profiles' && segs.length === 1) {
-    const typeEq = req.query.get('type');
-    const max = Math.min(Math.max(Number(req.query.get('maxResults') ?? 1000) || 1000, 1), 1000);
-    const start = Number(req.query.get('nextToken') ?? 0) || 0;
-    const visible = typeEq === 'APPLICATION' ? [] : PROFILES.filter((x) => destinationsFor(x, region, ov) !== null);
     deps.authorize(p, 'bedrock:ListInferenceProfiles', profileArn(region, p.accountId, '*'), { 'aws:RequestedRegion': region });
-    const page = visible.slice(start, start + max).map((x) => summary(x, region, p.accountId, ov));
-    const next = start + max < visible.length ? String(start + max) : undefined;
+    // The request's constraints (API model: maxResults 1–1000, nextToken 1–2048 matching \S*, type an enum).
+    const typeEq = req.query.get('type');
+    const max = checkInt('maxResults', req.query.get('maxResults'), { min: 1, max: 1000 });
+    const violations = [...max.violations, ...checkString('nextToken', req.query.get('nextToken'), { min: 1, max: 2048, pattern: '\\S*' })];
+    if (typeEq !== null && !['SYSTEM_DEFINED', 'APPLICATION'].includes(typeEq)) violations.push(violation('typeEquals', typeEq, { kind: 'enum', values: ['SYSTEM_DEFINED', 'APPLICATION'] }));
+    throwIfInvalid(violations, 'ValidationException');
+    const rawToken = req.query.get('nextToken');
+    const start = rawToken === null ? 0 : readPageToken(rawToken, { accountId: p.accountId, region, type: typeEq ?? '' });
+    const pageSize = max.value ?? 1000;
+    const visible = typeEq === 'APPLICATION' ? [] : PROFILES.filter((x) => destinationsFor(x, region, ov) !== null);
+    const page = visible.slice(start, start + pageSize).map((x) => summary(x, region, p.accountId, ov));
+    const next = start + pageSize < visible.length ? pageToken({ accountId: p.accountId, region, type: typeEq ?? '', offset: start + pageSize }) : undefined;
     return json(200, { inferenceProfileSummaries: page, ...(next ? { nextToken: next } : {}) });
   }
   if (req.method === 'GET' && segs[0] === 'inference-profiles' && segs.length >= 2) {
@@ -187,6 +205,16 @@ export async function handleBedrock(req: EmuRequest, deps: BedrockDeps): Promise
   }
   throw new AwsError('UnknownOperationException');
 }
+
+/** Reads a ListInferenceProfiles token this emulator issued for the same account, region and listing. */
+function readPageToken(token: string, expect: { accountId: string; region: string; type: string }): number {
+  const offset = readToken(token, { list: 'ListInferenceProfiles', ...expect });
+  // A token it did not issue (another service's, another account's, garbled): ValidationException.
+  // The message is UNCONFIRMED (no quoted Bedrock answer found).
+  if (offset === null) throw new AwsError('ValidationException', 'The nextToken is not valid. Use the nextToken from the previous response of this operation.');
+  return offset;
+}
+const pageToken = (s: { accountId: string; region: string; type: string; offset: number }) => issueToken({ list: 'ListInferenceProfiles', accountId: s.accountId, region: s.region, type: s.type }, s.offset);
 
 /** Reference §4.3: the form's fields and limits. */
 function validateForm(form: string): void {
@@ -228,7 +256,6 @@ const INVALID_MODEL = 'The provided model identifier is invalid.';
 /** Checks authorization and model access exactly as §3 and §4 describe; returns the model served. */
 function authorizeInvocation(req: EmuRequest, deps: BedrockDeps, action: string, rawModel: string): { modelId: string; modelName: string } {
   const { principal: p, region } = req;
-  const account = deps.state.data.accounts[p.accountId]!;
   req.record?.({ modelId: rawModel });
   let id = rawModel;
   if (id.startsWith('arn:')) {
@@ -265,7 +292,6 @@ function authorizeInvocation(req: EmuRequest, deps: BedrockDeps, action: string,
     // §3.2: the FM in every destination region; the emulator checks them all, as any may be chosen.
     for (const d of dests) deps.authorize(p, action, fmArn(d, profModelId), { 'aws:RequestedRegion': d, 'bedrock:InferenceProfileArn': pArn });
   }
-  checkModelAccess(account, req, deps, profModelId, region);
   // Served: AWS picks one of the destinations (a global profile: any commercial region, shown as '*').
   req.record?.({ routedTo: prof.global ? ['*'] : [...dests] });
   return { modelId: profModelId, modelName: modelName(profModelId) };
@@ -276,7 +302,7 @@ function checkModelAccess(account: Account, req: EmuRequest, deps: BedrockDeps, 
     throw new AwsError('AccessDeniedException', "You don't have access to the model with the specified model ID.");
   }
   // §5.1 FTUFormNotFilled (404) is not a modeled shape: it reaches the SDK as ResourceNotFoundException.
-  if (!account.useCaseForm) throw new AwsError('ResourceNotFoundException', AWS_MESSAGES.ftuFormNotFilled);
+  if (!account.useCaseForm) throw new AwsError('ResourceNotFoundException', AWS_MESSAGES.ftuFormNotFilledRuntime);
   if (!account.subscribed.includes(modelId)) {
     if (account.requireMarketplacePermissions) {
       // §3.4: the first invocation subscribes through Marketplace on the caller's behalf.
@@ -284,35 +310,21 @@ function checkModelAccess(account: Account, req: EmuRequest, deps: BedrockDeps, 
       const ok = ['aws-marketplace:Subscribe', 'aws-marketplace:ViewSubscriptions'].every((a) => deps.allowed(req.principal, a, '*', ctx));
       if (!ok) throw new AwsError('AccessDeniedException', AWS_MESSAGES.marketplaceDenied);
     }
+    // §4.2: the subscription is not instant; until it completes the model answers AccessDeniedException
+    // (MPAgreementBeingCreated) and GetFoundationModelAvailability shows the agreement PENDING.
+    const now = deps.state.now();
+    const delay = account.subscriptionDelayMs ?? 0;
+    const subscribing = (account.subscribing ??= dict());
+    if (delay > 0 && subscribing[modelId] === undefined) subscribing[modelId] = now + delay;
+    const until = subscribing[modelId];
+    if (until !== undefined && now < until) {
+      deps.state.save();
+      throw new AwsError('AccessDeniedException', AWS_MESSAGES.subscriptionBeingProcessed);
+    }
+    delete subscribing[modelId];
     account.subscribed.push(modelId);
     deps.state.save();
   }
-}
-
-interface ChatInput { text: string; maxTokens: number }
-
-function readConverse(body: Buffer): ChatInput {
-  let v: { messages?: { content?: { text?: string }[] }[]; inferenceConfig?: { maxTokens?: number } };
-  try {
-    v = JSON.parse(body.toString('utf8') || '{}');
-  } catch {
-    throw new AwsError('ValidationException');
-  }
-  if (!Array.isArray(v.messages) || v.messages.length === 0) throw new AwsError('ValidationException', 'A conversation must start with a user message. Try again with a conversation that starts with a user message.');
-  const text = v.messages.flatMap((m) => (m.content ?? []).map((c) => c.text ?? '')).join('\n');
-  return { text, maxTokens: v.inferenceConfig?.maxTokens ?? 4096 };
-}
-
-function readInvoke(body: Buffer): ChatInput {
-  let v: { anthropic_version?: string; max_tokens?: number; messages?: { content?: string | { text?: string }[] }[] };
-  try {
-    v = JSON.parse(body.toString('utf8') || '{}');
-  } catch {
-    throw new AwsError('ValidationException');
-  }
-  if (typeof v.max_tokens !== 'number' || !Array.isArray(v.messages)) throw new AwsError('ValidationException', 'Malformed input request: required keys max_tokens and messages, please reformat your input and try again.');
-  const text = v.messages.map((m) => (typeof m.content === 'string' ? m.content : (m.content ?? []).map((c) => c.text ?? '').join(''))).join('\n');
-  return { text, maxTokens: v.max_tokens };
 }
 
 /** A short deterministic reply with realistic usage: ~4 characters per token. */
@@ -335,8 +347,11 @@ export function exceptionEvent(code: string, message: string): Message {
 export async function handleRuntime(req: EmuRequest, deps: BedrockDeps, midStreamError?: { code: string; message: string }): Promise<EmuResponse> {
   const op = runtimeOperation(req.path);
   if (!op) throw new AwsError('UnknownOperationException');
-  const input = op.op.startsWith('Converse') ? readConverse(req.body) : readInvoke(req.body);
+  // As AWS: the model identifier and the caller's permissions first, then the body, then model access
+  // (an unauthorised caller learns nothing about the body; a refused body starts no subscription).
   const model = authorizeInvocation(req, deps, op.action, op.modelId);
+  const input = op.op.startsWith('Converse') ? readConverse(req.body) : readInvoke(req.body, model.modelId.replace(/^anthropic\./, '').replace(/-v\d+:\d+$/, ''));
+  checkModelAccess(deps.state.data.accounts[req.principal.accountId]!, req, deps, model.modelId, req.region);
   const r = reply(input, model.modelName);
   const text = r.words.join(' ');
   const usage = { inputTokens: r.inputTokens, outputTokens: r.outputTokens, totalTokens: r.inputTokens + r.outputTokens };
@@ -362,7 +377,8 @@ export async function handleRuntime(req: EmuRequest, deps: BedrockDeps, midStrea
       ];
       if (midStreamError) events.splice(2, events.length, exceptionEvent(midStreamError.code, midStreamError.message));
       else events.push(chunk({ type: 'content_block_stop', index: 0 }), chunk({ type: 'message_delta', delta: { stop_reason: r.stopReason }, usage: { output_tokens: r.outputTokens } }), chunk({ type: 'message_stop', 'amazon-bedrock-invocationMetrics': { inputTokenCount: r.inputTokens, outputTokenCount: r.outputTokens } }));
-      return { status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream' }, eventStream: (async function* () { yield* events; })() };
+      // InvokeModelWithResponseStreamResponse.contentType (required) is the X-Amzn-Bedrock-Content-Type header (API model).
+      return { status: 200, headers: { 'content-type': 'application/vnd.amazon.eventstream', 'x-amzn-bedrock-content-type': 'application/json' }, eventStream: (async function* () { yield* events; })() };
     }
   }
 }

@@ -43,7 +43,7 @@ export class EmulatorControl {
   clock(): Promise<{ now: string; offsetMs: number }> { return this.call('GET', 'clock'); }
   reset(): Promise<unknown> { return this.call('POST', 'reset'); }
   createAccount(o: { useCaseSubmitted?: boolean; requireMarketplacePermissions?: boolean } = {}): Promise<NewAccount> { return this.call('POST', 'accounts', o); }
-  modelAccess(o: { accountId: string; useCaseSubmitted?: boolean; marketplaceSubscribed?: boolean; requireMarketplacePermissions?: boolean; availability?: { modelId: string; region: string; status: 'AVAILABLE' | 'NOT_AVAILABLE' } }): Promise<unknown> { return this.call('POST', 'model-access', o); }
+  modelAccess(o: { accountId: string; useCaseSubmitted?: boolean; marketplaceSubscribed?: boolean; requireMarketplacePermissions?: boolean; /** How long a first invocation's Marketplace subscription takes (ms; 0 = instant). */ subscriptionDelayMs?: number; availability?: { modelId: string; region: string; status: 'AVAILABLE' | 'NOT_AVAILABLE' } }): Promise<unknown> { return this.call('POST', 'model-access', o); }
   /** AWS changes a profile: the destinations from one source region ([] = no longer a source; null undoes the change). */
   changeProfile(o: { profileId: string; sourceRegion: string; destinations: string[] | null }): Promise<unknown> { return this.call('POST', 'profiles', o); }
   clearProfileChanges(): Promise<unknown> { return this.call('DELETE', 'profiles'); }

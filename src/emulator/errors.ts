@@ -23,13 +23,18 @@ export const AWS_ERRORS = {
   ResourceNotFoundException: { status: 404, fault: 'client', message: 'The specified resource ARN was not found.' },
   ModelStreamErrorException: { status: 424, fault: 'client', message: 'An error occurred while streaming the response. Retry your request.' },
   ConflictException: { status: 400, fault: 'client', message: 'The request conflicts with the current state of the resource.' },
+  // A REST-JSON body that does not parse. The AWS framework's code for it; status 400 and this
+  // message are UNCONFIRMED for Bedrock (no quoted answer found; no SDK sends such a body).
+  SerializationException: { status: 400, fault: 'client', message: 'The request body could not be read as JSON.' },
   // §5.2 Authentication layer (JSON services). InvalidSignatureException status is UNCONFIRMED; 403 observed.
   UnrecognizedClientException: { status: 403, fault: 'client', message: 'The security token included in the request is invalid.' },
   InvalidSignatureException: { status: 403, fault: 'client', message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' },
   ExpiredTokenException: { status: 403, fault: 'client', message: 'The security token included in the request is expired' },
   IncompleteSignature: { status: 403, fault: 'client', message: 'The request signature does not conform to AWS standards.' },
   // §5.2 / §5.3 query protocol (IAM, STS). ExpiredToken status UNCONFIRMED in AWS docs; 403 observed.
-  InvalidClientTokenId: { status: 403, fault: 'client', message: 'The security token included in the request is invalid.' },
+  // Query services send it without a final period: STS (corpus e043, aws-azure-login/aws-azure-login#251)
+  // and IAM (e056, cloudyr/aws.iam#15); one STS answer printed by the Go SDK has one (e044).
+  InvalidClientTokenId: { status: 403, fault: 'client', message: 'The security token included in the request is invalid' },
   SignatureDoesNotMatch: { status: 403, fault: 'client', message: 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.' },
   ExpiredToken: { status: 403, fault: 'client', message: 'The security token included in the request is expired' },
   RequestExpired: { status: 400, fault: 'client', message: 'Request has expired.' },
@@ -65,6 +70,11 @@ export const AWS_ERRORS = {
   NotSupportedService: { status: 404, fault: 'client', message: 'The specified service does not support service-specific credentials.' },
   ServiceFailure: { status: 500, fault: 'server', message: 'The request processing has failed because of an unknown error, exception or failure.' },
   Throttling: { status: 400, fault: 'client', message: 'Rate exceeded' },
+  // A request that breaks its API model's constraints (length, pattern, range, required), on the
+  // query services: ValidationError, 400 (AWS Common Errors: "The input fails to satisfy the
+  // constraints specified by an AWS service"; STS DurationSeconds as AWS answered it, quoted in
+  // apache/hadoop's hadoop-aws assumed_roles.md: "Error Code: ValidationError", status 400).
+  ValidationError: { status: 400, fault: 'client', message: 'The input fails to satisfy the constraints specified by an AWS service.' },
 } as const satisfies Record<string, AwsErrorSpec>;
 
 export type AwsErrorCode = keyof typeof AWS_ERRORS;
@@ -80,9 +90,19 @@ export const AWS_MESSAGES = {
     `Invocation of model ID ${modelId} with on-demand throughput isn\u2019t supported. Retry your request with the ID or ARN of an inference profile that contains this model.`,
   /** §5.1: use-case form (FTU) missing. */
   ftuFormNotFilled: 'Model use case details have not been submitted for this account',
+  /** The runtime's whole answer to the missing form (corpus e024, obot-platform/obot#6747). */
+  ftuFormNotFilledRuntime:
+    'Model use case details have not been submitted for this account. Fill out the Anthropic use case details form before using the model. If you have already filled out the form, try again in 15 minutes.',
   /** §3.4: first-use Marketplace permissions missing. */
   marketplaceDenied:
-    'Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock User Guide for more information. If you recently fixed this issue, try again after 15 minutes.',
+    // AWS's whole text (corpus e151, aws-samples/anthropic-on-aws#251; e022 and e150 begin alike).
+    'Model access is denied due to IAM user or service role is not authorized to perform the required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe) to enable access to this model. Refer to the Amazon Bedrock documentation for further details. Your AWS Marketplace subscription for this model cannot be completed at this time. If you recently fixed this issue, try again after 2 minutes.',
+  /**
+   * §5.1 MPAgreementBeingCreated (403, AccessDeniedException): the troubleshooting page's description
+   * of it, "Your AWS Marketplace subscription for this model is still being processed", advice "try
+   * again after 15 minutes"; that the wire message is exactly this sentence is UNCONFIRMED.
+   */
+  subscriptionBeingProcessed: 'Your AWS Marketplace subscription for this model is still being processed. Try again after 15 minutes.',
   /** §5.1 */
   tooManyTokens: 'Too many tokens, please wait before trying again.',
 } as const;

@@ -7,6 +7,7 @@ import { dict, newId, newKeyId, newSecret, randomRequestId, type AccessKey, type
 import { LONG_TERM_PREFIX } from './bearer.js';
 import { randomBytes } from 'node:crypto';
 import type { Principal } from './types.js';
+import { checkInt, checkString, IAM_SHAPES, issueToken, readToken, throwIfInvalid, violation } from './validate.js';
 
 const NS = { iam: 'https://iam.amazonaws.com/doc/2010-05-08/', sts: 'https://sts.amazonaws.com/doc/2011-06-15/' } as const;
 
@@ -22,11 +23,16 @@ export function queryError(service: 'iam' | 'sts', e: AwsError, requestId: strin
   return `<ErrorResponse xmlns="${NS[service]}"><Error><Type>${e.fault === 'server' ? 'Receiver' : 'Sender'}</Type><Code>${esc(e.code)}</Code><Message>${esc(e.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }
 
+// User.PermissionsBoundary is an AttachedPermissionsBoundary {PermissionsBoundaryType, PermissionsBoundaryArn};
+// the type's enum has one value, PermissionsBoundaryPolicy (API model PermissionsBoundaryAttachmentType;
+// its prose says "Policy", the fidelity suite caught the difference).
+const boundaryXml = (u: User) => (u.permissionsBoundaryArn === undefined ? '' : `<PermissionsBoundary>${el('PermissionsBoundaryType', 'PermissionsBoundaryPolicy')}${el('PermissionsBoundaryArn', u.permissionsBoundaryArn)}</PermissionsBoundary>`);
 const userXml = (u: User) =>
-  `<User>${el('Path', u.path)}${el('UserName', u.name)}${el('UserId', u.id)}${el('Arn', u.arn)}${el('CreateDate', u.createDate)}${u.tags.length ? `<Tags>${u.tags.map((t) => `<member>${el('Key', t.Key)}${el('Value', t.Value)}</member>`).join('')}</Tags>` : ''}</User>`;
+  `<User>${el('Path', u.path)}${el('UserName', u.name)}${el('UserId', u.id)}${el('Arn', u.arn)}${el('CreateDate', u.createDate)}${boundaryXml(u)}${u.tags.length ? `<Tags>${u.tags.map((t) => `<member>${el('Key', t.Key)}${el('Value', t.Value)}</member>`).join('')}</Tags>` : ''}</User>`;
 const policyXml = (p: ManagedPolicy, acct: { users: Record<string, User> }) => {
   const attachments = Object.values(acct.users).filter((u) => u.attached.includes(p.arn)).length;
-  return `<Policy>${el('PolicyName', p.name)}${el('DefaultVersionId', p.versions.find((v) => v.isDefault)?.id)}${el('PolicyId', p.id)}${el('Path', p.path)}${el('Arn', p.arn)}${el('AttachmentCount', attachments)}${el('IsAttachable', true)}${el('CreateDate', p.createDate)}${el('UpdateDate', p.createDate)}</Policy>`;
+  const boundaries = Object.values(acct.users).filter((u) => u.permissionsBoundaryArn === p.arn).length;
+  return `<Policy>${el('PolicyName', p.name)}${el('DefaultVersionId', p.versions.find((v) => v.isDefault)?.id)}${el('PolicyId', p.id)}${el('Path', p.path)}${el('Arn', p.arn)}${el('AttachmentCount', attachments)}${el('PermissionsBoundaryUsageCount', boundaries)}${el('IsAttachable', true)}${el('CreateDate', p.createDate)}${el('UpdateDate', p.createDate)}</Policy>`;
 };
 // Service-specific credentials (botocore iam service-2.json: ServiceSpecificCredential and
 // ServiceSpecificCredentialMetadata). The emulator issues them for Bedrock only.
@@ -43,7 +49,62 @@ const keyMetaXml = (k: AccessKey) => `<member>${el('UserName', k.userName)}${el(
 /** Policy size as IAM counts it: whitespace is not counted (reference §7). */
 export const policySize = (doc: string) => doc.replace(/\s+/g, '').length;
 
-const USER_NAME = /^[\w+=,.@-]{1,64}$/;
+type Shape = { min?: number; max?: number; pattern?: string };
+const SH = { ...IAM_SHAPES, accessKeyIdType: { min: 16, max: 128, pattern: '[\\w]+' }, policyVersionIdType: { pattern: 'v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?' } } as const;
+/**
+ * The string members of each emulated IAM operation with their API-model shapes and whether they are
+ * required (botocore 1.43.11 iam service-2.json). IAM checks them before anything else: a failure is a
+ * ValidationError listing every broken constraint (validate.ts cites the wording).
+ */
+const IAM_MEMBERS: Record<string, [param: string, shape: Shape, required: boolean][]> = {
+  CreateUser: [['Path', SH.pathType, false], ['UserName', SH.userNameType, true], ['PermissionsBoundary', SH.arnType, false]],
+  GetUser: [['UserName', SH.existingUserNameType, false]],
+  TagUser: [['UserName', SH.existingUserNameType, true]],
+  DeleteUser: [['UserName', SH.existingUserNameType, true]],
+  PutUserPolicy: [['UserName', SH.existingUserNameType, true], ['PolicyName', SH.policyNameType, true], ['PolicyDocument', {}, true]],
+  GetUserPolicy: [['UserName', SH.existingUserNameType, true], ['PolicyName', SH.policyNameType, true]],
+  DeleteUserPolicy: [['UserName', SH.existingUserNameType, true], ['PolicyName', SH.policyNameType, true]],
+  ListUserPolicies: [['UserName', SH.existingUserNameType, true], ['Marker', SH.markerType, false]],
+  CreatePolicy: [['PolicyName', SH.policyNameType, true], ['Path', SH.policyPathType, false], ['PolicyDocument', {}, true], ['Description', SH.policyDescriptionType, false]],
+  GetPolicy: [['PolicyArn', SH.arnType, true]],
+  GetPolicyVersion: [['PolicyArn', SH.arnType, true], ['VersionId', SH.policyVersionIdType, true]],
+  CreatePolicyVersion: [['PolicyArn', SH.arnType, true], ['PolicyDocument', {}, true]],
+  ListPolicyVersions: [['PolicyArn', SH.arnType, true], ['Marker', SH.markerType, false]],
+  DeletePolicyVersion: [['PolicyArn', SH.arnType, true], ['VersionId', SH.policyVersionIdType, true]],
+  AttachUserPolicy: [['UserName', SH.userNameType, true], ['PolicyArn', SH.arnType, true]],
+  DetachUserPolicy: [['UserName', SH.userNameType, true], ['PolicyArn', SH.arnType, true]],
+  ListAttachedUserPolicies: [['UserName', SH.userNameType, true], ['PathPrefix', SH.policyPathType, false], ['Marker', SH.markerType, false]],
+  CreateAccessKey: [['UserName', SH.existingUserNameType, false]],
+  ListAccessKeys: [['UserName', SH.existingUserNameType, false], ['Marker', SH.markerType, false]],
+  UpdateAccessKey: [['UserName', SH.existingUserNameType, false], ['AccessKeyId', SH.accessKeyIdType, true], ['Status', {}, true]],
+  DeleteAccessKey: [['UserName', SH.existingUserNameType, false], ['AccessKeyId', SH.accessKeyIdType, true]],
+  PutUserPermissionsBoundary: [['UserName', SH.userNameType, true], ['PermissionsBoundary', SH.arnType, true]],
+  DeleteUserPermissionsBoundary: [['UserName', SH.userNameType, true]],
+};
+const PAGED = new Set(['ListUserPolicies', 'ListPolicyVersions', 'ListAttachedUserPolicies', 'ListAccessKeys']);
+const lowerFirst = (n: string) => n.charAt(0).toLowerCase() + n.slice(1);
+
+function validateIam(op: string, params: URLSearchParams): void {
+  const members = IAM_MEMBERS[op];
+  if (!members) return;
+  const violations: string[] = [];
+  for (const [param, shape, required] of members) {
+    // A policy document is never echoed into a message (it is checked by MalformedPolicyDocument).
+    const v = params.get(param);
+    if (param === 'PolicyDocument') {
+      if (v === null) violations.push(violation('policyDocument', null, { kind: 'null' }));
+      else if (v === '') violations.push(violation('policyDocument', '', { kind: 'minLength', n: 1 }));
+      continue;
+    }
+    violations.push(...checkString(lowerFirst(param), v, shape, required));
+  }
+  if (op === 'UpdateAccessKey') {
+    const st = params.get('Status');
+    if (st !== null && !['Active', 'Inactive', 'Expired'].includes(st)) violations.push(violation('status', st, { kind: 'enum', values: ['Active', 'Inactive', 'Expired'] }));
+  }
+  if (PAGED.has(op)) violations.push(...checkInt('maxItems', params.get('MaxItems'), SH.maxItemsType).violations);
+  throwIfInvalid(violations, 'ValidationError');
+}
 
 /** MalformedPolicyDocument with IAM's own message for what is wrong (policy-eval.ts cites the texts). */
 function malformed(doc: string): void {
@@ -63,7 +124,7 @@ export interface QueryContext {
 
 function need(params: URLSearchParams, name: string): string {
   const v = params.get(name);
-  if (v === null || v === '') throw new AwsError('InvalidInput', `1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`);
+  if (v === null) throw new AwsError('ValidationError', `1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`);
   return v;
 }
 
@@ -75,11 +136,11 @@ export function handleSts(op: string, c: QueryContext): string {
       return queryResponse('sts', op, `${el('Arn', principal.arn)}${el('UserId', principal.userId)}${el('Account', principal.accountId)}`, c.requestId);
     case 'GetSessionToken': {
       if (principal.kind === 'session') throw new AwsError('AccessDenied', AWS_MESSAGES.sessionTokenWithSession);
-      const raw = c.params.get('DurationSeconds');
-      const duration = raw === null ? 43_200 : Number(raw);
-      if (!Number.isInteger(duration) || duration < 900 || duration > 129_600) {
-        throw new AwsError('InvalidInput', `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 129600`);
-      }
+      // API model durationSecondsType: 900–129,600 (reference §6); AWS's answer out of range is a
+      // ValidationError, "Member must have value greater than or equal to 900" (validate.ts cites it).
+      const d = checkInt('durationSeconds', c.params.get('DurationSeconds'), { min: 900, max: 129_600 });
+      throwIfInvalid(d.violations, 'ValidationError');
+      const duration = d.value ?? 43_200;
       const id = newKeyId('ASIA');
       const session = { id, secret: newSecret(), token: `FwoGZXIvYXdzE${newSecret()}${newSecret()}${newSecret()}`.replace(/\//g, 'A'), accountId: principal.accountId, userName: principal.userName, expiresAt: state.now() + duration * 1000 };
       state.data.sessions[id] = session;
@@ -95,6 +156,7 @@ export function handleIam(op: string, c: QueryContext): string {
   const { state, principal, params } = c;
   // GetSessionToken credentials cannot call IAM without MFA (reference §6): InvalidClientTokenId (§5.3).
   if (principal.kind === 'session') throw new AwsError('InvalidClientTokenId');
+  validateIam(op, params);
   const acct = state.data.accounts[principal.accountId]!;
   const iso = new Date(state.now()).toISOString();
   const findUser = (name: string): User => {
@@ -109,6 +171,16 @@ export function handleIam(op: string, c: QueryContext): string {
     if (!p) throw new AwsError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
     return p;
   };
+  /**
+   * The managed policy a boundary names: it must be a policy ARN ("ARN X is not valid." InvalidInput,
+   * UNCONFIRMED wording) that exists in the account (NoSuchEntity "Policy ARN does not exist or is not
+   * attachable.", as for AttachUserPolicy). AWS managed policies (arn:aws:iam::aws:policy/...) are not
+   * emulated and are refused as missing.
+   */
+  const boundaryPolicy = (arn: string): ManagedPolicy => {
+    if (!/^arn:aws:iam::(\d{12}|aws):policy\/.+$/.test(arn)) throw new AwsError('InvalidInput', `ARN ${arn} is not valid.`);
+    return findPolicy(arn);
+  };
   const findKey = (id: string, user: User): AccessKey => {
     const k = state.data.keys[id];
     if (!k || k.accountId !== acct.id || k.userName !== user.name) throw new AwsError('NoSuchEntity', `The Access Key with id ${id} cannot be found.`);
@@ -118,6 +190,25 @@ export function handleIam(op: string, c: QueryContext): string {
     const name = params.get('UserName');
     return name === null || name === '' ? findUser(principal.userName) : findUser(name);
   };
+  /**
+   * MaxItems / Marker paging of a List operation (API model: "If you do not include this parameter, the
+   * number of items defaults to 100"; IsTruncated and Marker in the response). A Marker is honoured
+   * only if this emulator issued it for the same listing; anything else is a ValidationError whose
+   * message is UNCONFIRMED (no quoted IAM answer to a foreign marker found).
+   */
+  const paged = <T>(items: T[], listing: Record<string, string>): { items: T[]; tail: string } => {
+    const max = Number(params.get('MaxItems') ?? 100);
+    const marker = params.get('Marker');
+    const key = { list: op, account: acct.id, ...listing };
+    let start = 0;
+    if (marker !== null) {
+      const o = readToken(marker, key);
+      if (o === null) throw new AwsError('ValidationError', 'Invalid Marker: it was not issued by this operation for this request. Use the Marker from the previous response.');
+      start = o;
+    }
+    const more = start + max < items.length;
+    return { items: items.slice(start, start + max), tail: `<IsTruncated>${more}</IsTruncated>${more ? el('Marker', issueToken(key, start + max)) : ''}` };
+  };
   const done = (inner: string | null) => {
     state.save();
     return queryResponse('iam', op, inner, c.requestId);
@@ -126,16 +217,16 @@ export function handleIam(op: string, c: QueryContext): string {
   switch (op) {
     case 'CreateUser': {
       const name = need(params, 'UserName');
-      if (!USER_NAME.test(name)) throw new AwsError('InvalidInput', `1 validation error detected: Value '${name}' at 'userName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`);
       const path = params.get('Path') ?? '/';
-      if (!/^\/([\x21-\x7e]*\/)?$/.test(path) || path.length > 512) throw new AwsError('InvalidInput', `1 validation error detected: Value '${path}' at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`);
       // The ARN carries the path: arn:aws:iam::ACCOUNT:user/PATH/NAME.
       const arn = `arn:aws:iam::${acct.id}:user${path}${name}`;
       c.authorize('iam:CreateUser', arn);
       if (acct.users[name.toLowerCase()]) throw new AwsError('EntityAlreadyExists', `User with name ${name} already exists.`);
+      const boundary = params.get('PermissionsBoundary');
+      if (boundary !== null) boundaryPolicy(boundary);
       const tags: User['tags'] = [];
       for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) tags.push({ Key: params.get(`Tags.member.${i}.Key`)!, Value: params.get(`Tags.member.${i}.Value`) ?? '' });
-      const u: User = { name, id: newId('AIDA'), arn, path, createDate: iso, tags, inline: dict(), attached: [] };
+      const u: User = { name, id: newId('AIDA'), arn, path, createDate: iso, tags, inline: dict(), attached: [], ...(boundary !== null ? { permissionsBoundaryArn: boundary } : {}) };
       acct.users[name.toLowerCase()] = u;
       return done(userXml(u));
     }
@@ -204,7 +295,8 @@ export function handleIam(op: string, c: QueryContext): string {
     case 'ListUserPolicies': {
       const u = findUser(need(params, 'UserName'));
       c.authorize('iam:ListUserPolicies', u.arn);
-      return done(`<PolicyNames>${Object.keys(u.inline).sort().map((n) => `<member>${esc(n)}</member>`).join('')}</PolicyNames><IsTruncated>false</IsTruncated>`);
+      const pg = paged(Object.keys(u.inline).sort(), { user: u.name });
+      return done(`<PolicyNames>${pg.items.map((n) => `<member>${esc(n)}</member>`).join('')}</PolicyNames>${pg.tail}`);
     }
     case 'CreatePolicy': {
       const name = need(params, 'PolicyName');
@@ -250,7 +342,8 @@ export function handleIam(op: string, c: QueryContext): string {
     case 'ListPolicyVersions': {
       const p = findPolicy(need(params, 'PolicyArn'));
       c.authorize('iam:ListPolicyVersions', p.arn);
-      return done(`<Versions>${[...p.versions].reverse().map((v) => `<member>${el('VersionId', v.id)}${el('IsDefaultVersion', v.isDefault)}${el('CreateDate', v.createDate)}</member>`).join('')}</Versions><IsTruncated>false</IsTruncated>`);
+      const pg = paged([...p.versions].reverse(), { policy: p.arn });
+      return done(`<Versions>${pg.items.map((v) => `<member>${el('VersionId', v.id)}${el('IsDefaultVersion', v.isDefault)}${el('CreateDate', v.createDate)}</member>`).join('')}</Versions>${pg.tail}`);
     }
     case 'DeletePolicyVersion': {
       const p = findPolicy(need(params, 'PolicyArn'));
@@ -284,7 +377,26 @@ export function handleIam(op: string, c: QueryContext): string {
     case 'ListAttachedUserPolicies': {
       const u = findUser(need(params, 'UserName'));
       c.authorize('iam:ListAttachedUserPolicies', u.arn);
-      return done(`<AttachedPolicies>${u.attached.map((a) => `<member>${el('PolicyName', acct.policies[a]?.name ?? a.split('/').pop())}${el('PolicyArn', a)}</member>`).join('')}</AttachedPolicies><IsTruncated>false</IsTruncated>`);
+      const prefix = params.get('PathPrefix') ?? '/';
+      const pg = paged(u.attached.filter((a) => (acct.policies[a]?.path ?? '/').startsWith(prefix)), { user: u.name, prefix });
+      return done(`<AttachedPolicies>${pg.items.map((a) => `<member>${el('PolicyName', acct.policies[a]?.name ?? a.split('/').pop())}${el('PolicyArn', a)}</member>`).join('')}</AttachedPolicies>${pg.tail}`);
+    }
+    case 'PutUserPermissionsBoundary': {
+      // Adds or replaces the user's boundary (a managed policy ARN); evaluated from the next request on.
+      const u = findUser(need(params, 'UserName'));
+      const arn = need(params, 'PermissionsBoundary');
+      c.authorize('iam:PutUserPermissionsBoundary', u.arn);
+      boundaryPolicy(arn);
+      u.permissionsBoundaryArn = arn;
+      delete u.permissionsBoundary;
+      return done(null);
+    }
+    case 'DeleteUserPermissionsBoundary': {
+      const u = findUser(need(params, 'UserName'));
+      c.authorize('iam:DeleteUserPermissionsBoundary', u.arn);
+      delete u.permissionsBoundaryArn;
+      delete u.permissionsBoundary;
+      return done(null);
     }
     case 'CreateAccessKey': {
       const u = userParam();
@@ -300,7 +412,8 @@ export function handleIam(op: string, c: QueryContext): string {
       const u = userParam();
       c.authorize('iam:ListAccessKeys', u.arn);
       const keys = Object.values(state.data.keys).filter((k) => k.accountId === acct.id && k.userName === u.name);
-      return done(`<AccessKeyMetadata>${keys.map(keyMetaXml).join('')}</AccessKeyMetadata><IsTruncated>false</IsTruncated>`);
+      const pg = paged(keys, { user: u.name });
+      return done(`<AccessKeyMetadata>${pg.items.map(keyMetaXml).join('')}</AccessKeyMetadata>${pg.tail}`);
     }
     case 'UpdateAccessKey': {
       const u = userParam();

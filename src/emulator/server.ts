@@ -358,6 +358,10 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         if (typeof input.useCaseSubmitted === 'boolean') a.useCaseForm = input.useCaseSubmitted ? (a.useCaseForm ?? JSON.stringify({ companyName: 'x', companyWebsite: 'https://example.com', intendedUsers: '0', industryOption: 'Other', useCases: 'test' })) : null;
         if (typeof input.marketplaceSubscribed === 'boolean') a.subscribed = input.marketplaceSubscribed ? ['anthropic.claude-sonnet-4-5-20250929-v1:0', 'anthropic.claude-opus-4-5-20251101-v1:0'] : [];
         if (typeof input.requireMarketplacePermissions === 'boolean') a.requireMarketplacePermissions = input.requireMarketplacePermissions;
+        if (input.subscriptionDelayMs !== undefined) {
+          if (typeof input.subscriptionDelayMs !== 'number' || !Number.isInteger(input.subscriptionDelayMs) || input.subscriptionDelayMs < 0) return reply(400, { error: 'subscriptionDelayMs must be a whole number of milliseconds, 0 or more' });
+          a.subscriptionDelayMs = input.subscriptionDelayMs;
+        }
         const av = input.availability as { modelId?: string; region?: string; status?: string } | undefined;
         if (av?.modelId && av.region) {
           const k = `${av.modelId}|${av.region}`;
@@ -419,6 +423,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
         const u = typeof input.userName === 'string' ? a.users[input.userName.toLowerCase()] : undefined;
         if (!u) return reply(404, { error: `no such user ${String(input.userName)} in account ${a.id}` });
         const d = input.policy;
+        delete u.permissionsBoundaryArn; // the control API's document replaces a boundary IAM set
         if (d === null || d === undefined) delete u.permissionsBoundary;
         else {
           const t = typeof d === 'string' ? d : JSON.stringify(d);

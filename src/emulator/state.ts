@@ -16,6 +16,11 @@ export interface User {
   attached: string[];
   /** A permissions boundary (policy document text), set through the control API. */
   permissionsBoundary?: string;
+  /**
+   * A permissions boundary set through IAM (CreateUser / PutUserPermissionsBoundary): the managed
+   * policy's ARN; its default version is evaluated at each request, as AWS does.
+   */
+  permissionsBoundaryArn?: string;
 }
 
 export interface ManagedPolicy {
@@ -74,6 +79,13 @@ export interface Account {
   subscribed: string[];
   /** `${modelId}|${region}` → NOT_AVAILABLE overrides. */
   unavailable: string[];
+  /**
+   * How long the Marketplace subscription a first invocation starts takes to complete (reference
+   * §4.2: "up to 15 minutes"; the emulator's default is 0, instant). Set through the control API.
+   */
+  subscriptionDelayMs?: number;
+  /** Models whose subscription is under way: modelId → emulator time (ms) it completes. */
+  subscribing?: Record<string, number>;
   /** Test knob: whether a first invocation needs the Marketplace permissions (reference §3.4). */
   requireMarketplacePermissions: boolean;
   /**
@@ -258,8 +270,23 @@ export class EmulatorState {
       const document = parsePolicyDocument(t);
       return document ? [{ document, arn }] : [];
     });
-    const b = user?.permissionsBoundary !== undefined ? parsePolicyDocument(user.permissionsBoundary) : null;
-    return evaluateRequest({ identity: this.identityPoliciesOf(p), scps, boundary: b ? { document: b } : undefined }, req);
+    return evaluateRequest({ identity: this.identityPoliciesOf(p), scps, boundary: account && user ? this.boundaryOf(account, user) : undefined }, req);
+  }
+
+  /**
+   * A user's permissions boundary: the managed policy IAM set (its default version; a deny names its
+   * ARN, as for any managed policy), else the document the control API set. A boundary policy that
+   * no longer has a default version allows nothing (UNCONFIRMED: IAM refuses to delete a policy
+   * while it is a boundary, so AWS cannot reach this state).
+   */
+  boundaryOf(account: Account, user: User): SourcedPolicy | undefined {
+    if (user.permissionsBoundaryArn !== undefined) {
+      const v = account.policies[user.permissionsBoundaryArn]?.versions.find((x) => x.isDefault);
+      const document = v ? parsePolicyDocument(v.document) : null;
+      return { document: document ?? { Version: '2012-10-17', Statement: [] }, arn: user.permissionsBoundaryArn };
+    }
+    const b = user.permissionsBoundary !== undefined ? parsePolicyDocument(user.permissionsBoundary) : null;
+    return b ? { document: b } : undefined;
   }
 
   authorize(p: Principal, req: AuthzRequest): Decision {

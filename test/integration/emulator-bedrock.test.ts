@@ -101,7 +101,8 @@ describe('control plane', () => {
     expect((await b.send(new GetFoundationModelAvailabilityCommand({ modelId: O }))).authorizationStatus).toBe('NOT_AUTHORIZED');
     const rt = runtime('us-east-1', acct.admin);
     const e = await errOf(rt.send(new ConverseCommand({ modelId: `us.${S}`, messages: msg })));
-    expect(e).toMatchObject({ name: 'ResourceNotFoundException', message: 'Model use case details have not been submitted for this account' });
+    // AWS's whole answer (corpus e024).
+    expect(e).toMatchObject({ name: 'ResourceNotFoundException', message: 'Model use case details have not been submitted for this account. Fill out the Anthropic use case details form before using the model. If you have already filled out the form, try again in 15 minutes.' });
     expect((await errOf(b.send(new PutUseCaseForModelAccessCommand({ formData: Buffer.from('{"companyName":"x"}') }))))?.name).toBe('ValidationException');
     const form = { companyName: 'Acme Bank', companyWebsite: 'https://acme.example', intendedUsers: '0', industryOption: 'Financial services', otherIndustryOption: '', useCases: 'Incident analysis' };
     await b.send(new PutUseCaseForModelAccessCommand({ formData: Buffer.from(JSON.stringify(form)) }));

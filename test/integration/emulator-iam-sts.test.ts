@@ -55,7 +55,7 @@ describe('STS', () => {
   it('long-term keys sent with a stale session token are refused (reference §5.2), on both protocols', async () => {
     const stale = { ...emu.admin, sessionToken: 'bogus-stale-token' };
     const e = await new STSClient(sdkConfig(emu, 'us-east-1', stale)).send(new GetCallerIdentityCommand({})).catch((x: Error) => x);
-    expect(e).toMatchObject({ name: 'InvalidClientTokenId', message: 'The security token included in the request is invalid.' });
+    expect(e).toMatchObject({ name: 'InvalidClientTokenId', message: 'The security token included in the request is invalid' });
     const { BedrockRuntimeClient, ConverseCommand } = await import('@aws-sdk/client-bedrock-runtime');
     const rt = await new BedrockRuntimeClient(sdkConfig(emu, 'us-east-1', stale)).send(new ConverseCommand({ modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', messages: [{ role: 'user', content: [{ text: 'hi' }] }] })).catch((x: Error) => x);
     expect(rt).toMatchObject({ name: 'UnrecognizedClientException' });
