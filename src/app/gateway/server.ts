@@ -20,6 +20,7 @@ import type { AwsFailure } from '../../aws/errors.js';
 import type { ForwardResponse, TokenCounts } from '../../aws/forward.js';
 import { runWithFallback, type OperationFacts } from '../invoke.js';
 import type { Runtime } from '../runtime.js';
+import type { ConfigStore } from '../../store/config-store.js';
 
 export interface GatewayOptions {
   workspace?: string;
@@ -267,9 +268,20 @@ export async function startGateway(rt: Runtime, o: GatewayOptions = {}): Promise
     if (auth === undefined || auth.trim() === '') return refuse({ status: 403, code: 'MissingAuthenticationTokenException', message: MISSING_AUTH, why: 'no Authorization header' });
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (!bearer) return refuse({ status: 403, code: 'AccessDeniedException', message: AUTH_FAILED, bodyKey: 'Message', why: /^AWS4-HMAC-SHA256/.test(auth) ? 'SigV4 request: the gateway takes only its bearer tokens (AWS_BEARER_TOKEN_BEDROCK)' : 'not a bearer token' });
+    // The config is read afresh for every request (a policy changed to strict applies to the next
+    // one), once: the engine's own reads in this request see the same snapshot, and a write
+    // (a new STS session, a fallback's audit event) goes to the store and ends the snapshot.
+    const real = rt.store();
+    let snapshot: ReturnType<ConfigStore['read']> | undefined;
+    const store = Object.create(real) as ConfigStore;
+    store.read = (ro) => (ro?.diagnose ? real.read(ro) : (snapshot ??= real.read()));
+    store.update = (fn) => {
+      snapshot = undefined;
+      return real.update(fn);
+    };
     let doc: ConfigDoc;
     try {
-      ({ doc } = await rt.store().read());
+      ({ doc } = await store.read());
     } catch (e) {
       return refuse(refusal(e));
     }
@@ -278,7 +290,7 @@ export async function startGateway(rt: Runtime, o: GatewayOptions = {}): Promise
     if (!ws || !token) return refuse({ status: 403, code: 'AccessDeniedException', message: AUTH_FAILED, bodyKey: 'Message', why: ws ? 'unknown or revoked token' : `workspace ${wsName} no longer exists` });
     line.user = token.user;
     line.tokenId = token.id;
-    const reqRt: Runtime = { ...rt, user: token.user, flags: { ...rt.flags, workspace: wsName }, env: rt.env, now: rt.now, configDir: rt.configDir, store: () => rt.store(), warn: (msg: string) => log(JSON.stringify({ at: rt.now().toISOString(), requestId, warning: msg })) };
+    const reqRt: Runtime = { ...rt, user: token.user, flags: { ...rt.flags, workspace: wsName }, env: rt.env, now: rt.now, configDir: rt.configDir, store: () => store, warn: (msg: string) => log(JSON.stringify({ at: rt.now().toISOString(), requestId, warning: msg })) };
 
     if (!m) {
       await readBody(req, limit);
@@ -468,6 +480,8 @@ export async function startGateway(rt: Runtime, o: GatewayOptions = {}): Promise
   const h2: Http2Server = createH2Server((req, res) => onRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse));
   const sockets = new Set<Socket>();
   const server = createNetServer((socket) => {
+    // Event-stream frames are small writes: Nagle's algorithm would hold each one for an ACK.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
