@@ -53,7 +53,12 @@ async function start(ctx: Context, o: StartOptions): Promise<number> {
   }
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C stops now, whatever is still in flight. A repeated SIGTERM does not:
+      // signal-exit (under proper-lockfile) re-raises the first one, and the drain must go on.
+      if (signal === 'SIGINT') process.exit(130);
+      return;
+    }
     stopping = true;
     ctx.io.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), event: 'draining', signal, inFlight: h.stats().inFlight })}\n`);
     void h.close().then(() => {
@@ -62,8 +67,10 @@ async function start(ctx: Context, o: StartOptions): Promise<number> {
       process.exit(0);
     });
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // `on`, not `once`: signal-exit (under proper-lockfile) re-raises a signal when its own listener
+  // is the only one left, which would kill the process mid-drain.
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   return EXIT.ok;
 }
 
