@@ -90,6 +90,23 @@ describe('the fallback policy, for gateway clients', () => {
   });
 });
 
+describe('a stream that breaks', () => {
+  it('an error event mid-stream reaches the client as AWS sent it, and is never retried on the platform, even under allow', async () => {
+    const x = await setup('allow');
+    await emu.control.addFault({ service: 'bedrock-runtime', operation: 'ConverseStream', accountId: x.s.byokAccountId, count: 1, midStream: true, error: { code: 'ThrottlingException' } });
+    const r = await x.client.send(new ConverseStreamCommand(input()));
+    let text = '';
+    const err = await (async () => {
+      for await (const ev of r.stream!) text += ev.contentBlockDelta?.delta?.text ?? '';
+    })().catch((e: unknown) => e as { name: string });
+    expect(err).toMatchObject({ name: 'ThrottlingException' });
+    expect(text).toBe('Hello');
+    expect((await x.atEmulator()).map((q) => q.accountId)).toEqual([x.s.byokAccountId]);
+    while (x.s.logs.length === 0) await new Promise((res) => setTimeout(res, 20));
+    expect(x.s.logs.at(-1)).toMatchObject({ user: 'carol', fallback: false, servedBy: 'byok' });
+  });
+});
+
 describe('streams under load and disconnects', () => {
   it('200 concurrent streaming clients all complete, each with its own reply, none mixed', async () => {
     const x = await setup('strict');
