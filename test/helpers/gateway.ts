@@ -57,3 +57,9 @@ export async function gatewaySetup(emu: TestEmulator, o: { geography: string; re
     },
   };
 }
+
+/** The gateway writes a request's log line after the reply's last byte: wait until none is in flight. */
+export async function settled(gw: GatewayHandle): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (gw.stats().inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+}

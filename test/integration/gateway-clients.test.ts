@@ -8,7 +8,7 @@ import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeMod
 import AnthropicBedrock from '@anthropic-ai/bedrock-sdk';
 import type { GatewayHandle } from '../../src/app/gateway/server.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { gatewaySetup, type GatewaySetup } from '../helpers/gateway.js';
+import { gatewaySetup, settled, type GatewaySetup } from '../helpers/gateway.js';
 
 const EU_SONNET = 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const hasAws = spawnSync('aws', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -66,15 +66,17 @@ describe('the AWS SDK v3 BedrockRuntimeClient with a bearer token, through the g
     expect(streamed).toBe(msg.content[0]!.text);
     c.destroy();
 
+    await settled(gw);
     const seen = (await runtimeAtEmulator()).slice(before);
-    expect(seen.map((r) => [r.operation, r.region, r.modelId, r.status])).toEqual([
+    expect(seen.map((r) => [r.operation, r.region, r.modelId, r.status]), JSON.stringify(seen)).toEqual([
       ['Converse', 'eu-west-1', EU_SONNET, 200],
       ['ConverseStream', 'eu-west-1', EU_SONNET, 200],
       ['InvokeModel', 'eu-west-1', EU_SONNET, 200],
       ['InvokeModelWithResponseStream', 'eu-west-1', EU_SONNET, 200],
     ]);
+    await settled(gw);
     const lines = s.logs.filter((l) => l.user === 'bob' && l.status === 200).slice(-4);
-    expect(lines.map((l) => [l.operation, l.profile, l.region, l.servedBy, l.fallback])).toEqual([
+    expect(lines.map((l) => [l.operation, l.profile, l.region, l.servedBy, l.fallback]), JSON.stringify(s.logs.slice(-6))).toEqual([
       ['Converse', EU_SONNET, 'eu-west-1', 'byok', false],
       ['ConverseStream', EU_SONNET, 'eu-west-1', 'byok', false],
       ['InvokeModel', EU_SONNET, 'eu-west-1', 'byok', false],

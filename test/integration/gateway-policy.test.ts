@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { GatewayHandle } from '../../src/app/gateway/server.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { gatewaySetup, type GatewaySetup } from '../helpers/gateway.js';
+import { gatewaySetup, settled, type GatewaySetup } from '../helpers/gateway.js';
 
 const EU_SONNET = 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0';
 let emu: TestEmulator;
@@ -46,6 +46,7 @@ describe('the fallback policy, for gateway clients', () => {
     expect(e).toMatchObject({ name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } });
     expect((await x.atEmulator()).map((r) => [r.accountId, r.operation, r.status])).toEqual([[x.s.byokAccountId, 'Converse', 429]]);
     expect((await x.events()).filter((ev) => ev.type.startsWith('fallback'))).toEqual([]);
+    await settled(x.gw);
     const line = x.s.logs.at(-1)!;
     expect(line).toMatchObject({ user: 'carol', status: 429, error: 'ThrottlingException', fallback: false });
   });
@@ -62,10 +63,11 @@ describe('the fallback policy, for gateway clients', () => {
       [x.s.platformAccountId, 'ConverseStream', 'eu-west-3', 200],
     ]);
     // The reply reaches the client before the engine records fallback-completed; the log line comes last.
-    while (!x.s.logs.some((l) => l.status === 200)) await new Promise((res) => setTimeout(res, 20));
+    await settled(x.gw);
     const fb = (await x.events()).filter((ev) => ev.type.startsWith('fallback'));
     expect(fb.map((ev) => [ev.type, ev.user])).toEqual([['fallback', 'carol'], ['fallback-completed', 'carol']]);
     expect(fb[0]!.details).toMatchObject({ originalErrorCode: 'ThrottlingException', user: 'carol', region: 'eu-west-3', inferenceProfileId: EU_SONNET, platformEndpoint: emu.url });
+    await settled(x.gw);
     expect(x.s.logs.at(-1)).toMatchObject({ user: 'carol', status: 200, servedBy: 'platform', fallback: true, region: 'eu-west-3' });
   });
 
@@ -102,7 +104,7 @@ describe('a stream that breaks', () => {
     expect(err).toMatchObject({ name: 'ThrottlingException' });
     expect(text).toBe('Hello');
     expect((await x.atEmulator()).map((q) => q.accountId)).toEqual([x.s.byokAccountId]);
-    while (x.s.logs.length === 0) await new Promise((res) => setTimeout(res, 20));
+    await settled(x.gw);
     expect(x.s.logs.at(-1)).toMatchObject({ user: 'carol', fallback: false, servedBy: 'byok' });
   });
 });
@@ -118,6 +120,7 @@ describe('streams under load and disconnects', () => {
       return text;
     }));
     results.forEach((text, i) => expect(text).toBe(`Hello from the byok emulator (Claude Sonnet 4.5). You asked about: request number ${i} marker-${i}-end`));
+    await settled(x.gw);
     const lines = x.s.logs.filter((l) => l.operation === 'ConverseStream');
     expect(lines.length).toBe(200);
     expect(lines.every((l) => l.status === 200)).toBe(true);
@@ -151,7 +154,7 @@ describe('streams under load and disconnects', () => {
       rec = (await x.atEmulator()).filter((r) => r.operation === 'ConverseStream');
     } while (rec.every((r) => r.abortedByClient !== true) && Date.now() < until);
     expect(rec.map((r) => [r.accountId, r.abortedByClient === true])).toEqual([[x.s.byokAccountId, true]]);
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(x.gw);
     expect(x.s.logs.at(-1)).toMatchObject({ user: 'carol', status: 499, error: 'client-closed', fallback: false });
     expect((await x.events()).filter((ev) => ev.type.startsWith('fallback'))).toEqual([]);
   });

@@ -16,7 +16,7 @@ import { MODELS, type ModelKey } from '../../core/models.js';
 import { resolveRoute, type Route } from '../../core/routing.js';
 import { printable } from '../../core/text.js';
 import { requireAccess } from '../../core/access.js';
-import type { AwsFailure } from '../../aws/errors.js';
+import { scrubMessage, type AwsFailure } from '../../aws/errors.js';
 import type { ForwardResponse, TokenCounts } from '../../aws/forward.js';
 import { runWithFallback, type OperationFacts } from '../invoke.js';
 import type { Runtime } from '../runtime.js';
@@ -112,7 +112,9 @@ function refusal(e: unknown): Reply {
 function failureReply(f: AwsFailure): Reply {
   if (f.status !== undefined && f.code) return { status: f.status, code: f.code, message: f.message ?? '' };
   if (f.network || f.status === undefined) return { status: 503, code: 'ServiceUnavailableException', message: `byok gateway could not reach Amazon Bedrock (${f.code ?? 'no answer'}).`, why: f.message };
-  return { status: f.status, code: f.status >= 500 ? 'InternalServerException' : 'ValidationException', message: f.message ?? '' };
+  // A status without an error type: the modeled error AWS sends with that status (reference aws.md §5.1).
+  const byStatus: Record<number, string> = { 403: 'AccessDeniedException', 404: 'ResourceNotFoundException', 408: 'ModelTimeoutException', 424: 'ModelErrorException', 429: 'ThrottlingException', 503: 'ServiceUnavailableException' };
+  return { status: f.status, code: byStatus[f.status] ?? (f.status >= 500 ? 'InternalServerException' : 'ValidationException'), message: f.message ?? '' };
 }
 
 /** An error reply from upstream, thrown so the engine classifies it as it classifies the SDK's (name, $metadata, message). */
@@ -186,7 +188,9 @@ function maxTokensOf(body: Buffer, converse: boolean): number | null {
 
 export async function startGateway(rt: Runtime, o: GatewayOptions = {}): Promise<GatewayHandle> {
   const host = o.host ?? '127.0.0.1';
-  const log = o.log ?? (() => undefined);
+  // Log lines carry outside text (model IDs, AWS's messages): scrubbed of anything shaped like key material.
+  const sink = o.log ?? (() => undefined);
+  const log = (line: string) => sink(scrubMessage(line));
   const limit = o.maxBodyBytes ?? 20 * 1024 * 1024;
   const operation: OperationFacts = o.operation ?? { kind: 'read' };
   const { doc: first } = await rt.store().read();
