@@ -204,3 +204,19 @@ print(json.dumps([a, b]))
     expect(b).toBe(a);
   });
 });
+
+describe('the token user must still belong to the workspace', () => {
+  it('a member removed after their token was made is refused from the next request, and nothing is forwarded', async () => {
+    expect((await s.byok(['workspace', 'add-member', 'dave'])).code).toBe(0);
+    const { token: daves } = await s.token('dave');
+    const c = sdk(daves);
+    await c.send(new ConverseCommand(converseInput));
+    expect((await s.byok(['workspace', 'remove-member', 'dave'])).code).toBe(0);
+    const before = (await runtimeAtEmulator()).length;
+    const e = await c.send(new ConverseCommand(converseInput)).catch((err: unknown) => err as { name: string; message: string; $metadata: { httpStatusCode: number } });
+    expect(e).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
+    expect((e as { message: string }).message).toMatch(/User "dave" is not a member of workspace "ws"/);
+    expect((await runtimeAtEmulator()).length).toBe(before);
+    c.destroy();
+  });
+});
