@@ -95,6 +95,22 @@ export async function credentialsInUse(ctx: Runtime, opts: { workspace?: string;
   if (!opts.forceRefresh && cached && cached.forAccessKeyId === c.accessKeyId && expiryStatus(cached.expiresAt, now, SESSION_REFRESH_WINDOW_MS) === 'valid') {
     return { workspace: ws.name, credentials: sessionToSdk(cached), source: 'cached-session', accessKeyId: mask(c.accessKeyId), kind: 'long-term', expiresAt: cached.expiresAt, region };
   }
+  // One STS call per key at a time: concurrent callers (the gateway's clients) share it.
+  const flight = `${ctx.configDir}|${ws.name}|${c.accessKeyId}`;
+  const pending = inFlight.get(flight);
+  if (pending && !opts.forceRefresh) return pending;
+  const p = newSession(ctx, ws, c, region, now, opts);
+  inFlight.set(flight, p);
+  try {
+    return await p;
+  } finally {
+    if (inFlight.get(flight) === p) inFlight.delete(flight);
+  }
+}
+
+const inFlight = new Map<string, Promise<CredentialsInUse>>();
+
+async function newSession(ctx: Runtime, ws: Workspace, c: NonNullable<Workspace['credentials']>, region: string, now: Date, opts: { requestTimeoutMs?: number }): Promise<CredentialsInUse> {
   let s;
   try {
     s = await getSessionToken(ctx.env, region, { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }, undefined, {

@@ -61,6 +61,7 @@ const COMMANDS: readonly { name: string; summary: string; load: () => Promise<Re
   { name: 'test-connection', summary: 'check the credentials, both models through the selected profile, and the permissions (exit 0 pass, 1 fail, 4 refused)', load: async () => (await import('./commands/test-connection.js')).registerTestConnection },
   { name: 'doctor', summary: 'test-connection plus the workspace checks from the troubleshooting guide, each with its fix', load: async () => (await import('./commands/doctor.js')).registerDoctor },
   { name: 'invoke', summary: 'send one request through routing, the fallback policy and the audit log', load: async () => (await import('./commands/invoke.js')).registerInvoke },
+  { name: 'gateway', summary: 'a local Bedrock endpoint for Claude Code and the SDKs: start | status | token create|list|revoke', load: async () => (await import('./commands/gateway.js')).registerGateway },
   { name: 'credential-process', summary: 'print AWS credential_process JSON for the workspace (for credential_process = byok credential-process)', load: async () => (await import('./commands/credential-process.js')).registerCredentialProcess },
   { name: 'export', summary: 'settings pinned to the workspace for Claude Code (claude-code) and SDK users (env)', load: async () => (await import('./commands/export.js')).registerExport },
   { name: 'emulator', summary: 'local AWS stand-in (IAM, STS, Bedrock, Bedrock Runtime): start | fault | clock | profile | reset', load: async () => (await import('./commands/emulator.js')).registerEmulator },

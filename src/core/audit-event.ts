@@ -16,7 +16,7 @@ export const FALLBACK_AUDIT_FIELDS = ['originalErrorCode', 'platformEndpoint', '
 /** Every event type byok writes (`audit list --type` accepts these and no other). */
 export const AUDIT_EVENT_TYPES = [
   'access-key-created', 'audit-anchor-reset', 'audit-uncommitted-rolled-back', 'catalog-updated', 'config-changed',
-  'credentials-removed', 'credentials-set', 'fallback', 'fallback-completed', 'key-rotated', 'key-rotation-rolled-back',
+  'credentials-removed', 'credentials-set', 'fallback', 'fallback-completed', 'gateway-token-created', 'gateway-token-revoked', 'key-rotated', 'key-rotation-rolled-back',
   'member-added', 'member-removed', 'platform-credentials-removed', 'platform-credentials-set', 'policy-changed',
   'policy-confirmed', 'setup-completed', 'workspace-created',
 ] as const;

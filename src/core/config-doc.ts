@@ -84,6 +84,19 @@ export interface Workspace {
   lastConnectionTest?: ConnectionTestRecord;
   /** The inference profiles AWS listed for `region` (models check): they win over byok's table. */
   catalog?: StoredCatalog;
+  /** Bearer tokens for `byok gateway` (issue 13): only their SHA-256 is kept, never the token. */
+  gatewayTokens?: GatewayTokenRecord[];
+}
+
+/** One gateway token as stored: who it acts as, and the SHA-256 (hex) of the token itself. */
+export interface GatewayTokenRecord {
+  id: string;
+  user: string;
+  sha256: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt?: string;
+  revokedBy?: string;
 }
 
 /** Live inference profiles as AWS returned them from one source region (DESIGN §4.2). */

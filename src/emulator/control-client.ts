@@ -12,6 +12,7 @@ export interface FaultSpec {
   latencyMs?: number;
   drop?: boolean;
   midStream?: boolean;
+  eventDelayMs?: number;
 }
 
 export interface NewAccount { accountId: string; admin: { accessKeyId: string; secretAccessKey: string; accountId: string; userName: string; arn: string } }

@@ -194,9 +194,11 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
     // Injected faults, after authentication, rendered as that service would.
     const now = state.now();
     let midStream: { code: string; message: string } | undefined;
+    let eventDelayMs = 0;
     for (const f of state.faults) {
       if (!matchFault(f, service, operation, principal, region, now)) continue;
       if (f.remaining !== undefined) f.remaining -= 1;
+      if (f.eventDelayMs) eventDelayMs = f.eventDelayMs;
       if (f.latencyMs) await sleep(f.latencyMs);
       if (f.drop) {
         const stream = (req as unknown as { stream?: { destroy(): void } }).stream;
@@ -263,7 +265,19 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
       if (out.eventStream) {
         logged.status = out.status;
         res.writeHead(out.status, { 'x-amzn-requestid': requestId, date: httpDate(state.now()), ...out.headers });
-        for await (const m of out.eventStream) res.write(Buffer.from(codec.encode(m)));
+        let closed = false;
+        res.on('close', () => {
+          if (!res.writableFinished) closed = true;
+        });
+        let n = 0;
+        for await (const m of out.eventStream) {
+          if (eventDelayMs && n++ > 0) await sleep(eventDelayMs);
+          if (closed) {
+            logged.abortedByClient = true;
+            return;
+          }
+          res.write(Buffer.from(codec.encode(m)));
+        }
         res.end();
         return;
       }
@@ -325,6 +339,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<EmulatorHa
           latencyMs: typeof input.latencyMs === 'number' ? input.latencyMs : undefined,
           drop: input.drop === true,
           midStream: input.midStream === true,
+          eventDelayMs: typeof input.eventDelayMs === 'number' ? input.eventDelayMs : undefined,
         };
         state.faults.push(f);
         return reply(200, { id: f.id });

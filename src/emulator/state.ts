@@ -109,6 +109,8 @@ export interface Fault {
   latencyMs?: number;
   drop?: boolean;
   midStream?: boolean;
+  /** Event-stream replies: a pause before each event after the first (a model that writes slowly). */
+  eventDelayMs?: number;
 }
 
 /** One AWS request as it arrived (control-API calls are not logged): for tests to observe where and as whom byok called. */
@@ -132,6 +134,8 @@ export interface RequestRecord {
    * profile's destinations from the source region; AWS picks one of them). Absent when refused.
    */
   routedTo?: string[];
+  /** An event-stream reply the caller closed before its end (the emulator stopped sending). */
+  abortedByClient?: boolean;
 }
 
 /** The request log keeps the most recent requests only. */

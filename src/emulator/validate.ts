@@ -177,6 +177,13 @@ export const RUNTIME_MESSAGES = {
 
 /** The only anthropic_version Bedrock documents for the Messages API (model-parameters-anthropic-claude-messages). */
 export const ANTHROPIC_VERSION = 'bedrock-2023-05-31';
+/**
+ * The API versions accepted in the body. Besides the documented one: Anthropic's own Bedrock SDK
+ * (@anthropic-ai/bedrock-sdk 1.0.0, CHANGELOG "add support for new API version 2026-10-21") puts the
+ * client's `anthropic-version` header, 2026-10-21, into the body it sends to Bedrock, which its
+ * authors ship for Bedrock. UNCONFIRMED: which other dated versions Bedrock accepts.
+ */
+export const ANTHROPIC_VERSIONS: readonly string[] = [ANTHROPIC_VERSION, '2026-10-21'];
 
 /**
  * Keys AWS's schema refused in InvokeModel bodies, each seen refused in a quoted answer ("extraneous
@@ -257,7 +264,7 @@ export function readInvoke(body: Buffer, anthropicModel: string): ChatInput {
   for (const k of ['messages', 'max_tokens', 'anthropic_version']) if (!(k in v)) problems.push(`required key [${k}] not found`);
   for (const k of EXTRANEOUS_INVOKE_KEYS) if (k in v) problems.push(`extraneous key [${k}] is not permitted`);
   if (problems.length > 0) throw new AwsError('ValidationException', RUNTIME_MESSAGES.malformedInput(problems));
-  if (v.anthropic_version !== ANTHROPIC_VERSION) throw new AwsError('ValidationException', RUNTIME_MESSAGES.invalidApiVersion(String(v.anthropic_version)));
+  if (!ANTHROPIC_VERSIONS.includes(String(v.anthropic_version))) throw new AwsError('ValidationException', RUNTIME_MESSAGES.invalidApiVersion(String(v.anthropic_version)));
   const maxTokens = v.max_tokens;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || !Array.isArray(v.messages)) throw new AwsError('ValidationException', RUNTIME_MESSAGES.invokeNotJson);
   if (maxTokens > MODEL_LIMITS.maxOutputTokens) throw new AwsError('ValidationException', RUNTIME_MESSAGES.invokeMaxTokens(maxTokens, MODEL_LIMITS.maxOutputTokens, anthropicModel));
