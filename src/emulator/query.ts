@@ -50,7 +50,11 @@ const keyMetaXml = (k: AccessKey) => `<member>${el('UserName', k.userName)}${el(
 export const policySize = (doc: string) => doc.replace(/\s+/g, '').length;
 
 type Shape = { min?: number; max?: number; pattern?: string };
-const SH = { ...IAM_SHAPES, accessKeyIdType: { min: 16, max: 128, pattern: '[\\w]+' }, policyVersionIdType: { pattern: 'v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?' } } as const;
+// serviceSpecificCredentialId: min 20, max 128, pattern [\w]+; credentialAgeDays: integer 1..36600
+// (botocore 1.43.11 iam service-2.json).
+const SH = { ...IAM_SHAPES, accessKeyIdType: { min: 16, max: 128, pattern: '[\\w]+' }, policyVersionIdType: { pattern: 'v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?' }, serviceSpecificCredentialId: { min: 20, max: 128, pattern: '[\\w]+' }, credentialAgeDays: { min: 1, max: 36600 } } as const;
+/** statusType (botocore iam service-2.json): the enum of UpdateAccessKey's and UpdateServiceSpecificCredential's Status. */
+const STATUS_ENUM = ['Active', 'Inactive', 'Expired'] as const;
 /**
  * The string members of each emulated IAM operation with their API-model shapes and whether they are
  * required (botocore 1.43.11 iam service-2.json). IAM checks them before anything else: a failure is a
@@ -80,8 +84,16 @@ const IAM_MEMBERS: Record<string, [param: string, shape: Shape, required: boolea
   DeleteAccessKey: [['UserName', SH.existingUserNameType, false], ['AccessKeyId', SH.accessKeyIdType, true]],
   PutUserPermissionsBoundary: [['UserName', SH.userNameType, true], ['PermissionsBoundary', SH.arnType, true]],
   DeleteUserPermissionsBoundary: [['UserName', SH.userNameType, true]],
+  // The service-specific credential operations (botocore iam service-2.json): their input shapes have
+  // no InvalidInput among their errors, so a broken constraint can only be the protocol's ValidationError
+  // (the fidelity suite caught InvalidInput here).
+  CreateServiceSpecificCredential: [['UserName', SH.userNameType, true], ['ServiceName', {}, true]],
+  ListServiceSpecificCredentials: [['UserName', SH.userNameType, false], ['Marker', SH.markerType, false]],
+  UpdateServiceSpecificCredential: [['UserName', SH.userNameType, false], ['ServiceSpecificCredentialId', SH.serviceSpecificCredentialId, true], ['Status', {}, true]],
+  ResetServiceSpecificCredential: [['UserName', SH.userNameType, false], ['ServiceSpecificCredentialId', SH.serviceSpecificCredentialId, true]],
+  DeleteServiceSpecificCredential: [['UserName', SH.userNameType, false], ['ServiceSpecificCredentialId', SH.serviceSpecificCredentialId, true]],
 };
-const PAGED = new Set(['ListUserPolicies', 'ListPolicyVersions', 'ListAttachedUserPolicies', 'ListAccessKeys']);
+const PAGED = new Set(['ListUserPolicies', 'ListPolicyVersions', 'ListAttachedUserPolicies', 'ListAccessKeys', 'ListServiceSpecificCredentials']);
 const lowerFirst = (n: string) => n.charAt(0).toLowerCase() + n.slice(1);
 
 function validateIam(op: string, params: URLSearchParams): void {
@@ -98,10 +110,11 @@ function validateIam(op: string, params: URLSearchParams): void {
     }
     violations.push(...checkString(lowerFirst(param), v, shape, required));
   }
-  if (op === 'UpdateAccessKey') {
+  if (op === 'UpdateAccessKey' || op === 'UpdateServiceSpecificCredential') {
     const st = params.get('Status');
-    if (st !== null && !['Active', 'Inactive', 'Expired'].includes(st)) violations.push(violation('status', st, { kind: 'enum', values: ['Active', 'Inactive', 'Expired'] }));
+    if (st !== null && !(STATUS_ENUM as readonly string[]).includes(st)) violations.push(violation('status', st, { kind: 'enum', values: STATUS_ENUM }));
   }
+  if (op === 'CreateServiceSpecificCredential') violations.push(...checkInt('credentialAgeDays', params.get('CredentialAgeDays'), SH.credentialAgeDays).violations);
   if (PAGED.has(op)) violations.push(...checkInt('maxItems', params.get('MaxItems'), SH.maxItemsType).violations);
   throwIfInvalid(violations, 'ValidationError');
 }
@@ -434,13 +447,9 @@ export function handleIam(op: string, c: QueryContext): string {
     case 'CreateServiceSpecificCredential': {
       const u = findUser(need(params, 'UserName'));
       const serviceName = need(params, 'ServiceName');
+      // credentialAgeDays (integer 1..36600) was checked with the other constraints (validateIam).
       const ageText = params.get('CredentialAgeDays');
-      const age = ageText === null || ageText === '' ? undefined : Number(ageText);
-      // credentialAgeDays: integer, min 1, max 36600 (botocore iam model); the validation wording is
-      // AWS's usual "1 validation error detected" form (UNCONFIRMED for this member).
-      if (age !== undefined && (!Number.isInteger(age) || age < 1 || age > 36600)) {
-        throw new AwsError('InvalidInput', `1 validation error detected: Value '${ageText}' at 'credentialAgeDays' failed to satisfy constraint: Member must have value ${Number(ageText) < 1 ? 'greater than or equal to 1' : 'less than or equal to 36600'}`);
-      }
+      const age = ageText === null ? undefined : Number(ageText);
       // Condition keys of iam:CreateServiceSpecificCredential (Bedrock user guide, "Control permissions
       // for generating and using Amazon Bedrock API keys").
       c.authorize('iam:CreateServiceSpecificCredential', u.arn, { 'iam:ServiceSpecificCredentialServiceName': serviceName, ...(age !== undefined ? { 'iam:ServiceSpecificCredentialAgeDays': String(age) } : {}) });
@@ -477,7 +486,10 @@ export function handleIam(op: string, c: QueryContext): string {
       c.authorize(`iam:${op.replace('ServiceSpecificCredential', '')}ServiceSpecificCredential`, u.arn);
       if (op === 'UpdateServiceSpecificCredential') {
         const status = need(params, 'Status');
-        if (status !== 'Active' && status !== 'Inactive') throw new AwsError('InvalidInput', `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`);
+        // 'Expired' is in the model's enum but is the service's to set, not the caller's. The model lists
+        // no InvalidInput for this operation (as it does for UpdateAccessKey), so the refusal is the
+        // protocol's ValidationError; what AWS answers here is UNCONFIRMED.
+        if (status !== 'Active' && status !== 'Inactive') throw new AwsError('ValidationError', `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`);
         cred.status = status;
         return done(null);
       }

@@ -7,11 +7,16 @@ against the service model botocore ships:
   the right types; and the raw body carries no member the model does not have (botocore would drop
   it silently: a shape byok could come to depend on and AWS never sends);
 - invalid input: the error code is one the operation's model lists (or a common error of the
-  protocol), its HTTP status is the one the model gives that error shape, and botocore parses it.
+  protocol), its HTTP status is the one the model gives that error shape, botocore parses it, and a
+  REST-JSON error body carries only the members of its error shape;
+- Bedrock API keys: botocore itself sends a valid, a malformed and an expired key as a bearer token
+  (AWS_BEARER_TOKEN_BEDROCK, no access key); the refusals are the model's AccessDeniedException.
 
 Run by test/integration/emulator-fidelity.test.ts with the emulator's endpoint and admin keys in the
 environment; prints one JSON report on stdout and exits 1 when anything differs.
 """
+import base64
+import datetime
 import json
 import os
 import re
@@ -19,6 +24,10 @@ import sys
 import xml.etree.ElementTree as ET
 
 import botocore.session
+import botocore.auth
+import botocore.handlers
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 ENDPOINT = os.environ.get("EMU_URL", "")
@@ -234,11 +243,13 @@ def refused(c, op, expect_code, **params):
     """Invalid input: a code the model (or the protocol) allows, with the model's HTTP status, parsed by botocore."""
     method = getattr(c, re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower())
     model = c.meta.service_model.operation_model(op)
+    raw.clear()
     try:
         method(**params)
         problems.append(f"{op}: accepted invalid input {params}")
         return
-    except ClientError as e:
+    except ClientError as err:
+        e = err
         code = e.response["Error"]["Code"]
         status = e.response["ResponseMetadata"]["HTTPStatusCode"]
     checked.append(f"{c.meta.service_model.service_name} {op} {code}")
@@ -251,10 +262,78 @@ def refused(c, op, expect_code, **params):
     if shape is None:
         if code not in COMMON[proto]:
             problems.append(f"{op}: {code} is neither modeled for the operation nor a common {proto} error")
-        return
+        return e
     want = shape.metadata.get("error", {}).get("httpStatusCode")
     if want is not None and want != status:
         problems.append(f"{op}: {code} answered with HTTP {status}, the model says {want}")
+    # A REST-JSON error body holds the members of its error shape and nothing else ("__type" is the
+    # protocol's own way of naming the error, which botocore reads as the code).
+    if proto == "rest-json" and raw.get("body"):
+        try:
+            body = json.loads(raw["body"])
+        except ValueError:
+            return problems.append(f"{op}: the {code} body is not JSON")
+        if isinstance(body, dict):
+            check_raw_json(shape, {k: v for k, v in body.items() if k != "__type"}, f"{op}({code} raw)")
+    return e
+
+
+def short_term_key(region, signed_at=None, expires=900):
+    """A short-term Bedrock API key made as AWS's generator makes it (aws-bedrock-token-generator:
+    botocore's SigV4QueryAuth over POST https://bedrock.amazonaws.com/?Action=CallWithBearerToken,
+    then "&Version=1", base64, "bedrock-api-key-" prefix; src/emulator/bearer.ts cites the format),
+    signed with the admin key, at `signed_at` when given."""
+    req = AWSRequest(method="POST", url="https://bedrock.amazonaws.com/", headers={"host": "bedrock.amazonaws.com"},
+                     params={"Action": "CallWithBearerToken"})
+    real_now = botocore.auth.get_current_datetime
+    if signed_at is not None:
+        botocore.auth.get_current_datetime = lambda: signed_at
+    try:
+        botocore.auth.SigV4QueryAuth(Credentials(KEY, SECRET), "bedrock", region, expires=expires).add_auth(req)
+    finally:
+        botocore.auth.get_current_datetime = real_now
+    return "bedrock-api-key-" + base64.b64encode((req.url.replace("https://", "") + "&Version=1").encode()).decode()
+
+
+sent_auth = {}
+
+
+def with_bearer(token, call):
+    """`call(client)` with bedrock-runtime as botocore builds it when AWS_BEARER_TOKEN_BEDROCK is set
+    (botocore reads the variable for each request: handlers._should_prefer_bearer_auth,
+    utils.get_token_from_environment), with no access key at all, so SigV4 cannot be what authenticates."""
+    os.environ["AWS_BEARER_TOKEN_BEDROCK"] = token
+    try:
+        c = botocore.session.get_session().create_client("bedrock-runtime", region_name="us-east-1", endpoint_url=ENDPOINT)
+        c.meta.events.register("after-call", capture)
+        c.meta.events.register("before-send", lambda request, **kw: sent_auth.update(value=request.headers.get("Authorization", b"")))
+        sent_auth.clear()
+        return call(c)
+    finally:
+        del os.environ["AWS_BEARER_TOKEN_BEDROCK"]
+
+
+def bearer_checks(msgs):
+    """Bedrock API keys sent by botocore itself: a valid key is served; a malformed and an expired one
+    are refused as the model's AccessDeniedException (HTTP 403, a body of its members only), with
+    AWS's texts (src/emulator/bearer.ts cites them)."""
+    def was_bearer(what):
+        v = sent_auth.get("value", b"")
+        v = v.decode() if isinstance(v, bytes) else v
+        if not v.startswith("Bearer "):
+            problems.append(f"bearer {what}: botocore sent {v[:20]!r}, not a bearer token")
+    with_bearer(short_term_key("us-east-1"), lambda c: ok(c, "Converse", modelId=US, messages=msgs))
+    was_bearer("valid key")
+    cases = [
+        ("malformed key", "not-an-api-key", "Invalid API Key format: Must start with pre-defined prefix"),
+        ("expired key", short_term_key("us-east-1", datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)),
+         "Bearer Token has expired"),
+    ]
+    for what, token, text in cases:
+        e = with_bearer(token, lambda c: refused(c, "Converse", "AccessDeniedException", modelId=US, messages=msgs))
+        was_bearer(what)
+        if e is not None and e.response["Error"].get("Message") != text:
+            problems.append(f"bearer {what}: message {e.response['Error'].get('Message')!r}, AWS says {text!r}")
 
 
 def main():
@@ -291,6 +370,34 @@ def main():
         kid = key["AccessKey"]["AccessKeyId"]
         ok(iam, "UpdateAccessKey", UserName="fid", AccessKeyId=kid, Status="Inactive")
         ok(iam, "DeleteAccessKey", UserName="fid", AccessKeyId=kid)
+    # Bedrock API keys: IAM's service-specific credentials for bedrock.amazonaws.com (issue 14).
+    BR = "bedrock.amazonaws.com"
+    ssc = ok(iam, "CreateServiceSpecificCredential", UserName="fid", ServiceName=BR, CredentialAgeDays=30)
+    ssc2 = ok(iam, "CreateServiceSpecificCredential", UserName="fid", ServiceName=BR)
+    ok(iam, "ListServiceSpecificCredentials", UserName="fid", ServiceName=BR)
+    ok(iam, "ListServiceSpecificCredentials", AllUsers=True)
+    if ssc and ssc2:
+        sid, sid2 = ssc["ServiceSpecificCredential"]["ServiceSpecificCredentialId"], ssc2["ServiceSpecificCredential"]["ServiceSpecificCredentialId"]
+        ok(iam, "UpdateServiceSpecificCredential", UserName="fid", ServiceSpecificCredentialId=sid, Status="Inactive")
+        ok(iam, "ListServiceSpecificCredentials", UserName="fid")
+        ok(iam, "ResetServiceSpecificCredential", UserName="fid", ServiceSpecificCredentialId=sid)
+        # AWS allows two per user and service (CreateServiceSpecificCredential documentation).
+        refused(iam, "CreateServiceSpecificCredential", "LimitExceeded", UserName="fid", ServiceName=BR)
+        refused(iam, "UpdateServiceSpecificCredential", "ValidationError", UserName="fid", ServiceSpecificCredentialId=sid, Status="Revoked")
+        # 'Expired' is in the model's enum but not the caller's to set; the model lists no InvalidInput
+        # for this operation, so the protocol's ValidationError (what AWS answers is UNCONFIRMED).
+        refused(iam, "UpdateServiceSpecificCredential", "ValidationError", UserName="fid", ServiceSpecificCredentialId=sid, Status="Expired")
+        ok(iam, "DeleteServiceSpecificCredential", UserName="fid", ServiceSpecificCredentialId=sid)
+        ok(iam, "DeleteServiceSpecificCredential", UserName="fid", ServiceSpecificCredentialId=sid2)
+    refused(iam, "CreateServiceSpecificCredential", "NoSuchEntity", UserName="nobody", ServiceName=BR)
+    refused(iam, "CreateServiceSpecificCredential", "NotSupportedService", UserName="fid", ServiceName="nosuchservice.amazonaws.com")
+    refused(iam, "CreateServiceSpecificCredential", "ValidationError", UserName="fid", ServiceName=BR, CredentialAgeDays=36601)
+    refused(iam, "ListServiceSpecificCredentials", "NoSuchEntity", UserName="nobody")
+    gone = "ACCA" + "A" * 17
+    refused(iam, "UpdateServiceSpecificCredential", "NoSuchEntity", UserName="fid", ServiceSpecificCredentialId=gone, Status="Active")
+    refused(iam, "ResetServiceSpecificCredential", "NoSuchEntity", UserName="fid", ServiceSpecificCredentialId=gone)
+    refused(iam, "DeleteServiceSpecificCredential", "NoSuchEntity", UserName="fid", ServiceSpecificCredentialId=gone)
+    refused(iam, "DeleteServiceSpecificCredential", "ValidationError", UserName="fid", ServiceSpecificCredentialId="ACCA-" + "A" * 16)
     ok(iam, "DetachUserPolicy", UserName="fid", PolicyArn=arn)
     ok(iam, "DeleteUserPolicy", UserName="fid", PolicyName="p")
     refused(iam, "GetUser", "NoSuchEntity", UserName="nobody")
@@ -327,6 +434,10 @@ def main():
     refused(rt, "ConverseStream", "ValidationException", modelId=US, messages=msgs, inferenceConfig={"maxTokens": 64001})
     refused(rt, "InvokeModel", "ValidationException", modelId=US, body="{}", contentType="application/json")
     refused(rt, "InvokeModelWithResponseStream", "ValidationException", modelId=US, body="{}", contentType="application/json")
+    if "bedrock" in botocore.handlers.get_bearer_auth_supported_services():
+        bearer_checks(msgs)
+    else:
+        problems.append("this botocore cannot send AWS_BEARER_TOKEN_BEDROCK: the bearer refusals were not checked")
 
     # Invalid input for every other emulated operation: each answer is a code its model (or protocol) allows.
     refused(iam, "TagUser", "NoSuchEntity", UserName="nobody", Tags=[{"Key": "k", "Value": "v"}])

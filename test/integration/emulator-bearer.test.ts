@@ -195,7 +195,9 @@ describe('long-term Bedrock API keys (IAM service-specific credentials)', () => 
     await mk();
     expect((await refusal(mk())).name).toBe('LimitExceededException');
     expect((await refusal(mk({ ServiceName: 'example.amazonaws.com' }))).name).toBe('ServiceNotSupportedException');
-    expect((await refusal(mk({ CredentialAgeDays: 0 }))).name).toBe('InvalidInputException');
+    // credentialAgeDays is an integer 1..36600 and the operation's model lists no InvalidInput
+    // (botocore iam service-2.json), so the broken constraint is the protocol's ValidationError.
+    expect((await refusal(mk({ CredentialAgeDays: 0 }))).name).toBe('ValidationError');
   });
 
   it('a user without iam:CreateServiceSpecificCredential cannot create a key, and the condition key limits the age', async () => {

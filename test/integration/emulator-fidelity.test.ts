@@ -72,6 +72,9 @@ describe.skipIf(!hasBotocore)('botocore against the service models', () => {
     const refusedOps = new Set(report.checked.filter((c) => !c.endsWith(' ok')).map((c) => c.split(' ')[1]));
     expect(Object.keys(OPERATIONS).filter((op) => !okOps.has(op)), 'emulated operations never called with valid input').toEqual([]);
     expect(Object.keys(OPERATIONS).filter((op) => !refusedOps.has(op)), 'emulated operations never called with invalid input').toEqual([]);
+    // Bedrock API keys sent by botocore (AWS_BEARER_TOKEN_BEDROCK): the malformed and the expired key are
+    // both refused as the model's AccessDeniedException (the suite reports a botocore that cannot send them).
+    expect(report.checked.filter((c) => c === 'bedrock-runtime Converse AccessDeniedException'), 'bearer refusals checked').toHaveLength(2);
     // Every excuse names its evidence.
     for (const e of report.excused) expect(e.why.length).toBeGreaterThan(40);
   }, 180_000);
