@@ -184,7 +184,7 @@ describe('each reason names the cause an admin needs to act on', () => {
 });
 
 describe("the platform side of a decision comes from the config's platform credentials", () => {
-  const creds: PlatformConfig['credentials'] = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+  const creds: PlatformConfig['credentials'] = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', source: 'stdin', storedAt: '2026-11-27T00:00:00Z' };
   const read: Omit<FallbackInput, 'platformRegions' | 'platformOwner'> = { error: { code: 'ThrottlingException' }, operation: { kind: 'read' }, policy: 'allow', region: 'eu-west-1' };
 
   it('no platform credentials: nowhere to go, so no fallback, and the reason says so', () => {

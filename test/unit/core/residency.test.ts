@@ -5,7 +5,7 @@
 // pass (issue 15).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { arnOutsideGeography, arnRegion, checkRegion, foundationModelArn, geographyName, inferenceProfileArn, isRegionInGeography, isValidRegionName, outsideReason, profileFor, profileIdFor, regionsOfGeography, residencyChoices, sourceRegions, type LiveProfile } from '../../../src/core/geography.js';
+import { arnOutsideGeography, arnRegion, checkRegion, foundationModelArn, geographyName, inferenceProfileArn, isRegionInGeography, isValidRegionName, outsideReason, profileFor, profileIdFor, regionsOfGeography, RESIDENCY, residencyChoices, sourceRegions, type LiveProfile } from '../../../src/core/geography.js';
 
 type Geo = 'global' | 'us' | 'eu' | 'apac';
 const SONNET = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
@@ -323,5 +323,62 @@ describe('a Bedrock ARN outside the geography is named by its region', () => {
       expect(arnOutsideGeography(geo, `arn:aws:bedrock:::foundation-model/${SONNET}`)).toBe(geo === 'global' ? null : '');
       expect(arnOutsideGeography(geo, 'arn:aws:iam::123456789012:role/x')).toBeNull();
     }
+  });
+});
+
+describe('the residency table and region names', () => {
+  it('the one residency table: what each geography means, in regions and in words (DESIGN §4.2)', () => {
+    expect(RESIDENCY).toEqual({
+      global: { label: 'any commercial AWS region', regions: 'commercial' },
+      us: { label: 'regions in the United States', regions: ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'] },
+      eu: { label: 'regions in EU member states', regions: EU6 },
+      apac: { label: 'the Asia Pacific (ap-*) regions', regions: 'ap-*' },
+    });
+  });
+
+  // AWS's endpoints.json (partitions[].regionRegex, e.g. "^(us|eu|ap|sa|ca|me|af)\\-\\w+\\-\\d+$" for
+  // the aws partition, "^us\\-gov\\-\\w+\\-\\d+$" for aws-us-gov) allows any number: a future
+  // eu-west-10 is a region name.
+  const name = fc.tuple(fc.constantFrom('us', 'eu', 'ap', 'sa', 'ca', 'me', 'af', 'il', 'mx'), fc.stringMatching(/^[a-z]{1,12}$/), fc.integer({ min: 1, max: 99 })).map(([p, w, n]) => `${p}-${w}-${n}`);
+  // Commercial: not the GovCloud (us-gov-*) or iso (*-iso*-*) partitions' form.
+  const commercialName = name.filter((r) => !r.startsWith('us-gov') && !r.includes('-iso'));
+  it('every name of the form AWS uses is a region name, with a one- or two-digit number', () => {
+    fc.assert(fc.property(name, (r) => { expect(isValidRegionName(r), r).toBe(true); }), { numRuns: 500 });
+    for (const r of ['eu-west-10', 'us-gov-west-12', 'ap-southeast-99']) expect(isValidRegionName(r), r).toBe(true);
+  });
+  it('global means any commercial region: every commercial name is inside global whatever its middle word; cn, GovCloud and iso names never are', () => {
+    fc.assert(
+      fc.property(commercialName, fc.constantFrom('cn', 'xcn', 'cnorth', 'usgov', 'xusiso'), (r, w) => {
+        expect(isRegionInGeography('global', r), r).toBe(true);
+        const [p, , n] = r.split('-');
+        const middle = `${p}-${w}x-${n}`; // a commercial name whose middle word starts like another partition
+        expect(isRegionInGeography('global', middle), middle).toBe(true);
+        for (const other of [`cn-north-${n}`, `us-gov-${w}-${n}`, `us-iso-east-${n}`, `us-isob-east-${n}`, `eu-isoe-west-${n}`]) expect(isRegionInGeography('global', other), other).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a name that is not a region is quoted back at most 32 characters long (a pasted secret is not echoed whole)', () => {
+    const pasted = `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY${'x'.repeat(20)}`;
+    for (const geo of GEOS) {
+      const c = checkRegion(geo, pasted);
+      expect(!c.ok && c.error.reason).toBe(`"${pasted.slice(0, 32)}" is not an AWS region name.`);
+      const p = profileFor(geo, 'sonnet', pasted);
+      expect(!p.ok && p.error.reason).toBe(`"${pasted.slice(0, 32)}" is not an AWS region name.`);
+    }
+  });
+
+  it("a live profile of another geography or another model never makes a region a source of this one", () => {
+    // ap-south-1 is inside APAC but no APAC profile in AWS's table is sourced there.
+    const other = [
+      { profileId: `global.${SONNET}`, sourceRegion: 'ap-south-1', destinations: ['*'] },
+      { profileId: `us.${SONNET}`, sourceRegion: 'ap-south-1', destinations: ['us-east-1'] },
+      { profileId: `apac.${OPUS}`, sourceRegion: 'ap-south-1', destinations: ['ap-south-1'] },
+    ];
+    expect(sourceRegions('apac', 'sonnet', other)).not.toContain('ap-south-1');
+    expect(sourceRegions('apac', 'sonnet', other)).toEqual(sourceRegions('apac', 'sonnet'));
+    expect(sourceRegions('apac', 'opus', other)).toEqual(['ap-south-1']);
+    expect(sourceRegions('apac', undefined, other)).toContain('ap-south-1');
   });
 });

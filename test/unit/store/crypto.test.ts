@@ -162,4 +162,9 @@ describe('passphrase keys', () => {
     expect(a.equals(b)).toBe(true);
     expect(a.equals(c)).toBe(false);
   });
+  it('the passphrase key is scrypt with N=2^15, r=8, p=1 over the NFC passphrase (a known answer from an independent scrypt)', async () => {
+    // Python's hashlib.scrypt(NFC("café correct horse"), salt=bytes(range(16)), n=32768, r=8, p=1, dklen=32).
+    const key = await deriveKeyFromPassphrase('cafe\u0301 correct horse', Buffer.from([...Array(16).keys()]));
+    expect(key.toString('hex')).toBe('6a1fc00f0ba33d971e2dbc470ffa390b8931aef040d3250e0bf6cdb8033ec57b');
+  });
 });
