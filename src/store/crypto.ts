@@ -50,12 +50,13 @@ const B64 = { test: (s: string): boolean => B64_RE.test(s) && Buffer.from(s, 'ba
 /** Parses the file text into an envelope, strictly: anything unexpected is tampering. */
 export function parseEnvelope(text: string, path: string): Envelope {
   let v: unknown;
+  // Stryker disable BlockStatement: equivalent, unparsable text is refused below as well, only without the (never shown) cause
   try {
     v = JSON.parse(text);
-    // Stryker disable next-line BlockStatement: equivalent, unparsable text is refused below as well, only without the (never shown) cause
   } catch (e) {
     throw tamperedError(path, e);
   }
+  // Stryker restore BlockStatement
   const e = v as Partial<Envelope>;
   const k = e?.key as Partial<Record<string, unknown>> | undefined;
   const ok =
