@@ -21,7 +21,9 @@ const config = {
   htmlReporter: { fileName: 'reports/mutation-trust/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation-trust/mutation.json' },
   reporters: ['html', 'json', 'clear-text', 'progress'],
-  // Measured 2026-11-27: 92.50% over the subset (core 93.09%, store/crypto 88.76%).
-  thresholds: { high: 90, low: 80, break: 92 },
+  // Measured 2026-11-27 (issue 15): 99.19% over the subset (core 99.39%, store/crypto 97.50%), cold,
+  // 29 minutes on the shared 2-core machine. break = that figure minus a margin for timing noise
+  // (13 mutants were killed by timeout); .ci/run also gates each area (--min).
+  thresholds: { high: 90, low: 80, break: 97 },
 };
 export default config;

@@ -157,8 +157,11 @@ function result(category: ErrorCategory, matchedBy: Classification['matchedBy'],
 
 export function classifyError(input: { code?: string; status?: number; message?: string }): Classification {
   const code = typeof input.code === 'string' && input.code.trim() !== '' ? normalizeCode(input.code) : undefined;
+  // Stryker disable next-line StringLiteral: equivalent, a missing message only has to match no rule, and no rule matches an empty or made-up text
   const message = typeof input.message === 'string' ? input.message : '';
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, byStatus answers only for exact integer statuses, so a status that is not one decides nothing either way
   const status = typeof input.status === 'number' && Number.isInteger(input.status) ? input.status : undefined;
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, no message rule matches the empty text
   const rule = message !== '' ? MESSAGE_RULES.find((r) => r.re.test(message)) : undefined;
 
   // A Bedrock API key refused: AWS answers every case as AccessDeniedException (403) and only its
@@ -171,6 +174,7 @@ export function classifyError(input: { code?: string; status?: number; message?:
     return { category: b.category, retryable: b.retryable, matchedBy: 'message', normalizedCode: code, explanation: b.explanation };
   }
 
+  // Stryker disable next-line ConditionalExpression: equivalent, the table has no key for a missing code
   if (code !== undefined && Object.hasOwn(CODE_TABLE, code)) {
     const cat = CODE_TABLE[code]!;
     // The code is AWS's modeled answer; the message is free text that anything upstream may have
@@ -182,6 +186,7 @@ export function classifyError(input: { code?: string; status?: number; message?:
     return result(cat, 'code', `${input.code} is ${cat}`, code);
   }
   if (rule) return result(rule.category, 'message', rule.why, code);
+  // Stryker disable next-line ConditionalExpression: equivalent, byStatus(undefined) decides nothing
   if (status !== undefined) {
     const s = byStatus(status);
     if (s) return result(s, 'status', `HTTP ${status} with no code or message that decides: ${s}${status === 403 ? ' (could also be an expired token; treated as a permission error, not retryable)' : ''}`, code);

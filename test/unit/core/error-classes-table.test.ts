@@ -128,7 +128,7 @@ describe('HTTP status alone, when no code or message decides', () => {
   ])('HTTP %i is %s', (status, category) => {
     const c = classifyError({ status });
     expect(c).toMatchObject({ category, retryable: RETRYABLE.has(category), matchedBy: 'status' });
-    expect(c.explanation).toMatch(new RegExp(`^HTTP ${status} with no code or message that decides: ${category}`));
+    expect(c.explanation).toBe(`HTTP ${status} with no code or message that decides: ${category}${status === 403 ? ' (could also be an expired token; treated as a permission error, not retryable)' : ''}`);
   });
   it('a bare 403 says it could be an expired token but is treated as a permission error', () => {
     expect(classifyError({ status: 403 }).explanation).toMatch(/could also be an expired token; treated as a permission error, not retryable/);
@@ -188,12 +188,41 @@ describe('the message, where no code decides', () => {
     ['Blocked by a content filter', 'content-filtered'],
     ['The guardrail intervened', 'content-filtered'],
     ['Output blocked by the content policy', 'content-filtered'],
+    ['Output blocked by content policy', 'content-filtered'],
+    ['The response was blocked by guardrail policy', 'content-filtered'],
+    // Requests that are wrong as sent, in the wordings AWS and Bedrock use when no code arrives.
+    ["1 validation error detected: Value 'x' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern", 'validation'],
+    ['2 validation errors detected: Value null at messages', 'validation'],
+    ['1 validation error detected in the request body', 'validation'],
+    ["Value 'x' at 'maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1", 'validation'],
+    ['Malformed input request: #: subject must not be valid against schema', 'validation'],
+    ['messages: roles must alternate between "user" and "assistant"', 'validation'],
+    ['messages must alternate between user and assistant', 'validation'],
+    ['Input is too long for requested model.', 'validation'],
+    ['prompt is too long: 250000 tokens > 200000 maximum', 'validation'],
+    ['The model returned the following errors: max_tokens: field required', 'validation'],
+    ['Cannot call GetSessionToken with session credentials', 'credential-invalid'],
   ])('"%s" is %s, decided by the message', (message, category) => {
     const c = classifyError({ message });
     expect(c).toMatchObject({ category, retryable: RETRYABLE.has(category), matchedBy: 'message' });
     expect(c.explanation).toMatch(/^the message /);
   });
 
+  it.each([
+    ['Cannot call GetFederationToken with session credentials', 'the message says this call needs long-term credentials, not session credentials'],
+    ['Input is too long for requested model.', 'the message says the request is malformed or too large'],
+    ['Blocked by a content filter', 'the message says content was filtered'],
+    ['Rate exceeded', 'the message says the call was throttled'],
+  ])('the explanation of "%s" says what the message shows: %s', (message, why) => {
+    expect(classifyError({ message }).explanation).toBe(why);
+  });
+  it('a message that is not text never decides, whatever it would read as (only AWS\'s text is read)', () => {
+    for (const message of [['Rate exceeded'], { toString: () => 'The security token included in the request is expired' }]) {
+      const c = classifyError({ message: message as unknown as string });
+      expect(c).toMatchObject({ category: 'other', retryable: false, matchedBy: 'none' });
+      expect(classifyError({ message: message as unknown as string, status: 400 })).toMatchObject({ category: 'validation', retryable: false, matchedBy: 'status' });
+    }
+  });
   it('an unknown code with a message that decides: the message decides, and the code is kept', () => {
     expect(classifyError({ code: 'SomethingNewException', message: 'Rate exceeded' })).toMatchObject({ category: 'throttled', matchedBy: 'message', normalizedCode: 'somethingnew' });
   });

@@ -4,7 +4,8 @@
 // property fails when any one rule, its target or its stated reason is changed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateFallback, type FallbackInput } from '../../../src/core/fallback.js';
+import { evaluateFallback, platformTarget, type FallbackInput } from '../../../src/core/fallback.js';
+import type { PlatformConfig } from '../../../src/core/config-doc.js';
 
 // Errors with their retryability as the product states it (reference aws.md §5): session expired,
 // throttled and transient server failures are retryable; identity, permission, validation,
@@ -161,8 +162,49 @@ describe('each reason names the cause an admin needs to act on', () => {
     expect(detail({ region: undefined }, 'same-region')).toMatch(/original region is unknown/);
     expect(detail({ region: undefined, platformRegions: undefined }, 'same-region')).not.toMatch(/not checked/);
   });
+  it('policy: an earlier warn fallback awaiting re-confirmation stops the next one, names the policy and says how to confirm', () => {
+    for (const policy of ['allow', 'warn'] as const) {
+      expect(detail({ policy, confirmationPending: true }, 'policy')).toBe(`the workspace policy is ${policy}, but an earlier fallback under warn awaits re-confirmation: nothing falls back again until it is confirmed (byok policy confirm)`);
+    }
+    // Under strict nothing falls back anyway: the reason is strict, not a confirmation the admin cannot give.
+    expect(detail({ policy: 'strict', confirmationPending: true }, 'policy')).toMatch(/^the workspace policy is strict: never retry/);
+    expect(detail({ policy: undefined, confirmationPending: true }, 'policy')).toMatch(/^no valid fallback policy is known/);
+  });
+  it('platform owner: names who answers for the platform credentials, or says ownerless ones are not used and how to fix it', () => {
+    expect(detail({ platformOwner: 'alice' }, 'platform-owner')).toBe('the platform credentials belong to alice, the only user who can replace or remove them');
+    expect(detail({ platformOwner: null }, 'platform-owner')).toBe('the platform credentials have no recorded owner (stored by an older byok), so they are not used for a fallback until someone sets them again: byok credentials set --platform ...');
+    expect(detail({ platformOwner: undefined, platformRegions: [] }, 'platform-owner')).toBe('there are no platform credentials');
+    expect(detail({ platformOwner: undefined, platformRegions: ['eu-west-1'] }, 'platform-owner')).toBe("the platform credentials' owner was not checked");
+    expect(detail({ platformOwner: undefined, platformRegions: undefined }, 'platform-owner')).toBe("the platform credentials' owner was not checked");
+  });
   it('audit: says the event is written first, or that the fallback does not happen without it', () => {
     expect(detail({}, 'audit')).toMatch(/audit event is written before any fallback/);
     expect(detail({ auditWritable: false }, 'audit')).toMatch(/could not be written, so the fallback does not happen/);
+  });
+});
+
+describe("the platform side of a decision comes from the config's platform credentials", () => {
+  const creds: PlatformConfig['credentials'] = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', source: 'stdin', storedAt: '2026-11-27T00:00:00Z' };
+  const read: Omit<FallbackInput, 'platformRegions' | 'platformOwner'> = { error: { code: 'ThrottlingException' }, operation: { kind: 'read' }, policy: 'allow', region: 'eu-west-1' };
+
+  it('no platform credentials: nowhere to go, so no fallback, and the reason says so', () => {
+    const t = platformTarget(undefined);
+    expect(t).toEqual({ platformRegions: [] });
+    const d = evaluateFallback({ ...read, ...t });
+    expect(d.decision).toBe('fail');
+    expect(d.reasons).toContain('no: no platform credentials are configured for any region');
+  });
+  it('credentials with a recorded owner serve their regions and are used, naming the owner', () => {
+    const t = platformTarget({ credentials: creds, regions: ['eu-west-1', 'eu-central-1'], owner: 'alice' });
+    expect(t).toEqual({ platformRegions: ['eu-west-1', 'eu-central-1'], platformOwner: 'alice' });
+    const d = evaluateFallback({ ...read, ...t });
+    expect(d).toMatchObject({ decision: 'fallback', targetRegion: 'eu-west-1' });
+  });
+  it('credentials stored without an owner (absent or empty) are never a fallback target', () => {
+    for (const owner of [undefined, '']) {
+      const t = platformTarget({ credentials: creds, regions: ['eu-west-1'], ...(owner === undefined ? {} : { owner }) });
+      expect(t).toEqual({ platformRegions: ['eu-west-1'], platformOwner: null });
+      expect(evaluateFallback({ ...read, ...t }).decision).toBe('fail');
+    }
   });
 });

@@ -59,6 +59,14 @@ describe('sealing: what is sealed opens only with its key, exactly as written', 
     expect(Buffer.from(a.tag, 'base64')).toHaveLength(16);
   });
 
+  it('a config sealed by an earlier byok still opens: the envelope format and its authenticated header are fixed', () => {
+    // Sealed with Node's AES-256-GCM directly (key 32 × 0x07, IV 12 × 0x01), the additional
+    // authenticated data spelled out as the canonical JSON of the header:
+    // {"alg":"aes-256-gcm","byok":1,"key":{"origin":"env","source":"raw"}}
+    const text = '{"byok":1,"alg":"aes-256-gcm","key":{"source":"raw","origin":"env"},"iv":"AQEBAQEBAQEBAQEB","tag":"oLF69wbygckpVDTWn0bzoA==","data":"DcP52PzWj3fz7v5SBEUZUtzZaQ=="}';
+    expect(open(parseEnvelope(text, PATH), Buffer.alloc(32, 7), PATH).toString()).toBe('{"policy":"strict"}');
+  });
+
   it('a wrong key is refused as tampering', () => {
     const env = seal(Buffer.from('policy: strict'), randomBytes(32), HEADERS[0]!);
     refusedAsTampering(() => open(env, randomBytes(32), PATH));
@@ -133,6 +141,7 @@ describe('parsing: anything but a well-formed envelope is tampering', () => {
     ['no key header', (e) => ({ ...e, key: undefined })],
     ['a null key header', (e) => ({ ...e, key: null })],
     ['an unknown key source', (e) => ({ ...e, key: { source: 'kms' } })],
+    ['an unknown key source carrying valid scrypt fields', (e) => ({ ...e, key: { ...e.key, source: 'kms' } })],
     ['a raw key of unknown origin', (e) => ({ ...e, key: { source: 'raw', origin: 'clipboard' } })],
     ['a raw key with no origin', (e) => ({ ...e, key: { source: 'raw' } })],
     ['scrypt with no salt', (e) => ({ ...e, key: { ...e.key, salt: undefined } })],
@@ -161,5 +170,10 @@ describe('passphrase keys', () => {
     expect(a).toHaveLength(32);
     expect(a.equals(b)).toBe(true);
     expect(a.equals(c)).toBe(false);
+  });
+  it('the passphrase key is scrypt with N=2^15, r=8, p=1 over the NFC passphrase (a known answer from an independent scrypt)', async () => {
+    // Python's hashlib.scrypt(NFC("café correct horse"), salt=bytes(range(16)), n=32768, r=8, p=1, dklen=32).
+    const key = await deriveKeyFromPassphrase('cafe\u0301 correct horse', Buffer.from([...Array(16).keys()]));
+    expect(key.toString('hex')).toBe('6a1fc00f0ba33d971e2dbc470ffa390b8931aef040d3250e0bf6cdb8033ec57b');
   });
 });
