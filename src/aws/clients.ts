@@ -78,7 +78,9 @@ async function baseConfig(env: Env, service: ServiceKey, o: ClientOptions) {
     region: o.region,
     ...(o.bearerToken !== undefined
       ? { token: { token: o.bearerToken }, authSchemePreference: ['httpBearerAuth'] }
-      : { credentials: o.credentials }),
+      : // Pinned: otherwise AWS_BEARER_TOKEN_BEDROCK in process.env (the gateway's clients set it) makes the
+        // SDK send that token instead of the credentials byok chose (attack review, stop 18).
+        { credentials: o.credentials, authSchemePreference: ['sigv4'] }),
     maxAttempts: o.maxAttempts ?? 3,
     ...(o.clockOffsetMs ? { systemClockOffset: o.clockOffsetMs } : {}),
     requestHandler: new NodeHttpHandler({
