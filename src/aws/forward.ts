@@ -93,7 +93,9 @@ export async function forwardSigned(env: Env, r: ForwardRequest): Promise<Forwar
   for (const [k, v] of r.query) query[k] = v;
   // An endpoint with a path prefix (BYOK_PLATFORM_ENDPOINT_URL=http://host/?r={region}) keeps it.
   const prefix = base.pathname.replace(/\/$/, '');
-  for (const [k, v] of base.searchParams) query[k] ??= v;
+  // The endpoint's own parameters win over the caller's: a client must never steer where the
+  // platform call goes (BYOK_PLATFORM_ENDPOINT_URL=http://proxy/?r={region}; attack review, stop 18).
+  for (const [k, v] of base.searchParams) query[k] = v;
   const host = base.host;
   const headers: Record<string, string> = { ...r.headers, host, 'content-length': String(r.body.length) };
   let signed: { headers: Record<string, string> };

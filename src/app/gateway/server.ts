@@ -341,13 +341,17 @@ export async function startGateway(rt: Runtime, o: GatewayOptions = {}): Promise
         promptChars: bodyText.length,
         maxTokens: maxTokensOf(body, m.converse),
         payloadText: bodyText,
-        delivered: () => (clientGone ? Math.max(1, written) : written),
+        // Once the status line went out, the client has this reply's start: a retry could not be
+        // delivered as the same response (attack review, stop 18), so it counts as delivered.
+        delivered: () => (clientGone || res.headersSent ? Math.max(1, written) : written),
         usage: (u) => u,
         async call(t) {
           if (clientGone) throw Object.assign(new Error('the client closed the connection'), { name: 'AbortError' });
           line.profile = t.route.inferenceProfileId;
           line.region = t.region;
-          const up = await forwardSigned(rt.env, { endpoint: t.endpoint, region: t.region, service: 'bedrock', method: 'POST', path: `/model/${encodeURIComponent(t.route.inferenceProfileId)}/${m.suffix}`, query, headers: fwdHeaders, body, credentials: t.credentials, bearerToken: t.bearerToken, clockOffsetMs: t.clockOffsetMs, signal: abort.signal });
+          // Bedrock Runtime's four operations take no query parameters (their API models): none of the
+          // client's is forwarded.
+          const up = await forwardSigned(rt.env, { endpoint: t.endpoint, region: t.region, service: 'bedrock', method: 'POST', path: `/model/${encodeURIComponent(t.route.inferenceProfileId)}/${m.suffix}`, query: new URLSearchParams(), headers: fwdHeaders, body, credentials: t.credentials, bearerToken: t.bearerToken, clockOffsetMs: t.clockOffsetMs, signal: abort.signal });
           if (up.status < 200 || up.status >= 300) {
             const chunks: Buffer[] = [];
             for await (const c of up.body) chunks.push(c as Buffer);
