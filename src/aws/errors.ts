@@ -26,6 +26,8 @@ export function scrubMessage(message: string): string {
     // Bedrock API keys (core/api-keys.ts): short-term (bedrock-api-key-BASE64) and long-term (ABSK…).
     .replace(/bedrock-api-key-[A-Za-z0-9/+=]{8,}/g, 'bedrock-api-key-****************')
     .replace(/(?<![A-Za-z0-9])ABSK[A-Za-z0-9/+=]{16,}/g, 'ABSK****************')
+    // byok's own gateway tokens (core/gateway.ts: byok_gw_ + base64url): a bearer secret like the rest.
+    .replace(/byok_gw_[A-Za-z0-9_-]{8,}/g, 'byok_gw_****************')
     .replace(TOKEN_LIKE, '****************')
     .replace(ACCESS_KEY_ID, (id) => `${id.slice(0, 4)}************${id.slice(-4)}`)
     // A run of hex digits only is a digest (a git commit, a SHA-1), not a secret: a random 40-character
