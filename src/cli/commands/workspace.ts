@@ -139,6 +139,16 @@ export async function runMemberChange(op: 'add' | 'remove', user: string, ctx: C
       ws.members = ws.members.filter((m) => m !== member);
     }
     tx.audit({ type: op === 'add' ? 'member-added' : 'member-removed', user: ctx.user, workspace: ws.name, details: { member } });
+    if (op === 'remove') {
+      // Their gateway tokens go with them: re-adding the name later must not bring an old token
+      // back to life (attack and new-user reviews, stop 18). Each revocation is audited.
+      for (const t of ws.gatewayTokens ?? []) {
+        if (t.user !== member || t.revokedAt !== undefined) continue;
+        t.revokedAt = ctx.now().toISOString();
+        t.revokedBy = ctx.user;
+        tx.audit({ type: 'gateway-token-revoked', user: ctx.user, workspace: ws.name, details: { tokenId: t.id, tokenUser: t.user, reason: 'member removed' } });
+      }
+    }
     return ws.name;
   });
   const ws = doc.workspaces[result]!;
