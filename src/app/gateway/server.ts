@@ -4,6 +4,7 @@
 // (payload guard, routing and residency, the workspace's credentials, the fallback policy with
 // its audit event) and is forwarded in AWS's own wire format, re-signed with SigV4, the reply's
 // bytes piped back as they arrive. The config is read again for every request.
+import { payloadTextOf } from './payload.js';
 import { randomUUID } from 'node:crypto';
 import { createServer as createH1Server, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createH2Server, type Http2Server } from 'node:http2';
@@ -340,7 +341,7 @@ export async function startGateway(rt: Runtime, o: GatewayOptions = {}): Promise
         conversation: `gw-${requestId}`,
         promptChars: bodyText.length,
         maxTokens: maxTokensOf(body, m.converse),
-        payloadText: bodyText,
+        payloadText: payloadTextOf(body),
         // Once the status line went out, the client has this reply's start: a retry could not be
         // delivered as the same response (attack review, stop 18), so it counts as delivered.
         delivered: () => (clientGone || res.headersSent ? Math.max(1, written) : written),
