@@ -5,6 +5,7 @@ import { pickWorkspace, requireAccess } from '../core/access.js';
 import type { PolicyMode } from '../core/config-doc.js';
 import { UsageError } from '../core/errors.js';
 import { evaluateFallback, platformTarget, type FallbackDecision } from '../core/fallback.js';
+import { didYouMean } from '../core/suggest.js';
 import { printable } from '../core/text.js';
 import { checkedRegion } from './route.js';
 import type { Runtime } from './runtime.js';
@@ -37,6 +38,17 @@ export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<Polic
   if (q.errorCode !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(q.errorCode)) {
     throw new UsageError('invalid-error-code', `"${printable(q.errorCode)}" does not look like an AWS error code.`, 'Error codes are names like ThrottlingException or ExpiredToken.');
   }
+  // The CLI's parsers check these; a Node caller's values are checked here (a misspelt value must
+  // not quietly become "fail").
+  const oneOf = (name: string, v: unknown, values: readonly string[]) => {
+    if (v !== undefined && !(typeof v === 'string' && values.includes(v))) {
+      const shown = printable(String(v));
+      throw new UsageError(`invalid-${name.replace(/ /g, '-')}`, `"${shown}" is not a valid ${name}.${didYouMean(shown.toLowerCase(), values)}`, `Use one of: ${values.join(', ')}.`);
+    }
+  };
+  oneOf('operation kind', q.operationKind, ['read', 'write']);
+  oneOf('environment', q.environment, ['production', 'staging', 'development']);
+  oneOf('policy', q.policy, ['allow', 'warn', 'strict']);
   let policy = q.policy;
   let region = q.region !== undefined ? checkedRegion(q.region) : undefined;
   let workspace: string | null = null;

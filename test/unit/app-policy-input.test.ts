@@ -1,0 +1,21 @@
+// evaluatePolicy as a library call (openByok().evaluatePolicy): a misspelt operation kind,
+// environment or policy is refused as a UsageError naming the value and the choices, as the CLI
+// refuses it — never quietly evaluated as "fail" (new-user review, stop 18).
+import { describe, expect, it } from 'vitest';
+import { evaluatePolicy } from '../../src/app/policy.js';
+import { createRuntime } from '../../src/app/runtime.js';
+
+const rt = createRuntime({ env: { BYOK_KEYRING: 'off' }, configDir: '/nonexistent/byok-test', user: 'alice' });
+
+describe('evaluatePolicy refuses values it does not know', () => {
+  for (const [field, value] of [['operationKind', 'reed'], ['environment', 'prod'], ['policy', 'alow']] as const) {
+    it(`${field}: "${value}" is a UsageError with a suggestion, not a decision`, async () => {
+      await expect(evaluatePolicy(rt, { errorCode: 'ThrottlingException', operationKind: 'read', policy: 'allow', region: 'eu-west-1', [field]: value } as never)).rejects.toMatchObject({ name: 'UsageError', exitCode: 2, message: expect.stringMatching(/Did you mean/) });
+    });
+  }
+  it('known values still evaluate', async () => {
+    const r = await evaluatePolicy(rt, { errorCode: 'ThrottlingException', operationKind: 'read', policy: 'allow', region: 'eu-west-1' });
+    // A what-if with an explicit policy reads no config: a retryable read under allow falls back, same region.
+    expect(r.decision).toMatchObject({ decision: 'fallback', targetRegion: 'eu-west-1' });
+  });
+});
