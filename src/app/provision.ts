@@ -9,6 +9,7 @@ import { mask } from '../core/credentials.js';
 import { AwsRefusedError, CheckFailedError, LocalStateError, UsageError } from '../core/errors.js';
 import { buildBedrockPolicy, POLICY_NAME, policySize, samePolicy, type PolicyPlan } from '../core/iam-policy.js';
 import { checkRegion, type LiveProfile } from '../core/geography.js';
+import { checkRegionName } from '../core/regions.js';
 import { iamUserFromArn } from '../core/policy-fix.js';
 import { MODELS, type ModelKey } from '../core/models.js';
 import { resolveRoute } from '../core/routing.js';
@@ -162,6 +163,18 @@ interface IamRoute {
 }
 
 /**
+ * --region goes through the one region check every command uses (core/regions.ts): a mistyped
+ * region (eu-west-9) is refused as what it is, exit 2, with the closest real region — before any
+ * workspace is read or AWS is called, and never reported as "outside the geography".
+ */
+function checkedRegionOption<O extends { region?: string }>(o: O): O {
+  if (o.region === undefined) return o;
+  const r = checkRegionName(o.region, printable(o.region.trim(), 32));
+  if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
+  return { ...o, region: r.value };
+}
+
+/**
  * The workspace's route. --geography/--region may fill what the workspace has not set (provision
  * saves them); one that differs from what it has set is refused unless the command is told to move
  * the workspace (--change-workspace-route, provision only): a key or policy for another geography
@@ -169,6 +182,7 @@ interface IamRoute {
  * the workspace's own region.
  */
 function workspaceRoute(ctx: Runtime, ws: Workspace, o: IamCommonOptions, command: string): IamRoute {
+  o = checkedRegionOption(o);
   const geography = o.geography ?? ws.geography;
   const region = (o.region ?? ws.region)?.trim().toLowerCase();
   if (!geography || !region) throw new UsageError('region-not-set', `Workspace ${ws.name} has no geography and region yet, and none was given.`, `Pass --geography ${GEOGRAPHIES.join('|')} and --region REGION (byok iam provision saves them for the workspace), or set them first: byok config set geography ...; byok config set region ...`);
@@ -435,6 +449,7 @@ export interface PolicyDocumentResult {
 
 /** The least-privilege policy for a geography and source region, and whether it fits inline. */
 export async function policyDocument(ctx: Runtime, o: IamCommonOptions): Promise<PolicyDocumentResult> {
+  o = checkedRegionOption(o);
   if (!o.geography || !o.region) {
     // Without the flags: the selected workspace's own geography and region (DESIGN: every iam command uses the workspace unless told otherwise).
     const { doc } = await ctx.store().read();
@@ -460,6 +475,7 @@ export async function policyDocument(ctx: Runtime, o: IamCommonOptions): Promise
 
 /** Creates (or reuses, if byok made it for this workspace or is told to adopt it) the IAM user. */
 export async function createUser(ctx: Runtime, o: IamCommonOptions & { tag?: string[] }, hooks: ProvisionHooks = {}): Promise<IamResult<{ userName: string; userArn: string }>> {
+  o = checkedRegionOption(o);
   const { doc } = await ctx.store().read();
   const ws = optionalWorkspace(ctx, doc, o.workspace);
   const userName = await userFor(ctx, o, ws);
@@ -475,6 +491,7 @@ export async function createUser(ctx: Runtime, o: IamCommonOptions & { tag?: str
 
 /** Creates or updates the least-privilege policy on an existing user (inline, else managed). */
 export async function putPolicy(ctx: Runtime, o: IamCommonOptions, hooks: ProvisionHooks = {}): Promise<IamResult<{ userName: string; placement: PolicyPlan['placement']; size: number; reason: string; policyName: string }>> {
+  o = checkedRegionOption(o);
   const { doc } = await ctx.store().read();
   const ws = optionalWorkspace(ctx, doc, o.workspace);
   const userName = await userFor(ctx, o, ws);
@@ -519,13 +536,14 @@ function keyLimitHint(ws: Workspace, userName: string, keys: { id: string; statu
   return `${which}. If nothing else uses it, delete it: ${del} ; then run: ${rerun}${alt}`;
 }
 
-async function createKeyFor(s: IamSession, ws: Workspace, userName: string, rerun: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+async function createKeyFor(s: IamSession, ws: Workspace, userName: string, rerun: string, seen?: (keys: { id: string; status: string }[]) => void): Promise<{ accessKeyId: string; secretAccessKey: string }> {
   const keys = await s.iam.accessKeys(userName).catch((e) => refused(e, `the access keys of ${userName}`));
+  seen?.(keys);
   if (keys.length >= 2) {
     s.note({ step: 'access-key', state: 'failed', detail: `${userName} already has 2 access keys (the IAM limit)` });
     throw new UsageError(
       'access-key-limit',
-      `IAM user ${userName} already has two access keys (${keys.map((k) => `${mask(k.id)} ${k.status}`).join(', ')}), the most IAM allows, and a new key needs a free slot; byok will not delete a key it did not create.`,
+      `IAM user ${userName} already has two access keys (${keys.map((k) => `${mask(k.id)} ${k.status}`).join(', ')}), the most IAM allows, so there is no slot for a new one. byok never deletes a key to make room: only you know what else still uses it.`,
       keyLimitHint(ws, userName, keys, rerun),
     );
   }
@@ -541,15 +559,49 @@ async function createKeyFor(s: IamSession, ws: Workspace, userName: string, reru
   return key;
 }
 
-/** A new access key, stored (encrypted) in the workspace the moment IAM returns it, or deleted again. */
-export async function createAccessKey(ctx: Runtime, o: IamCommonOptions, hooks: ProvisionHooks = {}): Promise<IamResult<{ workspace: string; userName: string; accessKeyId: string; stored: true }>> {
+export interface CreateAccessKeyResult {
+  workspace: string;
+  userName: string;
+  /** The new key, masked: its secret went straight into the workspace's encrypted store. */
+  accessKeyId: string;
+  stored: true;
+  /** The key the workspace used before (masked), which this command did not delete; null if none. */
+  replaced: string | null;
+  /** Whether that key is still one of the user's keys in IAM (so it still works until deleted). */
+  replacedStillInIam: boolean;
+  /** What the admin must know: a key this command left behind. */
+  notes: string[];
+  /** What the admin should do next, in order. */
+  next: string[];
+}
+
+/**
+ * A new access key, stored (encrypted) in the workspace the moment IAM returns it, or deleted again.
+ * The workspace now uses the new key; a key it used before is NOT deleted (only rotate-key retires
+ * a key, after testing its successor), so the result names it and how to delete it.
+ */
+export async function createAccessKey(ctx: Runtime, o: IamCommonOptions, hooks: ProvisionHooks = {}): Promise<IamResult<CreateAccessKeyResult>> {
+  o = checkedRegionOption(o);
   const ws = await ownedWorkspace(ctx, o.workspace);
   const userName = await userFor(ctx, o, ws);
   const s = await openSession(ctx, o, hooks);
   try {
-    const key = await createKeyFor(s, ws, userName, `byok iam create-access-key --workspace ${ws.name} --user-name ${userName}`);
+    let existing: { id: string; status: string }[] = [];
+    const key = await createKeyFor(s, ws, userName, `byok iam create-access-key --workspace ${ws.name} --user-name ${userName}`, (k) => (existing = k));
     await waitForKey(s, key);
-    return result(s, { workspace: ws.name, userName, accessKeyId: mask(key.accessKeyId), stored: true as const });
+    const before = ws.credentials?.accessKeyId;
+    const replaced = before !== undefined && before !== key.accessKeyId ? before : null;
+    const inIam = replaced !== null && existing.some((k) => k.id === replaced);
+    const notes: string[] = [];
+    const next = [`Check the new key: byok test-connection --workspace ${ws.name}`];
+    if (replaced !== null && inIam) {
+      notes.push(`Workspace ${ws.name} no longer uses its previous key ${mask(replaced)}, but that key is still ${existing.find((k) => k.id === replaced)!.status} in IAM, and ${userName} now has both of the two access keys IAM allows.`);
+      next.push(`Once nothing else uses ${mask(replaced)}, delete it: ${deleteKeyCommand(userName, replaced)}`);
+      next.push(`To replace the workspace's key in one step next time (the new key is tested before the old one is deactivated and deleted): byok iam rotate-key --workspace ${ws.name}`);
+    } else if (replaced !== null) {
+      notes.push(`Workspace ${ws.name}'s previous key ${mask(replaced)} is not one of ${userName}'s keys, so byok left it alone; if it belongs to an IAM user and nothing else uses it, deactivate or delete it there.`);
+    }
+    return result(s, { workspace: ws.name, userName, accessKeyId: mask(key.accessKeyId), stored: true as const, replaced: replaced === null ? null : mask(replaced), replacedStillInIam: inIam, notes, next });
   } finally {
     s.iam.destroy();
   }
@@ -560,6 +612,7 @@ export async function createAccessKey(ctx: Runtime, o: IamCommonOptions, hooks: 
  * if the new key fails its test, the workspace goes back to the old key and the new one is deleted.
  */
 export async function rotateKey(ctx: Runtime, o: IamCommonOptions, hooks: ProvisionHooks = {}): Promise<IamResult<{ workspace: string; userName: string; accessKeyId: string; previous: string }>> {
+  o = checkedRegionOption(o);
   const ws = await ownedWorkspace(ctx, o.workspace);
   const old = ws.credentials;
   if (!old || old.accessKeyId.startsWith('ASIA')) throw new UsageError('nothing-to-rotate', `Workspace ${ws.name} has no long-term key to rotate.`, 'Create one: byok iam provision (or byok iam create-access-key).');
@@ -634,6 +687,7 @@ async function provisionInput(ctx: Runtime, o: ProvisionOptions) {
  * (or, with changeWorkspaceRoute, a new route) are saved once the user is byok's to change (audited).
  */
 export async function provision(ctx: Runtime, o: ProvisionOptions, hooks: ProvisionHooks = {}): Promise<ProvisionResult> {
+  o = checkedRegionOption(o);
   const { ws, route, userName, tags } = await provisionInput(ctx, o);
   const s = await openSession(ctx, o, hooks);
   try {
@@ -679,6 +733,7 @@ export interface ProvisionCommands {
 
 /** What provision would do, as AWS CLI commands (changes nothing; reads the account ID if not given). */
 export async function provisionCommands(ctx: Runtime, o: ProvisionOptions): Promise<ProvisionCommands> {
+  o = checkedRegionOption(o);
   const { ws, route, userName, tags } = await provisionInput(ctx, o);
   if (o.changeWorkspaceRoute && route.changes.some((c) => c.from !== null)) throw new UsageError('print-cannot-change-route', '--print-commands prints commands and changes nothing, so it cannot move the workspace (--change-workspace-route).', `Move the workspace first (byok config unset region --workspace ${ws.name}; byok config set geography ...; byok config set region ...), then print the commands.`);
   let account = o.account;
@@ -702,7 +757,9 @@ export async function provisionCommands(ctx: Runtime, o: ProvisionOptions): Prom
     // cannot store it, the new key is deleted again (its secret would be lost otherwise).
     // What provision would save: the geography and region the workspace did not have yet (audited by config set).
     ...route.changes.map((c) => `byok config set ${c.key} ${c.to} --workspace ${ws.name}`),
-    `aws iam create-access-key --user-name ${userName} --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text | { read -r id secret && printf '%s\n' "$secret" | byok credentials set --workspace ${ws.name} --access-key-id "$id" --secret-access-key-stdin || { aws iam delete-access-key --user-name ${userName} --access-key-id "$id"; false; }; }`,
+    // printf's \n is written as the two characters backslash-n: a line break inside the quotes would
+    // split the printed command across lines (issue 10 §4).
+    `aws iam create-access-key --user-name ${sq(userName)} --query 'AccessKey.[AccessKeyId,SecretAccessKey]' --output text | { read -r id secret && printf '%s\\n' "$secret" | byok credentials set --workspace ${sq(ws.name)} --access-key-id "$id" --secret-access-key-stdin || { aws iam delete-access-key --user-name ${sq(userName)} --access-key-id "$id"; false; }; }`,
   ];
   return { accountId: account, workspace: ws.name, userName, geography: route.geography, region: route.region, placement: p.value.placement, policySize: p.value.size, policyReason: p.value.reason, notes: p.value.notes, commands };
 }

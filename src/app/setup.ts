@@ -7,7 +7,7 @@
 import { PLANS, validateWorkspaceName, workspaceNamed, type Geography, type Plan, type PolicyMode, type StoredCredentials, type Workspace } from '../core/config-doc.js';
 import { mask, validateCredentials, type ValidCredentials } from '../core/credentials.js';
 import { CancelledError, UsageError } from '../core/errors.js';
-import { checkRegion, sourceRegions } from '../core/geography.js';
+import { arnOutsideGeography, checkRegion, geographyName, residencyChoices, sourceRegions } from '../core/geography.js';
 import { checkPlan, checkPolicyChange, defaultPolicy } from '../core/plans.js';
 import { checkRegionName } from '../core/regions.js';
 import { resolveRoute } from '../core/routing.js';
@@ -41,7 +41,12 @@ export interface SetupRequest {
   region?: string;
   policy?: PolicyMode;
   skipTest?: boolean;
+  /** Re-running setup on a configured workspace: allow it to change the plan, geography, region or policy it has (non-interactive). */
+  changeWorkspace?: boolean;
 }
+
+/** A setting of an existing workspace that this run of setup would change (a value it lacked is not a change). */
+export interface SetupChange { key: 'plan' | 'geography' | 'region' | 'policy'; from: string; to: string }
 
 export interface SetupSummary {
   workspace: string;
@@ -56,6 +61,8 @@ export interface SetupSummary {
   policy: PolicyMode;
   locked: boolean;
   connectionTest: 'passed' | 'failed' | 'skipped';
+  /** What this run changes in an existing workspace (shown and confirmed, or allowed by --change-workspace). */
+  changes: SetupChange[];
 }
 
 /**
@@ -78,7 +85,10 @@ export interface SetupQuestions {
   confirmProvision?(workspace: string): Promise<boolean>;
   /** After a failed test (interactive only). */
   afterFailedTest?(checks: ConnectionCheck[]): Promise<'retry' | 'credentials' | 'region' | 'abort'>;
-  policy(o: { default: PolicyMode; plan: Plan }): Promise<PolicyMode>;
+  /** `saved`: the workspace's current policy on a re-run (preselected: re-running setup keeps what is set). */
+  policy(o: { default: PolicyMode; plan: Plan; saved?: PolicyMode }): Promise<PolicyMode>;
+  /** Re-running setup changes settings the workspace already has: shown, and agreed to (interactive only). */
+  confirmChanges?(workspace: string, changes: SetupChange[]): Promise<boolean>;
   /** Strict on a plan that may lock it (interactive only). */
   lockStrict?(): Promise<boolean>;
   /** The last word before the one write (interactive only). */
@@ -137,6 +147,25 @@ export async function testAnswers(rt: Runtime, creds: ValidCredentials, geograph
       const expected = geography === 'apac' && model === 'opus';
       return { name: `model ${model}`, ok: expected, ...(expected ? { warning: true } : {}), detail: r.error.reason, category: 'region-mismatch', hint: r.error.hint };
     }
+    // Residency first (as models check): where AWS now routes the profile outside the geography, no
+    // prompt goes through it, and nothing printed names the regions outside. Needs the read-only
+    // bedrock:GetInferenceProfile (in byok's default policy); without it the probe still runs, and a
+    // least-privilege policy is what makes AWS refuse a request it would route outside.
+    if (geography !== 'global') {
+      const { openBedrock, getInferenceProfile } = await import('../aws/bedrock.js');
+      const control = await openBedrock(rt.env, { region, credentials, clockOffsetMs });
+      try {
+        const live = await getInferenceProfile(control, r.value.inferenceProfileId);
+        const outside = live.modelArns.map((a) => arnOutsideGeography(geography, a)).filter((x): x is string => x !== null);
+        if (outside.length > 0) {
+          return { name: `model ${model}`, ok: false, detail: `AWS routes ${r.value.inferenceProfileId} from ${region} to ${new Set(outside).size === 1 ? 'a region' : `${new Set(outside).size} regions`} outside ${geographyName(geography)}; byok sent no prompt through it and will not.`, category: 'region-mismatch', hint: residencyChoices(geography) };
+        }
+      } catch {
+        // Not allowed to look (or not answered): the probe below decides, under the workspace's policy.
+      } finally {
+        control.destroy();
+      }
+    }
     const client = await openRuntime(rt.env, { region, credentials, clockOffsetMs });
     try {
       await probeConverse(client, r.value.inferenceProfileId);
@@ -148,6 +177,43 @@ export async function testAnswers(rt: Runtime, creds: ValidCredentials, geograph
     }
   });
   return Promise.all([identity, ...models]);
+}
+
+/**
+ * Re-running setup on a configured workspace must not change it silently (issue 10): like a
+ * CloudFormation change set or a Terraform plan, what differs from the workspace's current plan,
+ * geography, region or policy is shown as "from → to" and applied only when agreed to — in the
+ * wizard a confirmation that defaults to No, in CI an explicit --change-workspace — and each applied
+ * change is audited. Values the workspace lacked are filled without asking; identical values are no-ops.
+ */
+function changesTo(existing: Workspace | undefined, next: Partial<Record<SetupChange['key'], string>>): SetupChange[] {
+  if (!existing) return [];
+  const out: SetupChange[] = [];
+  for (const key of ['plan', 'geography', 'region', 'policy'] as const) {
+    const from = existing[key];
+    const to = next[key];
+    if (from !== undefined && from !== null && to !== undefined && from !== to) out.push({ key, from, to });
+  }
+  return out;
+}
+
+async function agreeToChanges(name: string, changes: SetupChange[], agreed: SetupChange[], req: SetupRequest, ask: SetupQuestions): Promise<void> {
+  const fresh = changes.filter((c) => !agreed.some((a) => a.key === c.key && a.to === c.to));
+  if (fresh.length === 0) return;
+  const list = fresh.map((c) => `${c.key} ${c.from} → ${c.to}`).join(', ');
+  if (!ask.interactive || !ask.confirmChanges) {
+    if (req.changeWorkspace) {
+      agreed.push(...fresh);
+      return;
+    }
+    throw new UsageError(
+      'setup-would-change-workspace',
+      `Workspace ${name} is already configured, and this setup would change it: ${list}. byok does not change a configured workspace's plan, geography, region or policy without being told to.`,
+      `To keep the workspace as it is, drop those flags (or pass its current values). To change it, add --change-workspace (each change is audited).`,
+    );
+  }
+  if (!(await ask.confirmChanges(name, fresh))) throw new CancelledError(`Not saved; workspace ${name} is unchanged.`);
+  agreed.push(...fresh);
 }
 
 /**
@@ -165,6 +231,10 @@ async function provisionNow(rt: Runtime, a: { name: string; plan: Plan; geograph
       d.workspaces[a.name] = { name: a.name, plan: a.plan, owner: rt.user, members: [], createdAt: rt.now().toISOString(), byokEnabled: true, policy: def.policy, policyLocked: false, geography: a.geography, region: a.region };
       tx.audit({ type: 'workspace-created', user: rt.user, workspace: a.name, details: { plan: a.plan, owner: rt.user, policy: def.policy } });
     } else {
+      // Agreed to before this point (agreeToChanges); audited here, where it is written.
+      for (const key of ['geography', 'region'] as const) {
+        if (ws[key] !== a[key]) tx.audit({ type: 'config-changed', user: rt.user, workspace: a.name, details: { key, from: ws[key] ?? null, to: a[key], via: 'setup' } });
+      }
       ws.geography = a.geography;
       ws.region = a.region;
     }
@@ -206,6 +276,9 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
     const preselect = saved !== undefined && sourceRegions(geography).includes(saved) ? saved : undefined;
     return checkSetupRegion(geography, flag ?? (await ask.region(geography, preselect)));
   };
+  const agreed: SetupChange[] = [];
+  // Without a person to ask, every change the flags ask for is named at once, before anything runs.
+  await agreeToChanges(name, changesTo(existing, ask.interactive ? { plan } : { plan, geography: req.geography, region: req.region?.trim().toLowerCase(), policy: existing?.policyLocked ? undefined : req.policy }), agreed, req, ask);
   let creds: ValidCredentials;
   let source: StoredCredentials['source'];
   let geography: Geography;
@@ -213,11 +286,15 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
   if (method === 'provision') {
     geography = req.geography ?? (await ask.geography(existing?.geography));
     region = await askRegion(geography, existing?.region, req.region);
+    // Provisioning writes the route before the summary: a change to it is agreed to first.
+    await agreeToChanges(name, changesTo(existing, { plan, geography, region }), agreed, req, ask);
     ({ creds, source } = await provisionNow(rt, { name, plan, geography, region, profile: req.provisionProfile }, ask, events));
   } else {
     ({ creds, source } = checkCredentials(rt, await ask.credentials(method, { retry: false })));
     geography = req.geography ?? (await ask.geography(existing?.geography));
     region = await askRegion(geography, existing?.region, req.region);
+    // Before the connection test, so that a refused change sends no request to the new region.
+    await agreeToChanges(name, changesTo(existing, { plan, geography, region }), agreed, req, ask);
   }
   let checks: ConnectionCheck[] = [];
   let tested = false;
@@ -236,14 +313,20 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
       const next = await ask.afterFailedTest(checks);
       if (next === 'abort') throw new CancelledError('Setup aborted; nothing was saved.');
       if (next === 'credentials') ({ creds, source } = checkCredentials(rt, await ask.credentials('type', { retry: true })));
-      if (next === 'region') region = await askRegion(geography, region, undefined);
+      if (next === 'region') {
+        region = await askRegion(geography, region, undefined);
+        await agreeToChanges(name, changesTo(existing, { plan, geography, region }), agreed, req, ask);
+      }
     }
   }
 
   // 5. Fallback policy, with the plan's default preselected.
   const def = defaultPolicy(plan);
   const lockedStrict = existing?.policyLocked === true;
-  const policy = lockedStrict ? 'strict' : (req.policy ?? (await ask.policy({ default: def.policy, plan })));
+  // On a re-run the saved policy is preselected: running setup again never flips it by pressing Enter.
+  const policy = lockedStrict ? 'strict' : (req.policy ?? (await ask.policy({ default: existing?.policy ?? def.policy, plan, ...(existing ? { saved: existing.policy } : {}) })));
+  const changes = changesTo(existing, { plan, geography, region, policy });
+  await agreeToChanges(name, changes, agreed, req, ask);
   if (lockedStrict && req.policy && req.policy !== 'strict') throw new UsageError('policy-locked', `The policy of ${name} is locked at strict.`, 'The owner can unlock it: byok policy set strict --unlock');
   // Enterprise and BYOC owners may pin strict so members cannot change it (as byok policy set strict --lock).
   let lock = lockedStrict;
@@ -264,6 +347,7 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
     policy,
     locked: lock,
     connectionTest: tested ? (checks.every((c) => c.ok) ? 'passed' : 'failed') : 'skipped',
+    changes,
   };
   if (ask.interactive && ask.confirmSave && !(await ask.confirmSave(summary))) throw new CancelledError('Not saved; the configuration is unchanged.');
   const at = rt.now().toISOString();
@@ -279,6 +363,10 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
       tx.audit({ type: 'workspace-created', user: rt.user, workspace: name, details: { plan, owner: rt.user, policy: def.policy } });
     }
     if (ws.policy !== policy || ws.policyLocked !== lock) tx.audit({ type: 'policy-changed', user: rt.user, workspace: name, details: { from: ws.policy, to: policy, lockedBefore: ws.policyLocked, locked: lock } });
+    for (const key of ['plan', 'geography', 'region'] as const) {
+      const from = ws[key] ?? null;
+      if (from !== null && from !== (key === 'plan' ? plan : key === 'geography' ? geography : region)) tx.audit({ type: 'config-changed', user: rt.user, workspace: name, details: { key, from, to: key === 'plan' ? plan : key === 'geography' ? geography : region, via: 'setup' } });
+    }
     ws.policyLocked = lock;
     ws.plan = plan;
     ws.geography = geography;

@@ -7,7 +7,7 @@ import { GEOGRAPHIES, PLANS, POLICY_MODES, validateWorkspaceName, type Geography
 import { parseAccessKeyId, parseSecretAccessKey } from '../../core/credentials.js';
 import { EXIT, UsageError } from '../../core/errors.js';
 import { checkRegion, sourceRegions } from '../../core/geography.js';
-import { PLAN_LABELS } from '../../core/plans.js';
+import { defaultPolicy, PLAN_LABELS } from '../../core/plans.js';
 import type { ConnectionCheck, CredentialInput, CredentialMethod, SetupQuestions, SetupSummary } from '../../app/setup.js';
 import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
@@ -19,6 +19,7 @@ import { choiceParser } from './shared.js';
 export interface SetupOptions {
   name?: string;
   plan?: Plan;
+  changeWorkspace?: boolean;
   accessKeyId?: string;
   secretAccessKeyStdin?: boolean;
   sessionTokenStdin?: boolean;
@@ -154,11 +155,17 @@ async function questions(o: SetupOptions, ctx: Context): Promise<SetupQuestions>
       { value: 'region', name: 'Pick a different region' },
       { value: 'abort', name: 'Abort without saving' },
     ] as const, { flag: '--skip-test' }),
-    policy({ default: def, plan }) {
+    policy({ default: def, plan, saved }) {
       if (interactive) for (const l of POLICY_TABLE) say(`  ${l}`);
-      return p.select(`Fallback policy (default for ${PLAN_LABELS[plan]}: ${def}):`, POLICY_MODES.map((m) => ({ value: m, name: m })), { default: def, flag: '--policy' });
+      const label = saved !== undefined ? `Fallback policy (now: ${saved}; default for ${PLAN_LABELS[plan]}: ${defaultPolicy(plan).policy}):` : `Fallback policy (default for ${PLAN_LABELS[plan]}: ${def}):`;
+      return p.select(label, POLICY_MODES.map((m) => ({ value: m, name: m })), { default: def, flag: '--policy' });
     },
     lockStrict: () => p.confirm('Lock the policy at strict, so members cannot change it (the owner can unlock it: byok policy set strict --unlock)?', { default: false, flag: 'byok policy set strict --lock' }),
+    async confirmChanges(name, changes) {
+      say(`  ${mark.warn(ctx, `Workspace ${name} is already configured; this changes it:`)}`);
+      for (const c of changes) say(`    ${c.key}: ${c.from} → ${c.to}`);
+      return p.confirm(`Change ${changes.map((c) => c.key).join(', ')} of workspace ${name}? (audited)`, { default: false, flag: '--change-workspace' });
+    },
     async confirmSave(summary) {
       for (const l of summaryTable(summary)) say(`  ${l}`);
       return p.confirm('Save this configuration?', { default: true, flag: '--non-interactive' });
@@ -173,6 +180,7 @@ function summaryTable(s: SetupSummary): string[] {
     ['inference profile', `${s.geography} from ${s.region}`],
     ['fallback policy', `${s.policy}${s.locked ? ' (locked)' : ''}`],
     ['connection test', s.connectionTest],
+    ...s.changes.map((c) => [`changed ${c.key}`, `${c.from} → ${c.to}`] as [string, string]),
   ]);
 }
 
@@ -183,7 +191,7 @@ export async function runSetupCommand(o: SetupOptions, ctx: Context): Promise<Ou
   let spin: ReturnType<typeof startSpinner> | undefined;
   const r = await runSetup(
     ctx,
-    { name: o.name, plan: o.plan, method: methodFromFlags(o), provisionProfile: o.provisionWithProfile || undefined, geography: o.geography, region: o.region, policy: o.policy, skipTest: o.skipTest },
+    { name: o.name, plan: o.plan, method: methodFromFlags(o), provisionProfile: o.provisionWithProfile || undefined, geography: o.geography, region: o.region, policy: o.policy, skipTest: o.skipTest, changeWorkspace: o.changeWorkspace },
     await questions(o, ctx),
     {
       ...stepPrinter(ctx),
@@ -219,6 +227,7 @@ export async function runSetupCommand(o: SetupOptions, ctx: Context): Promise<Ou
       geography: s.geography,
       region: s.region,
       policy: s.policy,
+      changes: s.changes,
       connectionTest: r.checks ? { ok: r.checks.every((c) => c.ok), checks: r.checks } : null,
     },
     status: [mark.ok(ctx, `Saved BYOK for ${s.workspace}: ${s.geography} from ${s.region}, policy ${s.policy}.`), ...(interactive ? [] : summaryTable(s).map((l) => `  ${l}`))],
@@ -242,6 +251,7 @@ export function registerSetup(program: Command, ctx: Context): void {
     .option('--region <region>', 'source region inside the geography')
     .option('--policy <mode>', POLICY_MODES.join('|'), choiceParser('policy', POLICY_MODES))
     .option('--skip-test', 'save without the connection test')
+    .option('--change-workspace', "let this run change a configured workspace's plan, geography, region or policy (without it, setup refuses such a change; each change is audited)")
     .option('--provision-with-profile <profile>', 'create the IAM user, policy and key now with this admin profile ("" for the environment / credential chain)')
     .action(async (o: SetupOptions) => emit(ctx, await runSetupCommand(o, ctx)));
 }
