@@ -89,6 +89,12 @@ it('--bedrock-api-key-stdin: a pasted long-term key is tested with Bedrock, stor
   expect((JSON.parse(refused.stdout) as { connectionTest: { checks: { name: string; ok: boolean }[] } }).connectionTest.checks.find((x) => x.name === 'credentials')).toMatchObject({ ok: false });
   expect((await byok(['workspace', 'list', '--json'])).stdout).not.toMatch(/"pasted"/);
 
+  // IAM credential flags with a key-only provider would be silently ignored: refused instead, nothing saved.
+  const mixed = await byok(['setup', '--non-interactive', '--name', 'pasted', '--plan', 'scale', '--bedrock-api-key-stdin', '--from-env', '--geography', 'us', '--region', 'us-east-1', '--policy', 'warn'], { stdin: `${key}\n`, extraEnv: { AWS_ACCESS_KEY_ID: a.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: a.admin.secretAccessKey } });
+  expect(mixed.code, mixed.stderr).toBe(2);
+  expect(mixed.stderr).toMatch(/conflicting-flags|would be ignored/);
+  expect((await byok(['workspace', 'list', '--json'])).stdout).not.toMatch(/"pasted"/);
+
   const before = emu.state.requests.length;
   const r = await byok(['setup', '--non-interactive', '--name', 'pasted', '--plan', 'scale', '--bedrock-api-key-stdin', '--geography', 'us', '--region', 'us-east-1', '--policy', 'warn'], { stdin: `${key}\n` });
   expect(r.code, r.stdout + r.stderr).toBe(0);

@@ -90,7 +90,9 @@ export function wizardFixes(checks: readonly ConnectionCheck[]): string[] {
 function providerFromFlags(o: SetupOptions): SetupProvider | undefined {
   if (o.bedrockApiKeyStdin && o.secretAccessKeyStdin) throw new UsageError('conflicting-flags', '--bedrock-api-key-stdin and --secret-access-key-stdin both read stdin.', 'A short-term key provider takes IAM credentials (--provider short-term-api-keys with --secret-access-key-stdin); a pasted key takes --bedrock-api-key-stdin alone.');
   if (o.bedrockApiKeyStdin && o.provider !== undefined && o.provider !== 'long-term-api-key') throw new UsageError('conflicting-flags', `--bedrock-api-key-stdin gives a key to store; --provider ${o.provider} does not store one.`, 'Drop --bedrock-api-key-stdin, or pass --provider long-term-api-key.');
-  return o.provider ?? (o.bedrockApiKeyStdin ? 'long-term-api-key' : undefined);
+  const p = o.provider ?? (o.bedrockApiKeyStdin ? 'long-term-api-key' : undefined);
+  if ((p === 'long-term-api-key' || p === 'create-api-key') && (methodFromFlags(o) !== undefined || o.accessKeyId !== undefined)) throw new UsageError('conflicting-flags', `--provider ${p} stores a Bedrock API key and no IAM credentials, so the IAM credential flags would be ignored.`, 'Drop --access-key-id / --from-env / --import-profile / --provision-with-profile, or choose --provider iam or short-term-api-keys.');
+  return p;
 }
 
 /** The credentials method the flags choose, if any. */
