@@ -206,12 +206,12 @@ export interface CreateApiKeyResult {
  * `byok iam create-api-key`: puts the bearer policy on the user, creates the key, and stores its
  * one-time secret in the sealed config before anything else can fail — or deletes it in IAM again.
  */
-export async function createApiKey(rt: Runtime, o: { userName?: string; expiresInDays?: number; profile?: string }): Promise<CreateApiKeyResult> {
+export async function createApiKey(rt: Runtime, o: { userName?: string; expiresInDays?: number; profile?: string; workspace?: string }): Promise<CreateApiKeyResult> {
   if (o.expiresInDays !== undefined && (!Number.isInteger(o.expiresInDays) || o.expiresInDays < 1 || o.expiresInDays > 36600)) {
     throw new UsageError('invalid-expires-in', 'A long-term key lasts 1 to 36600 days (IAM\'s CredentialAgeDays).', 'Pass --expires-in 30d (or up to 36600d).');
   }
   const { doc } = await rt.store().read();
-  const ws = pickWorkspace(rt, doc);
+  const ws = pickWorkspace(rt, doc, o.workspace);
   requireOwner(rt, ws, 'create a Bedrock API key');
   const userName = userFor(ws, o.userName);
   const { openApiKeyIam } = await import('../aws/api-keys.js');

@@ -175,7 +175,9 @@ export function workspaceChecks(ws: Workspace, role?: Role): CheckResult[] {
   return [
     ws.credentials
       ? pass('owner-configured', `the owner (${ws.owner}) has configured BYOK: ${mask(ws.credentials.accessKeyId)}${who}`)
-      : problemCheck('owner-configured', 'owner-not-configured', `the workspace owner (${ws.owner}) has not configured BYOK credentials for ${ws.name}${who}`),
+      : ws.apiKey && !('minted' in ws.apiKey) // a Bedrock API key given to byok needs no IAM credentials (as usableWorkspace)
+        ? pass('owner-configured', `the owner (${ws.owner}) has configured BYOK: a ${ws.apiKey.kind} Bedrock API key${who}`)
+        : problemCheck('owner-configured', 'owner-not-configured', `the workspace owner (${ws.owner}) has not configured BYOK credentials for ${ws.name}${who}`),
     ws.byokEnabled ? pass('byok-enabled', 'BYOK is enabled') : problemCheck('byok-enabled', 'byok-disabled', `BYOK is disabled in workspace ${ws.name}`),
     plan.ok ? pass('plan-eligible', `the owner's plan (${plan.value.label}) includes BYOK`) : problemCheck('plan-eligible', 'plan-ineligible', plan.error.reason, plan.error.hint),
   ];

@@ -24,6 +24,11 @@ function routed(ws: Workspace): Routed {
   return { ws, geography: ws.geography, region: ws.region };
 }
 
+/** The workspace's Bedrock API key provider (kind only), if it has one (issue 14). */
+function apiKeyProvider(ws: Workspace): { kind: 'short-term' | 'long-term'; minted: boolean } | undefined {
+  return ws.apiKey ? { kind: ws.apiKey.kind, minted: 'minted' in ws.apiKey } : undefined;
+}
+
 function gatewayOption(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   const g = checkGatewayUrl(raw);
@@ -44,7 +49,7 @@ export async function exportSettings(rt: Runtime, o: { workspace?: string; gatew
   const { doc } = await rt.store().read();
   const { ws, geography, region } = routed(pickWorkspace(rt, doc, o.workspace));
   requireAccess(rt, ws);
-  const r = claudeCodeExport({ workspace: ws.name, geography, region, catalog: workspaceCatalog(ws), gateway });
+  const r = claudeCodeExport({ workspace: ws.name, geography, region, catalog: workspaceCatalog(ws), gateway, apiKey: apiKeyProvider(ws) });
   if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
   return { ...r.value, workspace: ws.name, geography, region, gateway: gateway ?? null };
 }
@@ -188,7 +193,7 @@ export async function checkSettingsFile(rt: Runtime, o: { path: string; workspac
     credentialFindings: findCredentials(text).filter((f) => !insideBearerValue(text, f.offset)).map((f) => ({ kind: f.kind, line: lineColumn(text, f.offset).line })),
     ...(env.AWS_PROFILE !== undefined ? { awsProfile: awsProfileFacts(rt, env.AWS_PROFILE) } : {}),
   };
-  const findings = checkClaudeCodeSettings(settings, env, { workspace: ws.name, geography, region, catalog: workspaceCatalog(ws), gateway }, facts);
+  const findings = checkClaudeCodeSettings(settings, env, { workspace: ws.name, geography, region, catalog: workspaceCatalog(ws), gateway, apiKey: apiKeyProvider(ws) }, facts);
   const checks: CheckResult[] = findings.map((f) => ({ ...f }));
   return { ok: checks.every((c) => c.ok), workspace: ws.name, geography, region, file: o.path, checks };
 }

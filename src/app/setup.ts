@@ -4,7 +4,8 @@
 // can answer, a "pass --flag" error — so the wizard and CI run this same code. Nothing is written
 // until the summary is accepted, except on the provisioning path: a secret AWS shows once is stored
 // the moment it exists (app/provision.ts), after saving the workspace it belongs to.
-import { PLANS, validateWorkspaceName, workspaceNamed, type Geography, type Plan, type PolicyMode, type StoredCredentials, type Workspace } from '../core/config-doc.js';
+import { maskApiKey, parseApiKey } from '../core/api-keys.js';
+import { PLANS, validateWorkspaceName, workspaceNamed, type Geography, type Plan, type PolicyMode, type StoredApiKey, type StoredCredentials, type Workspace } from '../core/config-doc.js';
 import { mask, validateCredentials, type ValidCredentials } from '../core/credentials.js';
 import { CancelledError, UsageError } from '../core/errors.js';
 import { arnOutsideGeography, checkRegion, geographyName, residencyChoices, sourceRegions } from '../core/geography.js';
@@ -13,10 +14,19 @@ import { checkRegionName } from '../core/regions.js';
 import { resolveRoute } from '../core/routing.js';
 import { printable } from '../core/text.js';
 import { problemFor, troubleshoot } from '../core/troubleshooting.js';
+import { createApiKey, LONG_TERM_WARNING } from './api-keys.js';
 import { provision, type ProvisionHooks } from './provision.js';
 import type { Runtime } from './runtime.js';
 
 export type CredentialMethod = 'type' | 'profile' | 'env' | 'stdin' | 'provision';
+
+/**
+ * How Bedrock calls authenticate (issue 14): IAM credentials (SigV4); short-term Bedrock API keys
+ * byok mints from those credentials (AWS's recommendation for production); or a long-term key,
+ * pasted or created through IAM now (AWS: for exploration only).
+ */
+export const SETUP_PROVIDERS = ['iam', 'short-term-api-keys', 'long-term-api-key', 'create-api-key'] as const;
+export type SetupProvider = (typeof SETUP_PROVIDERS)[number];
 
 /** Credentials as given (typed, read from a profile, the environment or stdin), before validation. */
 export interface CredentialInput {
@@ -43,6 +53,11 @@ export interface SetupRequest {
   skipTest?: boolean;
   /** Re-running setup on a configured workspace: allow it to change the plan, geography, region or policy it has (non-interactive). */
   changeWorkspace?: boolean;
+  /** Undefined: asked (`SetupQuestions.provider`), or, without that question, IAM credentials with any stored API key left as it is. */
+  provider?: SetupProvider;
+  /** For 'create-api-key': the admin profile (undefined: the AWS chain / environment) and the IAM user. */
+  apiKeyAdminProfile?: string;
+  apiKeyUserName?: string;
 }
 
 /** A setting of an existing workspace that this run of setup would change (a value it lacked is not a change). */
@@ -63,6 +78,10 @@ export interface SetupSummary {
   connectionTest: 'passed' | 'failed' | 'skipped';
   /** What this run changes in an existing workspace (shown and confirmed, or allowed by --change-workspace). */
   changes: SetupChange[];
+  /** How calls authenticate; `accessKeyId` is then the masked API key for the long-term providers. */
+  provider: SetupProvider;
+  /** Said when a long-term key is stored (AWS: exploration only). */
+  warning: string | null;
 }
 
 /**
@@ -76,6 +95,10 @@ export interface SetupQuestions {
   /** Asked again with `refused` when the plan chosen has no BYOK. */
   plan(o: { default: Plan | undefined; refused?: { code: string; reason: string; hint: string } }): Promise<Plan>;
   method(): Promise<CredentialMethod>;
+  /** The provider (issue 14), asked before the credentials method; `current`: the workspace's. */
+  provider?(current: 'iam' | 'bedrock-api-key'): Promise<SetupProvider>;
+  /** A Bedrock API key the admin has (provider 'long-term-api-key'): stdin or a hidden prompt, never argv. */
+  apiKey?(o: { retry: boolean }): Promise<{ key: string; source: 'stdin' | 'prompt' }>;
   /** `retry`: asked again after a failed test ("Enter different credentials"): flags do not apply. */
   credentials(method: Exclude<CredentialMethod, 'provision'>, o: { retry: boolean }): Promise<CredentialInput>;
   geography(current: Geography | undefined): Promise<Geography>;
@@ -122,11 +145,11 @@ export function checkCredentials(rt: Runtime, input: CredentialInput): { creds: 
 }
 
 /** Test the answers before anything is saved: identity, then both models through the profile. */
-export async function testAnswers(rt: Runtime, creds: ValidCredentials, geography: Geography, region: string): Promise<ConnectionCheck[]> {
+export async function testAnswers(rt: Runtime, creds: ValidCredentials | null, geography: Geography, region: string, o: { bearerToken?: string } = {}): Promise<ConnectionCheck[]> {
   const { getCallerIdentity } = await import('../aws/sts.js');
   const { openRuntime, probeConverse } = await import('../aws/runtime.js');
   const { toAwsFailure } = await import('../aws/errors.js');
-  const credentials = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken };
+  const credentials = creds ? { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken } : undefined;
   const clockOffsetMs = rt.now().getTime() - Date.now();
   const asCheck = (name: string, e: unknown): ConnectionCheck => {
     const f = toAwsFailure(e);
@@ -137,10 +160,10 @@ export async function testAnswers(rt: Runtime, creds: ValidCredentials, geograph
     return { name, ok: false, detail: `${f.code ?? 'error'}${f.message ? `: ${f.message}` : ''}`, category: clock ? 'clock-skew' : f.category, hint };
   };
   // The SDK corrects a skewed clock from AWS's answer and signs again: it needs a retry to do it.
-  const identity = getCallerIdentity(rt.env, region, credentials, { clockOffsetMs }).then(
+  const identity = credentials ? getCallerIdentity(rt.env, region, credentials, { clockOffsetMs }).then(
     (id): ConnectionCheck => ({ name: 'credentials', ok: true, detail: `account ${id.account}, ${id.arn}`, category: null, hint: null }),
     (e) => asCheck('credentials', e),
-  );
+  ) : null;
   const models = (['sonnet', 'opus'] as const).map(async (model): Promise<ConnectionCheck> => {
     const r = resolveRoute({ model, geography, region });
     if (!r.ok) {
@@ -153,7 +176,7 @@ export async function testAnswers(rt: Runtime, creds: ValidCredentials, geograph
     // least-privilege policy is what makes AWS refuse a request it would route outside.
     if (geography !== 'global') {
       const { openBedrock, getInferenceProfile } = await import('../aws/bedrock.js');
-      const control = await openBedrock(rt.env, { region, credentials, clockOffsetMs });
+      const control = await openBedrock(rt.env, o.bearerToken ? { region, bearerToken: o.bearerToken, clockOffsetMs } : { region, credentials: credentials!, clockOffsetMs });
       try {
         const live = await getInferenceProfile(control, r.value.inferenceProfileId);
         const outside = live.modelArns.map((a) => arnOutsideGeography(geography, a)).filter((x): x is string => x !== null);
@@ -166,7 +189,8 @@ export async function testAnswers(rt: Runtime, creds: ValidCredentials, geograph
         control.destroy();
       }
     }
-    const client = await openRuntime(rt.env, { region, credentials, clockOffsetMs });
+    // With a Bedrock API key, the model calls carry it (bearer), as every later call will.
+    const client = await openRuntime(rt.env, o.bearerToken ? { region, bearerToken: o.bearerToken, clockOffsetMs } : { region, credentials: credentials!, clockOffsetMs });
     try {
       await probeConverse(client, r.value.inferenceProfileId);
       return { name: `model ${model}`, ok: true, detail: `${r.value.inferenceProfileId} answered from ${region}`, category: null, hint: null };
@@ -176,7 +200,14 @@ export async function testAnswers(rt: Runtime, creds: ValidCredentials, geograph
       client.destroy();
     }
   });
-  return Promise.all([identity, ...models]);
+  if (identity) return Promise.all([identity, ...models]);
+  // A bearer key cannot call STS GetCallerIdentity (SigV4 only): Bedrock's answer to the model calls is the check.
+  const probes = await Promise.all(models);
+  const refused = probes.find((c) => !c.ok && c.category !== 'region-mismatch');
+  const key: ConnectionCheck = refused
+    ? { name: 'credentials', ok: false, detail: `Bedrock refused the API key: ${refused.detail}`, category: refused.category, hint: refused.hint }
+    : { name: 'credentials', ok: true, detail: 'Bedrock accepted the API key (a bearer key cannot call STS; the model calls below checked it)', category: null, hint: null };
+  return [key, ...probes];
 }
 
 /**
@@ -246,6 +277,31 @@ async function provisionNow(rt: Runtime, a: { name: string; plan: Plan; geograph
   return { creds: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, kind: 'long-term' }, source: 'iam' };
 }
 
+/**
+ * A long-term key created through IAM is a secret shown once, so (as provisioning) the workspace is
+ * saved first and the key stored the moment IAM returns it (app/api-keys.ts createApiKey).
+ */
+async function createKeyNow(rt: Runtime, a: { name: string; plan: Plan; geography: Geography; region: string; profile?: string; userName?: string }, ask: SetupQuestions): Promise<string> {
+  if (ask.interactive && ask.confirmProvision && !(await ask.confirmProvision(a.name))) throw new CancelledError('No key created; nothing was changed.');
+  const def = defaultPolicy(a.plan);
+  await rt.store().update((d, tx) => {
+    const ws = workspaceNamed(d, a.name);
+    if (ws && ws.owner !== rt.user) throw new UsageError('owner-only', `Workspace ${a.name} belongs to ${ws.owner}.`, 'Only the owner configures BYOK.');
+    if (!ws) {
+      d.workspaces[a.name] = { name: a.name, plan: a.plan, owner: rt.user, members: [], createdAt: rt.now().toISOString(), byokEnabled: true, policy: def.policy, policyLocked: false, geography: a.geography, region: a.region };
+      tx.audit({ type: 'workspace-created', user: rt.user, workspace: a.name, details: { plan: a.plan, owner: rt.user, policy: def.policy } });
+    } else {
+      ws.geography = a.geography;
+      ws.region = a.region;
+    }
+  });
+  await createApiKey(rt, { workspace: a.name, profile: a.profile, userName: a.userName });
+  const { doc } = await rt.store().read();
+  const k = workspaceNamed(doc, a.name)?.apiKey;
+  if (!k || 'minted' in k) throw new UsageError('create-api-key-stored-nothing', 'Creating the Bedrock API key finished without a stored key.', 'Run byok iam create-api-key and check its output.');
+  return k.key;
+}
+
 export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestions, events: SetupEvents = {}): Promise<SetupResult> {
   const { doc } = await rt.store().read();
 
@@ -270,8 +326,10 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
     refused = planOk.error;
   }
 
-  // 2–4. Credentials, geography and region, connection test — retried until it passes or the admin moves on.
-  const method = req.method ?? (await ask.method());
+  // 2–4. Provider, credentials, geography and region, connection test — retried until it passes or the admin moves on.
+  const provider: SetupProvider | undefined = req.provider ?? (ask.provider ? await ask.provider(existing?.apiKey ? 'bedrock-api-key' : 'iam') : undefined);
+  const keyOnly = provider === 'long-term-api-key' || provider === 'create-api-key';
+  const method = keyOnly ? undefined : (req.method ?? (await ask.method()));
   const askRegion = async (geography: Geography, saved: string | undefined, flag: string | undefined) => {
     const preselect = saved !== undefined && sourceRegions(geography).includes(saved) ? saved : undefined;
     return checkSetupRegion(geography, flag ?? (await ask.region(geography, preselect)));
@@ -279,18 +337,41 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
   const agreed: SetupChange[] = [];
   // Without a person to ask, every change the flags ask for is named at once, before anything runs.
   await agreeToChanges(name, changesTo(existing, ask.interactive ? { plan } : { plan, geography: req.geography, region: req.region?.trim().toLowerCase(), policy: existing?.policyLocked ? undefined : req.policy }), agreed, req, ask);
-  let creds: ValidCredentials;
-  let source: StoredCredentials['source'];
+  let creds: ValidCredentials | null;
+  let source: StoredCredentials['source'] | null;
   let geography: Geography;
   let region: string;
-  if (method === 'provision') {
+  // A Bedrock API key: pasted (stored at the end), created through IAM (stored the moment it exists).
+  let pasted: Exclude<StoredApiKey, { minted: true }> | undefined;
+  let keyToken: string | undefined;
+  const askKey = async (retry: boolean) => {
+    if (!ask.apiKey) throw new UsageError('missing-input', 'The Bedrock API key is missing.', 'Pass --bedrock-api-key-stdin and send the key on stdin.');
+    const given = await ask.apiKey({ retry });
+    const parsed = parseApiKey(given.key, rt.now());
+    if (!parsed.ok) throw new UsageError(`invalid-api-key-${parsed.error.code}`, parsed.error.message, parsed.error.hint);
+    const k = parsed.value;
+    if (k.kind === 'short-term' && k.region !== region) throw new UsageError('api-key-region-mismatch', `This short-term key was made for ${k.region}; the workspace calls Bedrock in ${region}, where AWS refuses it.`, 'Short-term keys work only in their region and last at most 12 hours: choose the short-term provider, and byok mints and renews them itself.');
+    const at = rt.now().toISOString();
+    pasted = k.kind === 'long-term' ? { kind: 'long-term', key: k.key, source: given.source, storedAt: at } : { kind: 'short-term', key: k.key, region: k.region!, expiresAt: k.expiresAt!, source: given.source, storedAt: at };
+    keyToken = k.key;
+  };
+  if (provider === 'long-term-api-key' || provider === 'create-api-key') {
+    creds = null;
+    source = null;
+    geography = req.geography ?? (await ask.geography(existing?.geography));
+    region = await askRegion(geography, existing?.region, req.region);
+    // Creating a key writes the route first: a change to it is agreed to before.
+    await agreeToChanges(name, changesTo(existing, { plan, geography, region }), agreed, req, ask);
+    if (provider === 'long-term-api-key') await askKey(false);
+    else keyToken = await createKeyNow(rt, { name, plan, geography, region, profile: req.apiKeyAdminProfile, userName: req.apiKeyUserName }, ask);
+  } else if (method === 'provision') {
     geography = req.geography ?? (await ask.geography(existing?.geography));
     region = await askRegion(geography, existing?.region, req.region);
     // Provisioning writes the route before the summary: a change to it is agreed to first.
     await agreeToChanges(name, changesTo(existing, { plan, geography, region }), agreed, req, ask);
     ({ creds, source } = await provisionNow(rt, { name, plan, geography, region, profile: req.provisionProfile }, ask, events));
   } else {
-    ({ creds, source } = checkCredentials(rt, await ask.credentials(method, { retry: false })));
+    ({ creds, source } = checkCredentials(rt, await ask.credentials(method!, { retry: false })));
     geography = req.geography ?? (await ask.geography(existing?.geography));
     region = await askRegion(geography, existing?.region, req.region);
     // Before the connection test, so that a refused change sends no request to the new region.
@@ -301,7 +382,12 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
   if (!req.skipTest) {
     for (;;) {
       events.testing?.(region);
-      checks = await testAnswers(rt, creds, geography, region);
+      if (provider === 'short-term-api-keys' && creds) {
+        // Minted as every later call's will be: from these credentials, for this region.
+        const { mintShortTermKey } = await import('../aws/api-keys.js');
+        keyToken = (await mintShortTermKey({ accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, sessionToken: creds.sessionToken }, region, { now: rt.now() })).token;
+      }
+      checks = await testAnswers(rt, creds, geography, region, { bearerToken: keyToken });
       events.tested?.(checks);
       tested = true;
       if (checks.every((c) => c.ok)) break;
@@ -312,7 +398,8 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
       }
       const next = await ask.afterFailedTest(checks);
       if (next === 'abort') throw new CancelledError('Setup aborted; nothing was saved.');
-      if (next === 'credentials') ({ creds, source } = checkCredentials(rt, await ask.credentials('type', { retry: true })));
+      if (next === 'credentials' && provider === 'long-term-api-key') await askKey(true);
+      else if (next === 'credentials' && creds) ({ creds, source } = checkCredentials(rt, await ask.credentials('type', { retry: true })));
       if (next === 'region') {
         region = await askRegion(geography, region, undefined);
         await agreeToChanges(name, changesTo(existing, { plan, geography, region }), agreed, req, ask);
@@ -339,21 +426,23 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
     workspace: name,
     plan,
     owner: existing?.owner ?? rt.user,
-    accessKeyId: mask(creds.accessKeyId),
-    kind: creds.kind,
-    expiresAt: creds.expiresAt ?? null,
+    accessKeyId: creds ? mask(creds.accessKeyId) : maskApiKey(keyToken ?? ''),
+    kind: creds ? creds.kind : pasted?.kind === 'short-term' ? 'temporary' : 'long-term',
+    expiresAt: creds ? (creds.expiresAt ?? null) : pasted && 'expiresAt' in pasted ? (pasted.expiresAt ?? null) : null,
     geography,
     region,
     policy,
     locked: lock,
     connectionTest: tested ? (checks.every((c) => c.ok) ? 'passed' : 'failed') : 'skipped',
     changes,
+    provider: provider ?? 'iam',
+    warning: keyOnly && (provider === 'create-api-key' || pasted?.kind === 'long-term') ? LONG_TERM_WARNING : null,
   };
   if (ask.interactive && ask.confirmSave && !(await ask.confirmSave(summary))) throw new CancelledError('Not saved; the configuration is unchanged.');
   const at = rt.now().toISOString();
-  const stored: StoredCredentials = { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, source, storedAt: at };
-  if (creds.sessionToken) stored.sessionToken = creds.sessionToken;
-  if (creds.expiresAt) stored.expiresAt = creds.expiresAt;
+  const stored: StoredCredentials | null = creds && source ? { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, source, storedAt: at } : null;
+  if (stored && creds?.sessionToken) stored.sessionToken = creds.sessionToken;
+  if (stored && creds?.expiresAt) stored.expiresAt = creds.expiresAt;
   await rt.store().update((d, tx) => {
     let ws: Workspace | undefined = workspaceNamed(d, name);
     if (ws && ws.owner !== rt.user) throw new UsageError('owner-only', `Workspace ${name} belongs to ${ws.owner}.`, 'Only the owner configures BYOK.');
@@ -374,14 +463,21 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
     ws.policy = policy;
     ws.byokEnabled = true;
     // A provisioned key is already stored (with its IAM user); anything else is stored now.
-    if (source !== 'iam' || ws.credentials?.accessKeyId !== stored.accessKeyId) {
+    if (stored && (source !== 'iam' || ws.credentials?.accessKeyId !== stored.accessKeyId)) {
       ws.credentials = stored;
       delete ws.session;
     }
+    // The provider chosen (an unasked one leaves a stored API key as it is); a created key is stored already.
+    if (provider === 'iam' && ws.apiKey) tx.audit({ type: 'credentials-removed', user: rt.user, workspace: name, details: { provider: 'bedrock-api-key', kind: ws.apiKey.kind } });
+    if (provider === 'iam') delete ws.apiKey;
+    if (provider === 'short-term-api-keys') ws.apiKey = { kind: 'short-term', minted: true, storedAt: at };
+    if (pasted) ws.apiKey = pasted;
+    if (provider !== undefined && provider !== 'create-api-key') delete ws.apiKeyCache;
+    if (provider === 'short-term-api-keys' || pasted) tx.audit({ type: 'credentials-set', user: rt.user, workspace: name, details: { provider: 'bedrock-api-key', kind: pasted?.kind ?? 'short-term', source: pasted?.source ?? 'minted', region: pasted && 'region' in pasted ? pasted.region : provider === 'short-term-api-keys' ? region : null, expiresAt: (pasted && 'expiresAt' in pasted ? pasted.expiresAt : undefined) ?? null } });
     if (tested) ws.lastConnectionTest = { at, ok: checks.every((c) => c.ok), summary: checks.map((c) => `${c.name}: ${c.ok ? 'ok' : 'FAILED'}`).join(', ') };
     else delete ws.lastConnectionTest;
     d.currentWorkspace = name;
-    if (source !== 'iam') tx.audit({ type: 'credentials-set', user: rt.user, workspace: name, details: { accessKeyId: mask(stored.accessKeyId), kind: creds.kind, source, expiresAt: stored.expiresAt ?? null } });
+    if (stored && creds && source !== 'iam') tx.audit({ type: 'credentials-set', user: rt.user, workspace: name, details: { accessKeyId: mask(stored.accessKeyId), kind: creds.kind, source, expiresAt: stored.expiresAt ?? null } });
     tx.audit({ type: 'setup-completed', user: rt.user, workspace: name, details: { geography, region, policy, tested } });
   });
   return { ok: true, saved: true, summary, checks: tested ? checks : null };

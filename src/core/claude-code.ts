@@ -21,6 +21,7 @@
 //   "SecretAccessKey", "SessionToken"}} — not the credential_process document `byok
 //   credential-process` prints (Version 1, AccessKeyId, ... at the top level), so byok's direct path
 //   is an AWS profile with `credential_process`, which the SDK chain Claude Code uses reads.
+import { shortTermFacts } from './api-keys.js';
 import type { Geography, LiveProfile } from './config-doc.js';
 import { err, ok, type Result } from './errors.js';
 import { arnRegion, geographyName, isRegionInGeography, isValidRegionName, outsideReason, profileFor } from './geography.js';
@@ -28,6 +29,15 @@ import { MODELS } from './models.js';
 
 /** Stands in for the gateway token in an export: byok never prints a secret it did not just mint. */
 export const GATEWAY_TOKEN_PLACEHOLDER = 'REPLACE-WITH-TOKEN-FROM-byok-gateway-token-create';
+
+/**
+ * Stands in for a Bedrock API key on the direct path of a workspace that uses one (issue 14): byok
+ * never prints a key it holds, and credential_process cannot carry one (it hands out SigV4 keys).
+ */
+export const API_KEY_PLACEHOLDER = 'REPLACE-WITH-A-BEDROCK-API-KEY';
+
+/** The workspace's Bedrock API key provider, when it has one (never the key). */
+export interface ApiKeyProvider { kind: 'short-term' | 'long-term'; minted: boolean }
 
 /** The model variables Claude Code reads (see the header), in the order an export writes them. */
 export const MODEL_VARS = ['ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'ANTHROPIC_SMALL_FAST_MODEL', 'CLAUDE_CODE_SUBAGENT_MODEL'] as const;
@@ -49,8 +59,10 @@ export interface ExportTarget {
   geography: Geography;
   region: string;
   catalog?: readonly LiveProfile[];
-  /** The byok gateway's URL; absent: the direct path (credential_process). */
+  /** The byok gateway's URL; absent: the direct path (credential_process, or a Bedrock API key). */
   gateway?: string;
+  /** The workspace calls Bedrock with a Bedrock API key: the direct path is AWS_BEARER_TOKEN_BEDROCK. */
+  apiKey?: ApiKeyProvider;
 }
 
 export interface ExportRefusal { code: string; reason: string; hint: string }
@@ -132,6 +144,17 @@ export function claudeCodeExport(t: ExportTarget): Result<ClaudeCodeExport, Expo
     notes.push(
       `Token: replace ${GATEWAY_TOKEN_PLACEHOLDER} with a gateway token (byok gateway token create --user NAME shows it once; byok never prints it again). It is a secret: keep the settings file readable by you only (chmod 600), or export AWS_BEARER_TOKEN_BEDROCK in your shell instead.`,
     );
+  } else if (t.apiKey) {
+    // A bearer token cannot come from credential_process (SigV4 only; byok credential-process
+    // refuses such a workspace). Claude Code reads a Bedrock API key from AWS_BEARER_TOKEN_BEDROCK
+    // (its Amazon Bedrock page); byok never prints the key it holds, so this is a placeholder.
+    env.AWS_BEARER_TOKEN_BEDROCK = API_KEY_PLACEHOLDER;
+    const where = t.apiKey.kind === 'long-term'
+      ? `the workspace's long-term Bedrock API key (ABSK…), as you got it when it was created: byok keeps its copy sealed and never shows it again`
+      : `a short-term Bedrock API key for ${t.region}, made from your own IAM credentials with AWS's token generator (@aws/bedrock-token-generator for Node, aws-bedrock-token-generator for Python); it lasts at most 12 hours, and byok never prints the keys it mints`;
+    notes.push(
+      `Credentials: this workspace calls Bedrock with a Bedrock API key, a bearer token that credential_process cannot hand out. Replace ${API_KEY_PLACEHOLDER} with ${where}. It is a secret: keep the settings file readable by you only (chmod 600), or export AWS_BEARER_TOKEN_BEDROCK in your shell instead. Recommended: byok export claude-code --gateway URL, where byok keeps${t.apiKey.minted ? ', mints and renews' : ''} the key and Claude Code gets a gateway token.`,
+    );
   } else {
     const name = awsProfileName(t.workspace);
     awsProfile = { name, configSection: `[profile ${name}]\ncredential_process = byok credential-process --workspace ${t.workspace}\nregion = ${t.region}` };
@@ -167,6 +190,8 @@ export interface SettingsExpectation {
   catalog?: readonly LiveProfile[];
   /** The gateway URL the file should name (doctor --gateway); absent: any loopback endpoint is byok's. */
   gateway?: string;
+  /** The workspace calls Bedrock with a Bedrock API key: a key in AWS_BEARER_TOKEN_BEDROCK sent to Bedrock in its region is the direct path. */
+  apiKey?: ApiKeyProvider;
 }
 
 /** Facts about the file the caller read that the object cannot tell. */
@@ -269,7 +294,7 @@ function hostOf(url: string): string {
 export function checkClaudeCodeSettings(settings: Record<string, unknown>, envIn: Record<string, string>, x: SettingsExpectation, facts: SettingsFileFacts): SettingsFinding[] {
   const env = envIn;
   const out: SettingsFinding[] = [];
-  const exp = claudeCodeExport({ workspace: x.workspace, geography: x.geography, region: x.region, catalog: x.catalog, gateway: x.gateway });
+  const exp = claudeCodeExport({ workspace: x.workspace, geography: x.geography, region: x.region, catalog: x.catalog, gateway: x.gateway, apiKey: x.apiKey });
   const pinned = exp.ok ? exp.value.pinned : null;
   const geo = x.geography.toUpperCase();
 
@@ -346,10 +371,19 @@ export function checkClaudeCodeSettings(settings: Record<string, unknown>, envIn
 
   const bearer = env.AWS_BEARER_TOKEN_BEDROCK;
   if (bearer !== undefined) {
-    if (bearer.trim() === GATEWAY_TOKEN_PLACEHOLDER) out.push(warn('gateway-token', 'AWS_BEARER_TOKEN_BEDROCK is still the placeholder byok export wrote', 'Replace it with the token byok gateway token create --user NAME showed (or export it in your shell).'));
+    // The direct path of a workspace whose provider is a Bedrock API key: the key, to Bedrock in the workspace's region.
+    const directToRegion = !viaByok && (base === undefined || officialRegion === x.region);
+    const made = shortTermFacts(bearer.trim());
+    if (x.apiKey && directToRegion && bearer.trim() === API_KEY_PLACEHOLDER) out.push(warn('api-key', 'AWS_BEARER_TOKEN_BEDROCK is still the placeholder byok export wrote', 'Replace it with a Bedrock API key (byok export claude-code says where it comes from), or export AWS_BEARER_TOKEN_BEDROCK in your shell and remove it here.'));
+    else if (x.apiKey && directToRegion && made && made.region !== x.region) out.push(fail('api-key', `AWS_BEARER_TOKEN_BEDROCK holds a short-term Bedrock API key made for ${made.region} (value not shown); Bedrock refuses it in the workspace's region ${x.region}`, `Make the key in ${x.region}.`, 'region-mismatch'));
+    else if (x.apiKey && directToRegion && facts.readableByOthers) out.push(fail('api-key', `AWS_BEARER_TOKEN_BEDROCK holds a Bedrock API key (value not shown) and ${facts.path} is readable by other users`, `chmod 600 ${facts.path}, and revoke the key if others could have read it (a long-term key: byok iam revoke-api-key; a short-term key expires within 12 hours); or export it in your shell instead.`, 'credential-invalid'));
+    else if (x.apiKey && directToRegion) out.push(pass('api-key', `AWS_BEARER_TOKEN_BEDROCK holds a ${made ? 'short-term ' : ''}Bedrock API key (value not shown), sent to Bedrock in ${x.region} directly, as the workspace's provider; the file is readable by you only`));
+    else if (bearer.trim() === GATEWAY_TOKEN_PLACEHOLDER) out.push(warn('gateway-token', 'AWS_BEARER_TOKEN_BEDROCK is still the placeholder byok export wrote', 'Replace it with the token byok gateway token create --user NAME showed (or export it in your shell).'));
     else if (!viaByok) out.push(fail('gateway-token', `AWS_BEARER_TOKEN_BEDROCK holds a bearer token (value not shown) that is sent to ${base === undefined ? `Bedrock in ${env.AWS_REGION ?? 'AWS_REGION'} directly` : hostOf(base)}, not to the byok gateway: a Bedrock API key in plaintext, past byok's routing and audit`, 'Remove it and revoke that API key in AWS; use a byok gateway token with ANTHROPIC_BEDROCK_BASE_URL set to the gateway (byok export claude-code --gateway URL).', 'credential-invalid'));
     else if (facts.readableByOthers) out.push(warn('gateway-token', `AWS_BEARER_TOKEN_BEDROCK holds a gateway token (value not shown) and ${facts.path} is readable by other users`, `chmod 600 ${facts.path}, and revoke the token if others could have read it (byok gateway token revoke).`));
     else out.push(pass('gateway-token', 'AWS_BEARER_TOKEN_BEDROCK holds a gateway token (value not shown); the file is readable by you only'));
+  } else if (x.apiKey && !viaByok && x.gateway === undefined && env.AWS_PROFILE === undefined) {
+    out.push(warn('api-key', 'no AWS_BEARER_TOKEN_BEDROCK in this file: the workspace calls Bedrock with a Bedrock API key, which Claude Code reads from that variable, so it must come from your shell', 'Export AWS_BEARER_TOKEN_BEDROCK in your shell, or run byok export claude-code for the block.'));
   } else if (viaByok && x.gateway !== undefined) {
     out.push(warn('gateway-token', 'no AWS_BEARER_TOKEN_BEDROCK in this file: the gateway refuses requests without its token unless your shell sets it', 'Add the token byok gateway token create --user NAME showed, or export it in your shell.'));
   }
@@ -358,6 +392,7 @@ export function checkClaudeCodeSettings(settings: Record<string, unknown>, envIn
   if (profile !== undefined && bearer === undefined) {
     const p = facts.awsProfile;
     if (p && !p.found) out.push(warn('aws-profile', `AWS_PROFILE is ${profile}, but ${p.file} has no [profile ${profile}] section`, `Add a [profile ${profile}] section with credential_process = byok credential-process --workspace ${x.workspace} to ${p.file} (byok export claude-code prints it).`));
+    else if (x.apiKey && p && p.credentialProcess !== null && /\bbyok\b.*\bcredential-process\b/.test(p.credentialProcess) && !viaByok) out.push(fail('aws-profile', `AWS_PROFILE is ${profile}, whose byok credential-process refuses this workspace: it calls Bedrock with a Bedrock API key, a bearer token credential_process cannot hand out`, 'Use AWS_BEARER_TOKEN_BEDROCK instead of AWS_PROFILE (byok export claude-code), or the byok gateway (byok export claude-code --gateway URL).', 'credential-invalid'));
     else if (p && (p.credentialProcess === null || !/\bbyok\b.*\bcredential-process\b/.test(p.credentialProcess))) out.push(warn('aws-profile', `AWS_PROFILE is ${profile}, whose credentials do not come from byok (no credential_process = byok credential-process in ${p.file})`, `Set credential_process = byok credential-process --workspace ${x.workspace} in [profile ${profile}].`));
     else if (p && p.credentialProcess !== null && /--workspace[ =]\S+/.test(p.credentialProcess) && !new RegExp(`--workspace[ =]${x.workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:\\s|$)`).test(p.credentialProcess)) out.push(fail('aws-profile', `AWS_PROFILE is ${profile}, whose credential_process takes another workspace's credentials (${p.credentialProcess.slice(0, 120)})`, `Use --workspace ${x.workspace} there, or a profile of its own (${awsProfileName(x.workspace)}).`));
     else if (p) out.push(pass('aws-profile', `AWS_PROFILE ${profile} takes its credentials from byok credential-process`));

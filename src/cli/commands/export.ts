@@ -35,6 +35,8 @@ export async function runExportEnv(o: ExportOptions, ctx: Context): Promise<Outp
     lines.push('# The gateway token (a secret; byok gateway token create --user NAME shows it once):', '# export AWS_BEARER_TOKEN_BEDROCK=...');
   } else if (x.awsProfile) {
     lines.push(`# AWS_PROFILE ${x.awsProfile.name} takes short-lived credentials from byok; add to ~/.aws/config:`, ...x.awsProfile.configSection.split('\n').map((l) => `#   ${l}`));
+  } else if (x.settings.env.AWS_BEARER_TOKEN_BEDROCK !== undefined) {
+    lines.push('# The Bedrock API key (a secret; byok never prints it; see the Credentials note below):', '# export AWS_BEARER_TOKEN_BEDROCK=...');
   }
   lines.push(...x.notes.map((n) => `# ${n}`));
   return { json: { env: x.shellEnv }, lines };

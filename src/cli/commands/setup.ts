@@ -8,7 +8,7 @@ import { parseAccessKeyId, parseSecretAccessKey } from '../../core/credentials.j
 import { EXIT, UsageError } from '../../core/errors.js';
 import { checkRegion, sourceRegions } from '../../core/geography.js';
 import { defaultPolicy, PLAN_LABELS } from '../../core/plans.js';
-import type { ConnectionCheck, CredentialInput, CredentialMethod, SetupQuestions, SetupSummary } from '../../app/setup.js';
+import type { ConnectionCheck, CredentialInput, CredentialMethod, SetupProvider, SetupQuestions, SetupSummary } from '../../app/setup.js';
 import type { Context } from '../context.js';
 import { readAllStdin } from '../io.js';
 import { emit, mark, table, type Output } from '../output.js';
@@ -32,7 +32,18 @@ export interface SetupOptions {
   skipTest?: boolean;
   /** Create the IAM user, policy and key now (byok iam provision) with this admin profile ("" = the AWS chain / environment). */
   provisionWithProfile?: string;
+  /** How Bedrock calls authenticate (issue 14). */
+  provider?: SetupProvider;
+  /** A Bedrock API key on stdin (provider long-term-api-key). */
+  bedrockApiKeyStdin?: boolean;
+  /** For --provider create-api-key: the admin profile ("" = the AWS chain / environment) and the IAM user. */
+  apiKeyAdminProfile?: string;
+  apiKeyUserName?: string;
 }
+
+// Kept here, not imported from app/setup.js at load time (commands load their workflows lazily).
+const PROVIDERS = ['iam', 'short-term-api-keys', 'long-term-api-key', 'create-api-key'] as const satisfies readonly SetupProvider[];
+const LONG_TERM_NOTE = 'AWS recommends long-term Bedrock API keys for exploring Bedrock only; for production, choose short-term keys, which byok mints from IAM credentials and renews itself.';
 
 const GEO_LINES: Record<Geography, string> = {
   global: 'Global — routes to any commercial AWS region for maximum throughput (about 10% cheaper)',
@@ -74,6 +85,15 @@ export function wizardFixes(checks: readonly ConnectionCheck[]): string[] {
     if (!fixes.includes(fix)) fixes.push(fix);
   }
   return fixes;
+}
+
+/** The provider the flags choose, if any (a key on stdin is a long-term key pasted). */
+function providerFromFlags(o: SetupOptions): SetupProvider | undefined {
+  if (o.bedrockApiKeyStdin && o.secretAccessKeyStdin) throw new UsageError('conflicting-flags', '--bedrock-api-key-stdin and --secret-access-key-stdin both read stdin.', 'A short-term key provider takes IAM credentials (--provider short-term-api-keys with --secret-access-key-stdin); a pasted key takes --bedrock-api-key-stdin alone.');
+  if (o.bedrockApiKeyStdin && o.provider !== undefined && o.provider !== 'long-term-api-key') throw new UsageError('conflicting-flags', `--bedrock-api-key-stdin gives a key to store; --provider ${o.provider} does not store one.`, 'Drop --bedrock-api-key-stdin, or pass --provider long-term-api-key.');
+  const p = o.provider ?? (o.bedrockApiKeyStdin ? 'long-term-api-key' : undefined);
+  if ((p === 'long-term-api-key' || p === 'create-api-key') && (methodFromFlags(o) !== undefined || o.accessKeyId !== undefined)) throw new UsageError('conflicting-flags', `--provider ${p} stores a Bedrock API key and no IAM credentials, so the IAM credential flags would be ignored.`, 'Drop --access-key-id / --from-env / --import-profile / --provision-with-profile, or choose --provider iam or short-term-api-keys.');
+  return p;
 }
 
 /** The credentials method the flags choose, if any. */
@@ -118,14 +138,51 @@ async function questions(o: SetupOptions, ctx: Context): Promise<SetupQuestions>
   const p = await ctx.prompter();
   const interactive = ctx.canPrompt();
   const say = (s: string) => { if (!ctx.flags.json) ctx.io.stderr.write(`${s}\n`); };
+  // The wizard asks provider and method in one list (the IAM methods first, as before); the method is kept for method().
+  let chosenMethod: CredentialMethod | undefined;
   return {
     interactive,
+    async provider(current) {
+      if (!interactive) {
+        // Never flip a workspace off its API key silently.
+        if (current === 'bedrock-api-key') throw new UsageError('missing-provider', 'This workspace calls Bedrock with a Bedrock API key; setup will not switch it back to IAM credentials unasked.', `Pass --provider ${PROVIDERS.join('|')}.`);
+        return 'iam';
+      }
+      const fixed = methodFromFlags(o) !== undefined;
+      const choice = await p.select('How do you want to provide the BYOK credentials?', [
+        ...(fixed ? [{ value: 'iam', name: 'IAM credentials: byok signs each call with them (SigV4)' }] : [
+          { value: 'type', name: 'Type an access key ID and secret access key' },
+          { value: 'profile', name: 'Import them from a profile in the AWS shared config' },
+          { value: 'provision', name: 'Create a new IAM user, least-privilege policy and key now, with an admin profile (byok iam provision)' },
+        ]),
+        { value: 'short-term', name: `Short-term Bedrock API keys byok mints from ${fixed ? 'those IAM credentials' : 'an access key you type'} and renews (AWS's recommendation for production)` },
+        { value: 'paste-key', name: 'Paste a long-term Bedrock API key (AWS: for exploration only)' },
+        { value: 'create-key', name: 'Create a long-term Bedrock API key through IAM now, with an admin profile (AWS: for exploration only)' },
+      ] as const, { flag: '--provider' });
+      if (choice === 'paste-key' || choice === 'create-key') say(`  ${mark.warn(ctx, LONG_TERM_NOTE)}`);
+      if (choice === 'paste-key') return 'long-term-api-key';
+      if (choice === 'create-key') return 'create-api-key';
+      if (choice === 'short-term') {
+        chosenMethod = fixed ? undefined : 'type';
+        return 'short-term-api-keys';
+      }
+      if (choice !== 'iam') chosenMethod = choice as CredentialMethod;
+      return 'iam';
+    },
+    async apiKey({ retry }) {
+      if (!retry && o.bedrockApiKeyStdin) {
+        const lines = (await readAllStdin(ctx.io.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
+        if (lines.length > 1) throw new UsageError('unexpected-stdin', 'stdin has more than one line; --bedrock-api-key-stdin reads one key on one line.', 'Send the key alone on stdin.');
+        return { key: lines[0] ?? '', source: 'stdin' };
+      }
+      return { key: await p.password('Bedrock API key (ABSK… or bedrock-api-key-…):', { flag: '--bedrock-api-key-stdin' }), source: 'prompt' };
+    },
     workspaceName: (current) => p.input('Workspace name:', { default: current, flag: '--workspace NAME', validate: (v) => { const r = validateWorkspaceName(v); return r.ok ? true : r.reason; } }),
     plan({ default: def, refused }) {
       if (refused) say(`  ${mark.fail(ctx, refused.reason)} Choose Scale or above.`);
       return p.select('Subscription plan:', PLANS.map((v) => ({ value: v, name: PLAN_LABELS[v] })), { default: def, flag: '--plan' });
     },
-    method: () => p.select<CredentialMethod>('How do you want to provide the BYOK credentials?', [
+    method: () => chosenMethod !== undefined ? Promise.resolve(chosenMethod) : p.select<CredentialMethod>('How do you want to provide the BYOK credentials?', [
       { value: 'type', name: 'Type an access key ID and secret access key' },
       { value: 'profile', name: 'Import them from a profile in the AWS shared config' },
       { value: 'provision', name: 'Create a new IAM user, least-privilege policy and key now, with an admin profile (byok iam provision)' },
@@ -176,6 +233,7 @@ async function questions(o: SetupOptions, ctx: Context): Promise<SetupQuestions>
 function summaryTable(s: SetupSummary): string[] {
   return table([
     ['workspace', `${s.workspace} (${PLAN_LABELS[s.plan]}, owner ${s.owner})`],
+    ...(s.provider === 'iam' ? [] : [['provider', s.provider === 'short-term-api-keys' ? 'Bedrock API keys, short-term, minted by byok from the IAM credentials below' : 'Bedrock API key, long-term'] as [string, string]]),
     ['credentials', `${s.accessKeyId} (${s.kind}${s.expiresAt ? `, expires ${s.expiresAt}` : ''})`],
     ['inference profile', `${s.geography} from ${s.region}`],
     ['fallback policy', `${s.policy}${s.locked ? ' (locked)' : ''}`],
@@ -191,7 +249,7 @@ export async function runSetupCommand(o: SetupOptions, ctx: Context): Promise<Ou
   let spin: ReturnType<typeof startSpinner> | undefined;
   const r = await runSetup(
     ctx,
-    { name: o.name, plan: o.plan, method: methodFromFlags(o), provisionProfile: o.provisionWithProfile || undefined, geography: o.geography, region: o.region, policy: o.policy, skipTest: o.skipTest, changeWorkspace: o.changeWorkspace },
+    { name: o.name, plan: o.plan, method: methodFromFlags(o), provisionProfile: o.provisionWithProfile || undefined, geography: o.geography, region: o.region, policy: o.policy, skipTest: o.skipTest, changeWorkspace: o.changeWorkspace, provider: providerFromFlags(o), apiKeyAdminProfile: o.apiKeyAdminProfile || undefined, apiKeyUserName: o.apiKeyUserName },
     await questions(o, ctx),
     {
       ...stepPrinter(ctx),
@@ -229,8 +287,10 @@ export async function runSetupCommand(o: SetupOptions, ctx: Context): Promise<Ou
       policy: s.policy,
       changes: s.changes,
       connectionTest: r.checks ? { ok: r.checks.every((c) => c.ok), checks: r.checks } : null,
+      provider: s.provider,
+      warning: s.warning,
     },
-    status: [mark.ok(ctx, `Saved BYOK for ${s.workspace}: ${s.geography} from ${s.region}, policy ${s.policy}.`), ...(interactive ? [] : summaryTable(s).map((l) => `  ${l}`))],
+    status: [mark.ok(ctx, `Saved BYOK for ${s.workspace}: ${s.geography} from ${s.region}, policy ${s.policy}.`), ...(interactive ? [] : summaryTable(s).map((l) => `  ${l}`)), ...(s.warning ? [mark.warn(ctx, s.warning)] : [])],
     exitCode: EXIT.ok,
   };
 }
@@ -253,5 +313,9 @@ export function registerSetup(program: Command, ctx: Context): void {
     .option('--skip-test', 'save without the connection test')
     .option('--change-workspace', "let this run change a configured workspace's plan, geography, region or policy (without it, setup refuses such a change; each change is audited)")
     .option('--provision-with-profile <profile>', 'create the IAM user, policy and key now with this admin profile ("" for the environment / credential chain)')
+    .option('--provider <provider>', `how calls authenticate: ${PROVIDERS.join('|')} (IAM credentials; short-term Bedrock API keys byok mints from them, AWS's recommendation for production; a long-term key pasted or created through IAM, for exploration only)`, choiceParser('provider', PROVIDERS))
+    .option('--bedrock-api-key-stdin', 'read a Bedrock API key from stdin (one line; implies --provider long-term-api-key)')
+    .option('--api-key-admin-profile <profile>', 'with --provider create-api-key: the admin profile that creates the key ("" or absent: the environment / credential chain)')
+    .option('--api-key-user-name <name>', 'with --provider create-api-key: the IAM user the key belongs to (default byok-bedrock)')
     .action(async (o: SetupOptions) => emit(ctx, await runSetupCommand(o, ctx)));
 }
