@@ -139,6 +139,11 @@ describe('byok export env: the same for SDK users, as shell lines', () => {
     expect(env.AWS_DEFAULT_REGION).toBe('eu-west-1');
     expect(env.AWS_PROFILE).toBe('byok-acme');
     for (const v of MODEL_VARS) expect(env[v], v).toMatch(/^eu\.anthropic\./);
+    // Admin keys already in the shell would win over AWS_PROFILE: after the eval they are gone.
+    const dirty = await run('bash', ['-c', script], { env: { PATH: process.env.PATH, ...t.env, HOME: home, AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', AWS_BEARER_TOKEN_BEDROCK: 'ABSKexample' } });
+    expect(dirty.code, dirty.stderr).toBe(0);
+    expect(dirty.stdout).toMatch(/^AWS_PROFILE=byok-acme$/m);
+    expect(dirty.stdout).not.toMatch(/^(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_BEARER_TOKEN_BEDROCK)=/m);
     const gw = await byok(['export', 'env', '--gateway', 'http://127.0.0.1:8787']);
     expect(gw.stdout).toMatch(/^export AWS_ENDPOINT_URL_BEDROCK_RUNTIME='http:\/\/127\.0\.0\.1:8787'$/m);
     expect(gw.stdout).not.toMatch(/^export AWS_BEARER_TOKEN_BEDROCK/m);

@@ -34,6 +34,9 @@ export async function runExportEnv(o: ExportOptions, ctx: Context): Promise<Outp
   if (x.gateway) {
     lines.push('# The gateway token (a secret; byok gateway token create --user NAME shows it once):', '# export AWS_BEARER_TOKEN_BEDROCK=...');
   } else if (x.awsProfile) {
+    // Keys or a bearer token already in the shell win over AWS_PROFILE in the AWS CLI and SDKs: the
+    // profile pins nothing unless they go (new-user review, stop 18).
+    lines.splice(1, 0, 'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_BEARER_TOKEN_BEDROCK  # they would win over AWS_PROFILE');
     lines.push(`# AWS_PROFILE ${x.awsProfile.name} takes short-lived credentials from byok; add to ~/.aws/config:`, ...x.awsProfile.configSection.split('\n').map((l) => `#   ${l}`));
   } else if (x.settings.env.AWS_BEARER_TOKEN_BEDROCK !== undefined) {
     lines.push('# The Bedrock API key (a secret; byok never prints it; see the Credentials note below):', '# export AWS_BEARER_TOKEN_BEDROCK=...');
