@@ -78,6 +78,11 @@ describe('gateway start, status and SIGTERM', () => {
     const started = await new Promise<{ url: string }>((resolve) => createInterface({ input: gw.stdout }).once('line', (l) => resolve(JSON.parse(l) as { url: string })));
     const status = await byok(['gateway', 'status', '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ running: true, url: started.url, workspace: 'ws', pid: gw.pid, tokens: { live: 1 } });
+    // A second gateway for the same configuration is refused (it would hide the first from status).
+    const second = await byok(['gateway', 'start']);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`pid ${gw.pid}`);
+    expect(JSON.parse((await byok(['gateway', 'status', '--json'])).stdout)).toMatchObject({ running: true, pid: gw.pid });
 
     // A slow stream (the emulator pauses 200 ms between events) is in flight when SIGTERM arrives.
     await emu.control.addFault({ service: 'bedrock-runtime', operation: 'ConverseStream', eventDelayMs: 200, count: 1 });

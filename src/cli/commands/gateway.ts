@@ -39,6 +39,12 @@ async function start(ctx: Context, o: StartOptions): Promise<number> {
   if (!LOOPBACK.has(host) && !o.allowNonLoopback) {
     throw new UsageError('non-loopback-host', `--host ${host} would let other machines reach the gateway, and through it the workspace's Bedrock credentials (a token is all they would need).`, 'Keep the default (127.0.0.1), or add --allow-non-loopback if you really mean it (see the README, "Gateway").');
   }
+  // One gateway per configuration: a second would take over the state file `status` reads and hide
+  // the first from the operator (new-user review, stop 18).
+  const running = readState(ctx);
+  if (running && running.pid !== process.pid && alive(running.pid)) {
+    throw new UsageError('gateway-already-running', `A byok gateway is already running for this configuration: pid ${running.pid}, ${running.url}, workspace ${running.workspace}, since ${running.startedAt}.`, `Use it, or stop it first (kill ${running.pid}; it drains in-flight requests), then start again.`);
+  }
   const { startGateway } = await import('../../app/gateway/server.js');
   const h = await startGateway(ctx, { host, port: o.port, operation: { kind: o.operationKind }, log: (line) => ctx.io.stderr.write(`${line}\n`) });
   ctx.keepAlive = true;
@@ -61,7 +67,7 @@ async function start(ctx: Context, o: StartOptions): Promise<number> {
     stopping = true;
     ctx.io.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), event: 'draining', signal, inFlight: h.stats().inFlight })}\n`);
     void h.close().then(() => {
-      rmSync(stateFile(ctx), { force: true });
+      if (readState(ctx)?.pid === process.pid) rmSync(stateFile(ctx), { force: true });
       ctx.io.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), event: 'stopped', ...h.stats() })}\n`);
       process.exit(0);
     });
