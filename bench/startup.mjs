@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const bin = fileURLToPath(new URL('../bin/byok.js', import.meta.url));
+// BENCH_BIN=/path/to/other/checkout/bin/byok.js measures another build (e.g. before a change) with the same rounds.
+const bin = process.env.BENCH_BIN ?? fileURLToPath(new URL('../bin/byok.js', import.meta.url));
 const rssPreload = fileURLToPath(new URL('./rss.cjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'byok-bench-'));
 const rssFile = join(dir, 'rss');
