@@ -6,7 +6,7 @@ import { UsageError, CancelledError } from '../../core/errors.js';
 import { isValidRegionName } from '../../core/geography.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
-import { startSpinner } from '../spinner.js';
+import { lazySpinner } from '../spinner.js';
 import { choiceParser, pickWorkspace, printable, requireAccess } from './shared.js';
 import { checkJson, renderChecks } from '../render/checks.js';
 
@@ -14,10 +14,10 @@ export interface ModelsCheckOptions { refreshCatalog?: boolean }
 
 export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promise<Output> {
   const { checkModels } = await import('../../app/models.js');
-  const spinner = startSpinner(ctx, 'Getting credentials…');
+  const spinner = lazySpinner(ctx);
   let r: ModelsCheckReport;
   try {
-    r = await checkModels(ctx, { refreshCatalog: o.refreshCatalog, onProgress: (t) => spinner.update(t) });
+    r = await checkModels(ctx, { refreshCatalog: o.refreshCatalog, onProgress: spinner.update });
   } finally {
     spinner.stop();
   }
@@ -122,10 +122,10 @@ export async function runRequestAccess(o: RequestAccessOptions, ctx: Context): P
 
   const { submitUseCaseForm } = await import('../../app/models.js');
   const from: UseCaseFormCredentials = o.profile !== undefined ? { profile: o.profile } : o.fromEnv ? { fromEnv: true } : wsName !== null ? { workspace: wsName } : noCredentials();
-  const spinner = startSpinner(ctx, 'Getting credentials…');
+  const spinner = lazySpinner(ctx);
   let r: UseCaseFormSubmission;
   try {
-    r = await submitUseCaseForm(ctx, { region, form, workspace: wsName, from, onProgress: (t) => spinner.update(t) });
+    r = await submitUseCaseForm(ctx, { region, form, workspace: wsName, from, onProgress: spinner.update });
   } finally {
     spinner.stop();
   }
