@@ -1,7 +1,8 @@
-// app/models.ts without a terminal: a Runtime (createRuntime) against the emulator. The promises:
+// app/models.ts and app/doctor.ts without a terminal: a Runtime (createRuntime) against the emulator. The promises:
 // models check learns a profile's destinations before it sends any prompt through it, and sends
 // none through a profile that leaves the workspace's geography (DESIGN §4.2); what it learns is kept
-// for routing and audited; it returns a typed report and prints nothing.
+// for routing and audited; it returns a typed report and prints nothing. doctor's checks likewise:
+// the connection test runs only when the workspace can be tested, and its result is recorded.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/app/runtime.js';
 import { checkModels } from '../../src/app/models.js';
+import { runDoctorChecks } from '../../src/app/doctor.js';
 import { readAuditLog } from '../../src/store/audit-log.js';
 import type { RequestRecord } from '../../src/emulator/state.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
@@ -30,9 +32,9 @@ afterAll(async () => {
 });
 
 /** A workspace on the account admin's keys: its IAM allows every region, so only byok stands between a prompt and a US region. */
-async function workspace(geography: 'us' | 'eu', region: string): Promise<{ rt: Runtime; accountId: string; requests: () => Promise<RequestRecord[]> }> {
+async function workspace(geography: 'us' | 'eu', region: string | undefined): Promise<{ rt: Runtime; accountId: string; requests: () => Promise<RequestRecord[]> }> {
   const acct = await emu.control.createAccount();
-  const dir = mkdtempSync(join(tmpdir(), 'byok-app-models-'));
+  const dir = mkdtempSync(join(tmpdir(), 'byok-app-checks-'));
   dirs.push(dir);
   const rt = createRuntime({
     configDir: join(dir, 'config'),
@@ -121,6 +123,44 @@ describe('models check (app layer, no terminal)', () => {
     const r = await checkModels(w.rt);
     expect(r).toMatchObject({ ok: false, refused: true, exitCode: 4, catalog: null, models: [] });
     expect(r.checks.map((c) => c.name)).toEqual(['credentials']);
+    expect(await w.requests()).toEqual([]);
+  });
+});
+
+describe('doctor (app layer, no terminal)', () => {
+  it('a healthy workspace: every troubleshooting check in the document\'s order passes, the connection test is recorded, nothing is printed', async () => {
+    const w = await workspace('us', 'us-east-1');
+    const { value: r, written } = await silently(() => runDoctorChecks(w.rt));
+    expect(r).toMatchObject({ ok: true, exitCode: 0, workspace: 'ws', role: 'owner', owner: 'alice' });
+    expect(r.checks.map((c) => [c.name, c.status])).toEqual([
+      ['owner-configured', 'pass'], ['byok-enabled', 'pass'], ['plan-eligible', 'pass'], ['owner-credentials', 'pass'],
+      ['session-token-expiry', 'pass'], ['model-access', 'pass'], ['iam-permissions', 'pass'], ['region', 'pass'], ['connection', 'pass'],
+    ]);
+    expect(r.connection?.ok).toBe(true);
+    const { doc } = await w.rt.store().read();
+    expect(doc.workspaces.ws?.lastConnectionTest).toMatchObject({ ok: true, at: r.connection!.testedAt });
+    expect(written).toEqual([]);
+  });
+
+  it('a workspace with no region is not tested against AWS: region fails with the command that fixes it, and no request is sent', async () => {
+    const w = await workspace('eu', undefined);
+    const r = await runDoctorChecks(w.rt);
+    expect(r).toMatchObject({ ok: false, exitCode: 1, connection: null });
+    expect(r.checks.find((c) => c.name === 'region')).toMatchObject({ status: 'fail', category: 'region-mismatch' });
+    expect(JSON.stringify(r.checks.find((c) => c.name === 'region'))).toContain('byok config set region');
+    expect(r.checks.find((c) => c.name === 'connection')).toMatchObject({ status: 'skip' });
+    expect(await w.requests()).toEqual([]);
+    expect((await w.rt.store().read()).doc.workspaces.ws?.lastConnectionTest).toBeUndefined();
+  });
+
+  it('credentials AWS refuses: exit code 4, owner-credentials fails as credential-invalid', async () => {
+    const w = await workspace('eu', 'eu-west-1');
+    await w.rt.store().update((doc) => {
+      doc.workspaces.ws!.credentials!.secretAccessKey = 'x'.repeat(40);
+    });
+    const r = await runDoctorChecks(w.rt);
+    expect(r).toMatchObject({ ok: false, exitCode: 4 });
+    expect(r.checks.find((c) => c.name === 'owner-credentials')).toMatchObject({ status: 'fail', category: 'credential-invalid' });
     expect(await w.requests()).toEqual([]);
   });
 });
