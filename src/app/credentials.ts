@@ -150,3 +150,9 @@ async function newSession(ctx: Runtime, ws: Workspace, c: NonNullable<Workspace[
 function sessionToSdk(s: CachedSession): AwsCredentials {
   return { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, expiration: new Date(s.expiresAt) };
 }
+
+/** The keys of an AWS shared-config profile (for credentials set --profile and setup's import); UsageError if unreadable. */
+export async function profileCredentials(rt: Pick<Runtime, 'env'>, profile: string): Promise<import('../aws/profile.js').ProfileCredentials> {
+  const { readProfileCredentials } = await import('../aws/profile.js');
+  return readProfileCredentials(rt, profile);
+}

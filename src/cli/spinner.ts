@@ -53,3 +53,24 @@ export function startSpinner(ctx: Context, text: string, intervalMs = 80): Spinn
     },
   };
 }
+
+/**
+ * A spinner that starts on the first update: for a workflow's onProgress callback, so nothing is
+ * drawn before the workflow has something to report (e.g. while it still refuses a bad workspace).
+ * Once stopped it stays stopped.
+ */
+export function lazySpinner(ctx: Context): { update: (text: string) => void; stop: () => void } {
+  let s: Spinner | null = null;
+  let stopped = false;
+  return {
+    update: (text: string) => {
+      if (stopped) return;
+      if (s) s.update(text);
+      else s = startSpinner(ctx, text);
+    },
+    stop: () => {
+      stopped = true;
+      s?.stop();
+    },
+  };
+}

@@ -65,6 +65,12 @@ describe('the layers of src/', () => {
     expect(all.filter((e) => cmd(e.from) && cmd(e.to) && e.from !== e.to).map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
+  it('no command file imports from src/aws: commands reach AWS only through the workflows (src/app/)', () => {
+    // Static, type-only and dynamic imports alike: a command that calls an AWS adapter holds a
+    // workflow the library and the gateway cannot use.
+    expect(all.filter((e) => e.from.startsWith('cli/commands/') && layer(e.to) === 'aws').map((e) => `${e.from} -> ${e.to}${e.dynamic ? ' (dynamic)' : ''}`)).toEqual([]);
+  });
+
   it('there is no cycle among the static imports', () => {
     const next = new Map<string, string[]>();
     for (const e of all.filter((x) => !x.dynamic)) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);

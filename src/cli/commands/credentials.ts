@@ -72,8 +72,8 @@ function problemToError(p: CredentialProblem): UsageError {
 async function gatherCredentials(o: CredentialsSetOptions, ctx: Context): Promise<{ input: { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiresAt?: string }; source: StoredCredentials['source'] }> {
   if (o.profile !== undefined) {
     if (o.secretAccessKeyStdin || o.sessionTokenStdin || o.fromEnv || o.accessKeyId !== undefined) throw new UsageError('conflicting-flags', '--profile cannot be combined with other credential sources.', 'Use one source: --profile NAME alone.');
-    const { readProfileCredentials } = await import('../../aws/profile.js');
-    const c = await readProfileCredentials(ctx, o.profile.trim());
+    const { profileCredentials } = await import('../../app/credentials.js');
+    const c = await profileCredentials(ctx, o.profile.trim());
     return { input: { ...c, expiresAt: c.expiresAt ?? o.expiresAt }, source: 'profile' };
   }
   if (o.fromEnv) {

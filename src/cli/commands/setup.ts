@@ -116,7 +116,7 @@ async function askCredentials(o: SetupOptions, ctx: Context, method: Exclude<Cre
   }
   if (method === 'profile') {
     const name = o.importProfile ?? (await p.input('AWS profile name:', { default: 'default', flag: '--import-profile NAME' }));
-    return { ...(await (await import('../../aws/profile.js')).readProfileCredentials(ctx, name.trim())), source: 'profile' };
+    return { ...(await (await import('../../app/credentials.js')).profileCredentials(ctx, name.trim())), source: 'profile' };
   }
   if (method === 'stdin') {
     if (!o.accessKeyId) throw new UsageError('missing-input', 'The access key ID is missing.', 'Pass --access-key-id AKIA... (the secret comes on stdin).');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deniedAccess, deniedBy, grantingStatement, parseAccessDenied, profileArn } from '../../../src/aws/permissions.js';
 import { regionOfModelArn } from '../../../src/aws/bedrock.js';
-import { compareDestinations } from '../../../src/cli/commands/models.js';
+import { compareDestinations } from '../../../src/app/models.js';
 
 const FM = 'anthropic.claude-sonnet-4-5-20250929-v1:0';
 
