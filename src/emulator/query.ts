@@ -459,10 +459,11 @@ export function handleIam(op: string, c: QueryContext): string {
       // "You can have a maximum of two sets of service-specific credentials for each supported service
       // per user" (CreateServiceSpecificCredential documentation); the message is UNCONFIRMED.
       if (mine.length >= 2) throw new AwsError('LimitExceeded', 'Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2');
+      // One clock reading for CreateDate and ExpirationDate: their difference is exactly the age in days.
       const now = state.now();
       // The alias: "the IAM user name and a suffix containing version and creation information"; its exact form is UNCONFIRMED.
       const alias = `${u.name}+1-${Math.floor(now / 1000)}`.replace(/[^\w+=,.@-]/g, '-');
-      const cred: ServiceCredential = { id: newId('ACCA'), accountId: acct.id, userName: u.name, serviceName, alias, secret: newServiceSecret(alias), status: 'Active', createDate: iso, ...(age !== undefined ? { expiresAt: now + age * 86_400_000 } : {}) };
+      const cred: ServiceCredential = { id: newId('ACCA'), accountId: acct.id, userName: u.name, serviceName, alias, secret: newServiceSecret(alias), status: 'Active', createDate: new Date(now).toISOString(), ...(age !== undefined ? { expiresAt: now + age * 86_400_000 } : {}) };
       state.data.serviceCredentials[cred.id] = cred;
       return done(sscXml(cred, now));
     }

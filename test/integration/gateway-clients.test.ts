@@ -215,7 +215,10 @@ describe('the token user must still belong to the workspace', () => {
     const before = (await runtimeAtEmulator()).length;
     const e = await c.send(new ConverseCommand(converseInput)).catch((err: unknown) => err as { name: string; message: string; $metadata: { httpStatusCode: number } });
     expect(e).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
-    expect((e as { message: string }).message).toMatch(/User "dave" is not a member of workspace "ws"/);
+    // remove-member revoked dave's tokens with the membership: the refusal is a revoked token's.
+    expect((e as { message: string }).message).toMatch(/Please make sure your API Key is valid/);
+    const list = JSON.parse((await s.byok(['gateway', 'token', 'list', '--json'])).stdout) as { tokens: { user: string; revokedAt: string | null }[] };
+    expect(list.tokens.filter((t) => t.user === 'dave').every((t) => t.revokedAt)).toBe(true);
     expect((await runtimeAtEmulator()).length).toBe(before);
     c.destroy();
   });
