@@ -11,7 +11,8 @@ export type Problem =
   | 'region-outside-geography'
   | 'profile-leaves-geography'
   | 'apac-opus-unavailable'
-  | 'marketplace-permission';
+  | 'marketplace-permission'
+  | 'marketplace-subscription-pending';
 
 export interface Troubleshooting { title: string; steps: string[] }
 
@@ -120,6 +121,15 @@ const CATALOGUE: Record<Problem, Troubleshooting> = {
     ],
   },
   'marketplace-permission': MARKETPLACE,
+  // AWS reference §5.1 (MPAgreementBeingCreated): the first use of a model in an account subscribes
+  // through AWS Marketplace, and until that completes the model answers AccessDeniedException.
+  'marketplace-subscription-pending': {
+    title: 'AWS is still creating the model subscription',
+    steps: [
+      "This is the model's first use in the account: AWS Marketplace is still creating its subscription. Nothing needs fixing: try again in about 15 minutes, as AWS advises.",
+      'byok models check shows when the model answers.',
+    ],
+  },
   'apac-opus-unavailable': {
     title: 'Opus 4.5 has no APAC inference profile',
     steps: ['AWS lists only the jp. and au. profiles for Sonnet 4.5 in APAC, and none for Opus 4.5; byok will not route Opus through global. (byok models check re-reads the live list).', 'Use Sonnet 4.5 in APAC, or a geography that serves Opus 4.5 if your residency rules allow it.'],
@@ -131,6 +141,8 @@ export function troubleshoot(problem: Problem): Troubleshooting {
 }
 
 /** AWS's AccessDenied for the Marketplace first-use actions (reference aws.md §3.4). */
+/** AWS's answer while a first use's Marketplace subscription is being created (reference §5.1). */
+const SUBSCRIPTION_PENDING = /subscription for this model is still being processed|MPAgreementBeingCreated/i;
 const MARKETPLACE_DENIED = /aws-marketplace:(?:ViewSubscriptions|Subscribe)|not authorized to perform the required AWS Marketplace actions/i;
 
 /**
@@ -139,5 +151,6 @@ const MARKETPLACE_DENIED = /aws-marketplace:(?:ViewSubscriptions|Subscribe)|not 
  */
 export function problemFor(f: { category: ErrorCategory; message?: string }): Problem {
   if (f.category === 'model-access-denied' && MARKETPLACE_DENIED.test(f.message ?? '')) return 'marketplace-permission';
+  if (f.category === 'model-access-denied' && SUBSCRIPTION_PENDING.test(f.message ?? '')) return 'marketplace-subscription-pending';
   return f.category;
 }
