@@ -4,7 +4,9 @@
 // the CLI's exit code on them (`exitCode`: 2 bad input, 3 local state, 4 AWS refused).
 import { userInfo } from 'node:os';
 import { runConnectionChecks, type ConnectionReport } from './app/checks.js';
+import { runDoctorChecks, type DoctorReport } from './app/doctor.js';
 import { invoke as runInvoke, type EngineOutcome, type InvokeReply, type InvokeRequest, type OperationFacts } from './app/invoke.js';
+import { checkModels, type ModelsCheckReport } from './app/models.js';
 import { evaluatePolicy, type PolicyEvaluation, type PolicyQuery } from './app/policy.js';
 import { routeFor, type RouteQuery, type RouteResult } from './app/route.js';
 import { createRuntime, type Runtime } from './app/runtime.js';
@@ -17,6 +19,8 @@ export { ByokError, UsageError, LocalStateError, AwsRefusedError, CheckFailedErr
 export { runWithFallback } from './app/invoke.js';
 export type { Attempt, CallTarget, EngineOutcome, EngineRequest, InvokeReply, InvokeRequest, OperationFacts } from './app/invoke.js';
 export type { CheckResult, ConnectionReport } from './app/checks.js';
+export type { DoctorReport } from './app/doctor.js';
+export type { ModelsCheckReport } from './app/models.js';
 export type { PolicyEvaluation, PolicyQuery } from './app/policy.js';
 export type { RouteQuery, RouteResult } from './app/route.js';
 export type { Runtime } from './app/runtime.js';
@@ -70,6 +74,10 @@ export interface Byok {
   invoke(options: InvokeOptions): Promise<EngineOutcome<InvokeReply>>;
   /** The connection test: credentials, both models through the profile, permissions. Never throws for an AWS failure. */
   checks(options?: { workspace?: string; stream?: boolean }): Promise<ConnectionReport>;
+  /** `byok models check`: destinations read before any prompt, both models through the profile, model access. */
+  modelsCheck(options?: { workspace?: string; refreshCatalog?: boolean }): Promise<ModelsCheckReport>;
+  /** `byok doctor`: the troubleshooting checks, each failure with the product document's steps. */
+  doctor(options?: { workspace?: string }): Promise<DoctorReport>;
 }
 
 function osUser(): string {
@@ -108,5 +116,7 @@ export function openByok(options: OpenByokOptions = {}): Byok {
       return runInvoke(rt, req);
     },
     checks: (o = {}) => runConnectionChecks(rt, { workspace: o.workspace, stream: o.stream }),
+    modelsCheck: (o = {}) => checkModels(rt, { workspace: o.workspace, refreshCatalog: o.refreshCatalog }),
+    doctor: (o = {}) => runDoctorChecks(rt, { workspace: o.workspace }),
   };
 }

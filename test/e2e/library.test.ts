@@ -76,9 +76,15 @@ const strict = await byok.evaluatePolicy({ errorCode: 'ThrottlingException', ope
 const route = await byok.route({ task: 'plan' });
 let streamed = '';
 const reply = await byok.invoke({ prompt: 'Say hello', conversation: 'lib-1', onText: (t) => { streamed += t; } });
-process.stdout.write(JSON.stringify({ evaluation, strict, route, reply, streamed }));
+const models = await byok.modelsCheck();
+const doctor = await byok.doctor();
+process.stdout.write(JSON.stringify({ evaluation, strict, route, reply, streamed, models: { exitCode: models.exitCode, geography: models.geography }, doctor: { exitCode: doctor.exitCode, checks: doctor.checks.length } }));
 `,
     );
+    // The models check and doctor, as the CLI runs them: a healthy EU workspace passes both.
+    expect(out.models).toEqual({ exitCode: 0, geography: 'eu' });
+    expect(out.doctor).toMatchObject({ exitCode: 0 });
+    expect((out.doctor as { checks: number }).checks).toBeGreaterThan(0);
     // Throttling is retryable; a read under allow may fall back, on the platform, in the same region.
     expect(out.evaluation).toMatchObject({ workspace: 'ws', decision: { decision: 'fallback', targetRegion: 'eu-west-3', policy: 'allow' } });
     // strict never falls back, and an explicit policy reads no workspace.
