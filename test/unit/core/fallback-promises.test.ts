@@ -208,3 +208,21 @@ describe("the platform side of a decision comes from the config's platform crede
     }
   });
 });
+
+describe('what byok knows beyond the error text decides too', () => {
+  it('an error byok knows is not retryable (e.g. a minted API key AWS called expired, already renewed once) never falls back, under any policy', () => {
+    for (const policy of ['allow', 'warn', 'strict'] as const) {
+      const d = evaluateFallback({
+        error: { code: 'ThrottlingException', status: 429 },
+        operation: { kind: 'read' },
+        policy,
+        region: 'eu-west-1',
+        platformRegions: ['eu-west-1'],
+        platformOwner: 'platform-team',
+        notRetryableBecause: { category: 'credential-invalid', explanation: 'the key was renewed and refused again' },
+      });
+      expect(d).toMatchObject({ decision: 'fail', retryable: false, category: 'credential-invalid', targetRegion: null });
+      expect(d.rules.find((r) => r.rule === 'retryable')).toMatchObject({ passed: false });
+    }
+  });
+});
