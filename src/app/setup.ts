@@ -126,7 +126,11 @@ export interface SetupEvents extends ProvisionHooks {
 
 export type SetupResult =
   | { ok: true; saved: true; summary: SetupSummary; checks: ConnectionCheck[] | null }
-  | { ok: false; saved: false; workspace: string; checks: ConnectionCheck[]; hint: string };
+  /**
+   * `kept`: what was stored before the test because AWS shows it once (a provisioned access key, a
+   * created API key, with the workspace they belong to); null when nothing was.
+   */
+  | { ok: false; saved: false; workspace: string; checks: ConnectionCheck[]; hint: string; kept: string | null };
 
 /** A region answer checked as every region a user types is (exit 2, the closest real region suggested), then against the geography. */
 export function checkSetupRegion(geography: Geography, raw: string): string {
@@ -342,6 +346,8 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
   let geography: Geography;
   let region: string;
   // A Bedrock API key: pasted (stored at the end), created through IAM (stored the moment it exists).
+  // What is stored before the test (a secret AWS shows once), to be named if the setup then fails.
+  let kept: string | null = null;
   let pasted: Exclude<StoredApiKey, { minted: true }> | undefined;
   let keyToken: string | undefined;
   const askKey = async (retry: boolean) => {
@@ -363,13 +369,17 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
     // Creating a key writes the route first: a change to it is agreed to before.
     await agreeToChanges(name, changesTo(existing, { plan, geography, region }), agreed, req, ask);
     if (provider === 'long-term-api-key') await askKey(false);
-    else keyToken = await createKeyNow(rt, { name, plan, geography, region, profile: req.apiKeyAdminProfile, userName: req.apiKeyUserName }, ask);
+    else {
+      keyToken = await createKeyNow(rt, { name, plan, geography, region, profile: req.apiKeyAdminProfile, userName: req.apiKeyUserName }, ask);
+      kept = `workspace ${name} (${geography}, ${region}) and the long-term Bedrock API key IAM just created, sealed in the config (byok credentials show; byok iam list-api-keys / revoke-api-key to remove it)`;
+    }
   } else if (method === 'provision') {
     geography = req.geography ?? (await ask.geography(existing?.geography));
     region = await askRegion(geography, existing?.region, req.region);
     // Provisioning writes the route before the summary: a change to it is agreed to first.
     await agreeToChanges(name, changesTo(existing, { plan, geography, region }), agreed, req, ask);
     ({ creds, source } = await provisionNow(rt, { name, plan, geography, region, profile: req.provisionProfile }, ask, events));
+    kept = `workspace ${name} (${geography}, ${region}) and the access key IAM just created, sealed in the config (byok credentials show)`;
   } else {
     ({ creds, source } = checkCredentials(rt, await ask.credentials(method!, { retry: false })));
     geography = req.geography ?? (await ask.geography(existing?.geography));
@@ -394,10 +404,10 @@ export async function runSetup(rt: Runtime, req: SetupRequest, ask: SetupQuestio
       if (!ask.interactive || !ask.afterFailedTest) {
         // A failed check, not bad input: nothing is saved, and the checks say why.
         const hint = `Fix the cause above and re-run, or pass --skip-test to save without testing. ${checks.find((c) => !c.ok)?.hint ?? ''}`.trim();
-        return { ok: false, saved: false, workspace: name, checks, hint };
+        return { ok: false, saved: false, workspace: name, checks, hint, kept };
       }
       const next = await ask.afterFailedTest(checks);
-      if (next === 'abort') throw new CancelledError('Setup aborted; nothing was saved.');
+      if (next === 'abort') throw new CancelledError(kept ? `Setup aborted. Kept, because AWS shows a new secret once: ${kept}.` : 'Setup aborted; nothing was saved.');
       if (next === 'credentials' && provider === 'long-term-api-key') await askKey(true);
       else if (next === 'credentials' && creds) ({ creds, source } = checkCredentials(rt, await ask.credentials('type', { retry: true })));
       if (next === 'region') {

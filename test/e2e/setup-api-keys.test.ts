@@ -56,6 +56,26 @@ interface SetupJson { ok: boolean; provider: string; warning: string | null; acc
 interface TestJson { ok: boolean; provider: string; apiKey: { kind: string; minted: boolean } | null }
 const bedrockCallsSince = (n: number) => emu.state.requests.slice(n).filter((r) => r.service === 'bedrock-runtime');
 
+it('--provider create-api-key whose test then fails: the key IAM created is kept (sealed) and named, never left unmentioned or lost', async () => {
+  const a = await account();
+  await keyUser(a.admin, 'byok-bedrock');
+  // Every model call of this account is refused: the test fails after the key exists.
+  await emu.control.addFault({ service: 'bedrock-runtime', accountId: a.accountId, count: 50, error: { code: 'AccessDeniedException' } });
+  const r = await byok(['setup', '--non-interactive', '--json', '--name', 'kept', '--plan', 'scale', '--provider', 'create-api-key', '--geography', 'us', '--region', 'us-east-1', '--policy', 'warn'], { extraEnv: { AWS_ACCESS_KEY_ID: a.admin.accessKeyId, AWS_SECRET_ACCESS_KEY: a.admin.secretAccessKey } });
+  await emu.control.clearFaults();
+  expect(r.code, r.stdout + r.stderr).toBe(1);
+  const out = JSON.parse(r.stdout) as { ok: boolean; kept: string | null; error: { message: string } };
+  expect(out.ok).toBe(false);
+  expect(out.kept).toMatch(/long-term Bedrock API key/);
+  expect(out.error.message).not.toMatch(/nothing was saved/);
+  const made = Object.values(emu.state.data.serviceCredentials ?? {}).filter((x) => x.accountId === a.accountId);
+  expect(made).toHaveLength(1);
+  secrets.push(made[0]!.secret);
+  // It is where the message says: in the workspace's sealed config.
+  const shown = await byok(['credentials', 'show', '--workspace', 'kept', '--json']);
+  expect(shown.stdout).toMatch(/ABSK\*+/);
+}, 120_000);
+
 it('--provider short-term-api-keys: the test and every later call carry a key minted from the IAM credentials, never SigV4; test-connection passes with it', async () => {
   const a = await account();
   const before = emu.state.requests.length;

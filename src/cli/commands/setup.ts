@@ -266,9 +266,10 @@ export async function runSetupCommand(o: SetupOptions, ctx: Context): Promise<Ou
   );
   if (!r.ok) {
     // A failed check, not bad input: exit 1, and --json keeps the checks that say why.
-    const message = 'The connection test failed; nothing was saved.';
+    // Nothing is saved after a failed test, except what AWS showed once and byok stored the moment it existed.
+    const message = r.kept ? `The connection test failed. Kept, because AWS shows a new secret once: ${r.kept}.` : 'The connection test failed; nothing was saved.';
     return {
-      json: { ok: false, workspace: r.workspace, saved: false, connectionTest: { ok: false, checks: r.checks }, error: { code: 'connection-test-failed', message, hint: r.hint, exitCode: EXIT.checkFailed } },
+      json: { ok: false, workspace: r.workspace, saved: false, kept: r.kept, connectionTest: { ok: false, checks: r.checks }, error: { code: 'connection-test-failed', message, hint: r.hint, exitCode: EXIT.checkFailed } },
       status: [mark.fail(ctx, message), `  hint: ${r.hint}`],
       exitCode: EXIT.checkFailed,
     };
