@@ -54,7 +54,7 @@ export async function runEmulatorCommand(argv: string[], io: Io, env: Env): Prom
     .action(async (o: { port?: number; latencyMs?: number; state?: string; json?: boolean }) => {
       const h = await startEmulator({ port: o.port, latencyMs: o.latencyMs, stateFile: o.state });
       if (o.json) {
-        io.stdout.write(`${JSON.stringify({ url: h.url, port: h.port, admin: h.admin, env: { ...h.env, BYOK_PLATFORM_ENDPOINT_URL: h.url, AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' } })}\n`);
+        io.stdout.write(`${JSON.stringify({ url: h.url, port: h.port, admin: h.admin, env: { ...h.env, BYOK_EMULATOR_URL: h.url, BYOK_PLATFORM_ENDPOINT_URL: h.url, AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' } })}\n`);
       } else {
         io.stderr.write(`byok emulator listening on ${h.url} (IAM, STS, Bedrock, Bedrock Runtime; control API at ${h.url}/_emulator/)\n`);
         io.stderr.write(`Bootstrap admin: account ${h.admin.accountId}, user ${h.admin.userName}. Paste into a shell:\n\n`);
