@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { decisionJson } from '../render/decision.js';
 import { POLICY_MODES, type PolicyMode } from '../../core/config-doc.js';
 import { UsageError, EXIT } from '../../core/errors.js';
-import { evaluatePolicy } from '../../app/policy.js';
+import { evaluatePolicy, type PolicyQuery } from '../../app/policy.js';
 import { checkPolicyChange, defaultPolicy } from '../../core/plans.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
@@ -73,18 +73,8 @@ export async function runPolicyShow(ctx: Context): Promise<Output> {
   };
 }
 
-export interface PolicyEvaluateOptions {
-  errorCode?: string;
-  httpStatus?: number;
-  message?: string;
-  operationKind?: 'read' | 'write';
-  fallbackEligible?: boolean;
-  autonomous?: boolean;
-  environment?: 'production' | 'staging' | 'development';
-  region?: string;
-  policy?: PolicyMode;
-}
-
+/** The query as the flags give it (the workspace comes from --workspace). */
+export type PolicyEvaluateOptions = Omit<PolicyQuery, 'workspace'>;
 
 export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context): Promise<Output> {
   const { workspace, decision: d } = await evaluatePolicy(ctx, o);
