@@ -1,10 +1,28 @@
 #!/usr/bin/env node
-// `byok --version` alone answers before anything loads (the version is all it needs); every other
-// invocation runs the CLI.
+// byok's command. CommonJS (bin/package.json), like the CLI file it starts, because the ESM loader
+// alone costs more start-up than a local command's work (scripts/build.mjs has the figures).
+'use strict';
 const a = process.argv.slice(2);
 if (a.length === 1 && (a[0] === '--version' || a[0] === '-V')) {
-  const { readFileSync } = await import('node:fs');
-  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  // The version is all --version needs: nothing else loads.
+  process.stdout.write(`${require('../package.json').version}\n`);
 } else {
-  await import('../dist/cli/main.js');
+  const { readFileSync } = require('node:fs');
+  const { dirname, join } = require('node:path');
+  const { createRequire } = require('node:module');
+  const { Script } = require('node:vm');
+  const file = join(__dirname, '..', 'dist', 'cli', 'main.cjs');
+  // The build writes a V8 code cache beside the file (scripts/build.mjs), so V8 need not parse
+  // all of it on every start. V8 refuses a cache from another V8 version or other flags and then
+  // compiles the source as usual. The wrapper is CommonJS's, plus `__byok`: the file's import()
+  // calls, which must come from here (Node 20 loses them in code compiled from a cache).
+  let cachedData;
+  try {
+    cachedData = readFileSync(`${file}.cache`);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname, __byok) {${readFileSync(file, 'utf8')}\n})`, { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (specifier) => import(specifier));
 }

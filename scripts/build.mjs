@@ -1,16 +1,14 @@
 // Bundles the CLI and the library with esbuild, and writes the library's type declarations.
-// Why a bundler: commander + chalk + conf loaded as separate
-// modules start ~2.5x slower than `node -e 0`; bundled they start ~1.5x (measured, see bench/).
-// The AWS SDK and @inquirer/prompts stay external and are only reached by dynamic import() from
-// the commands that need them; the emulator is its own entry point. Minified: conf brings ajv,
-// semver and fast-uri (~370 KB of the 600 KB bundle), and parsing half the bytes took local
-// commands from ~2.1x to ~1.8x `node -e 0` (bench/startup.mjs, 25 runs, 2026-11-25).
-// The library (`import { openByok } from 'byok'`, src/index.ts) shares chunks with the CLI; its
+// Why a bundler: commander + chalk + conf loaded as separate ESM modules start ~2.5x slower than
+// `node -e 0` (measured, see bench/). The AWS SDK and @inquirer/prompts stay external and are only
+// reached by import() from the commands that need them. Minified: parsing fewer bytes is start-up.
+// The library (`import { openByok } from 'byok'`, src/index.ts) and the emulator are ESM with
+// shared chunks; the CLI is one CommonJS file with a V8 code cache (why: below). The library's
 // .d.ts files (dist/types) come from tsc --emitDeclarationOnly, run beside esbuild and skipped when
 // no source file is newer than the last declarations written.
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +41,11 @@ const types = typesCurrent
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc (declarations) exited with ${code}`))));
     });
 
-await build({
-  entryPoints: { 'cli/main': 'src/cli/main.ts', 'emulator/main': 'src/emulator/main.ts', index: 'src/index.ts' },
+const external = ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*', '@inquirer/prompts', '@napi-rs/keyring', 'proper-lockfile', 'https-proxy-agent', 'http-proxy-agent', 'proxy-from-env'];
+
+// The library and the emulator: ESM with shared chunks (they are imported, not started per command).
+const library = build({
+  entryPoints: { 'emulator/main': 'src/emulator/main.ts', index: 'src/index.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,
@@ -54,8 +55,78 @@ await build({
   sourcemap: true,
   minify: true,
   chunkNames: 'chunks/[name]-[hash]',
-  external: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*', '@inquirer/prompts', '@napi-rs/keyring', 'proper-lockfile', 'https-proxy-agent', 'http-proxy-agent', 'proxy-from-env'],
+  external,
   banner: { js: "import { createRequire as __byokCreateRequire } from 'node:module'; const require = __byokCreateRequire(import.meta.url);" },
   logLevel: 'warning',
+});
+
+// The CLI: one CommonJS file, because it is started once per command and its start-up is
+// measured (issue 12: local commands ≤ 1.5× `node -e 0`). Measured here (paired runs, 2026-11-27):
+// the ESM loader's per-module resolve and translate, and its facades over node: builtins, cost
+// more than all of `policy show`'s own work; the same code as one CommonJS file started by
+// bin/byok.js with a V8 code cache is ~35% faster. A command's code still runs only when that
+// command runs: esbuild turns each import() of byok's own modules into a lazy initialiser, and
+// what the read path never needs stays outside the file and loads on first use: the AWS SDK, the
+// prompt library, conf (with its schema validator, for writes) and the emulator (its own entry).
+const cli = build({
+  entryPoints: { 'cli/main': 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  minify: true,
+  external: [...external, 'conf'],
+  plugins: [
+    {
+      name: 'emulator-entry',
+      setup(b) {
+        // Loaded by bin/byok.js's import() (below), so relative to bin/.
+        b.onResolve({ filter: /\/emulator\/main\.js$/ }, () => ({ path: '../dist/emulator/main.js', external: true }));
+      },
+    },
+  ],
+  write: false,
+  logLevel: 'warning',
+});
+const [, cliBuilt] = await Promise.all([library, cli]);
+
+// Node 20 drops a script's import() callback when V8 compiles it from a code cache
+// (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so the CLI file holds no import(): each one (all of
+// them load packages or entries outside the file) becomes a call of `__byok`, the function
+// bin/byok.js hands the file: its own import(), resolved from bin/. Same length, so the source
+// map still fits. Any other `import(` in the file stops the build.
+const main = join(dist, 'cli', 'main.cjs');
+mkdirSync(join(dist, 'cli'), { recursive: true });
+for (const out of cliBuilt.outputFiles) {
+  let text = out.text;
+  if (out.path === main) {
+    text = text.replace(/\bimport\((?="[^"]+"\))/g, '__byok(');
+    const left = /.{0,40}\bimport\(.{0,40}/.exec(text);
+    if (left) throw new Error(`the CLI bundle has an import() bin/byok.js cannot serve: ${left[0]}`);
+  }
+  writeFileSync(out.path, text);
+}
+
+// The code cache bin/byok.js hands V8 with the CLI: the bytecode `byok --help` compiles, made by
+// the same build as the file, with the same wrapper (V8 checks the cache against the source's
+// length, its own version and flags; a refused cache means an ordinary compile, not an error).
+await new Promise((resolve, reject) => {
+  const script = `
+    const { readFileSync, writeFileSync } = require('node:fs');
+    const { dirname } = require('node:path');
+    const { createRequire } = require('node:module');
+    const vm = require('node:vm');
+    const file = ${JSON.stringify(main)};
+    const script = new vm.Script('(function (exports, require, module, __filename, __dirname, __byok) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file });
+    process.argv = [process.execPath, file, '--help'];
+    process.on('exit', () => writeFileSync(file + '.cache', script.createCachedData()));
+    const module = { exports: {} };
+    script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (s) => import(s));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
+  child.on('error', reject);
+  child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writing the CLI's code cache exited with ${code}`))));
 });
 await types;

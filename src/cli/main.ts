@@ -1,5 +1,6 @@
 // The only module that reads `process`: builds the real context, runs the program, sets the exit code.
 import { userInfo } from 'node:os';
+import { isatty } from 'node:tty';
 import { createContext } from './context.js';
 import { runCli } from './program.js';
 
@@ -30,10 +31,13 @@ process.on('SIGXFSZ', () => undefined);
 
 const ctx = createContext({
   io: {
-    stdin: process.stdin,
+    // process.stdin is built on first touch (a stream, ~2 ms); only commands that read it pay.
+    get stdin() {
+      return process.stdin;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
-    stdinIsTTY: process.stdin.isTTY === true,
+    stdinIsTTY: isatty(0),
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
   },
@@ -41,11 +45,13 @@ const ctx = createContext({
   osUser: osUser(),
 });
 
-const code = await runCli(ctx, process.argv.slice(2));
-process.exitCode = code;
-// Long-running commands (the emulator) keep the loop alive on purpose; everything else ends here.
-if (!ctx.keepAlive) {
-  // Flush stdout/stderr before leaving; a native keyring call must never hold the process open.
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-  process.exit(code);
-}
+// No top-level await: the CLI is bundled as CommonJS (scripts/build.mjs says why).
+void runCli(ctx, process.argv.slice(2)).then(async (code) => {
+  process.exitCode = code;
+  // Long-running commands (the emulator) keep the loop alive on purpose; everything else ends here.
+  if (!ctx.keepAlive) {
+    // Flush stdout/stderr before leaving; a native keyring call must never hold the process open.
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    process.exit(code);
+  }
+});

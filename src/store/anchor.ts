@@ -4,7 +4,6 @@
 // (and log) put back, and a config swapped for another sealed with the same key.
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { writeFileSync } from 'atomically';
 import { LocalStateError, UsageError } from '../core/errors.js';
 import { KEY_SOURCES, keyringEntry, type KeyProviderOptions, type KeySource } from './key-providers.js';
 
@@ -68,6 +67,8 @@ function fileAnchor(path: string, configDir: string): Anchor {
       const m = load();
       m.set(key, r);
       try {
+        // atomically (and the exit hooks it installs) loads only where a write happens.
+        const { writeFileSync } = await import('atomically');
         writeFileSync(path, `${JSON.stringify({ byokStateAnchor: 1, configs: Object.fromEntries(m) }, null, 2)}\n`, { mode: 0o600 });
       } catch (e) {
         throw new LocalStateError('state-anchor-unwritable', `The state anchor ${path} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check that the file and its directory are writable by you. The config was written; the next command compares it again.', { cause: e });
