@@ -8,7 +8,7 @@ import { ALL_COMMERCIAL, FOUNDATION_MODELS, globalProfileModelArns, PROFILES as 
 import { AwsError, AWS_MESSAGES } from './errors.js';
 import { dict, type Account, type EmulatorState } from './state.js';
 import type { EmuRequest, EmuResponse, Principal } from './types.js';
-import { checkInt, checkString, issueToken, readConverse, readInvoke, readToken, throwIfInvalid, violation, type ChatInput } from './validate.js';
+import { checkInt, checkString, issueToken, readConverse, readInvoke, readToken, RUNTIME_MODEL_ID_SHAPES, throwIfInvalid, violation, type ChatInput } from './validate.js';
 
 export const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -349,6 +349,7 @@ export async function handleRuntime(req: EmuRequest, deps: BedrockDeps, midStrea
   if (!op) throw new AwsError('UnknownOperationException');
   // As AWS: the model identifier and the caller's permissions first, then the body, then model access
   // (an unauthorised caller learns nothing about the body; a refused body starts no subscription).
+  throwIfInvalid(checkString('modelId', op.modelId, op.op.startsWith('Converse') ? RUNTIME_MODEL_ID_SHAPES.ConversationalModelId : RUNTIME_MODEL_ID_SHAPES.InvokeModelIdentifier), 'ValidationException');
   const model = authorizeInvocation(req, deps, op.action, op.modelId);
   const input = op.op.startsWith('Converse') ? readConverse(req.body) : readInvoke(req.body, model.modelId.replace(/^anthropic\./, '').replace(/-v\d+:\d+$/, ''));
   checkModelAccess(deps.state.data.accounts[req.principal.accountId]!, req, deps, model.modelId, req.region);

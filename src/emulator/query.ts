@@ -474,7 +474,9 @@ export function handleIam(op: string, c: QueryContext): string {
       c.authorize('iam:ListServiceSpecificCredentials', u ? u.arn : `arn:aws:iam::${acct.id}:user/*`);
       const now = state.now();
       const list = Object.values(state.data.serviceCredentials ?? {}).filter((x) => x.accountId === acct.id && (!u || x.userName === u.name) && (serviceName === null || serviceName === '' || x.serviceName === serviceName));
-      return done(`<ServiceSpecificCredentials>${list.map((x) => `<member>${sscCommon(x, now)}</member>`).join('')}</ServiceSpecificCredentials><IsTruncated>false</IsTruncated>`);
+      // Paged like the other List operations (the model has MaxItems, Marker, IsTruncated); oldest first.
+      const pg = paged(list, { user: u ? u.name : '*', service: serviceName ?? '' });
+      return done(`<ServiceSpecificCredentials>${pg.items.map((x) => `<member>${sscCommon(x, now)}</member>`).join('')}</ServiceSpecificCredentials>${pg.tail}`);
     }
     case 'UpdateServiceSpecificCredential':
     case 'ResetServiceSpecificCredential':

@@ -3,7 +3,7 @@
 // code and text AWS sends (src/emulator/validate.ts cites each text; UNCONFIRMED ones are marked there).
 import { BedrockClient, GetFoundationModelAvailabilityCommand, ListInferenceProfilesCommand, paginateListInferenceProfiles } from '@aws-sdk/client-bedrock';
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, InvokeModelCommand, InvokeModelWithResponseStreamCommand, type Message } from '@aws-sdk/client-bedrock-runtime';
-import { CreateAccessKeyCommand, CreatePolicyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand, ListUserPoliciesCommand, paginateListUserPolicies, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreatePolicyCommand, CreateServiceSpecificCredentialCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand, ListServiceSpecificCredentialsCommand, ListUserPoliciesCommand, paginateListUserPolicies, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,20 @@ describe('Converse and ConverseStream refuse what Bedrock refuses, in its words'
     const start = 'A conversation must start with a user message. Try again with a conversation that starts with a user message.';
     await expectValidation(converse([assistant('hello'), user('hi')]), start);
     await expectValidation(converse([]), start);
+  });
+  it('a model identifier outside the API model\'s pattern or length, in the framework\'s words, for every runtime operation', async () => {
+    const pattern = (p: string) => new RegExp(`^1 validation error detected: Value '${p}' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern: \\(arn:aws`);
+    const send = (modelId: string) => [
+      rt.send(new ConverseCommand({ modelId, messages: [user('a')] })),
+      rt.send(new ConverseStreamCommand({ modelId, messages: [user('a')] })),
+      rt.send(new InvokeModelCommand({ modelId, contentType: 'application/json', body: JSON.stringify(okBody) })),
+      rt.send(new InvokeModelWithResponseStreamCommand({ modelId, contentType: 'application/json', body: JSON.stringify(okBody) })),
+    ];
+    for (const p of send('us.anthropic claude')) await expectValidation(p, pattern('us.anthropic claude'));
+    const long = `us.${'a'.repeat(2046)}`;
+    for (const p of send(long)) await expectValidation(p, `1 validation error detected: Value '${long}' at 'modelId' failed to satisfy constraint: Member must have length less than or equal to 2048`);
+    // Inside the pattern but no model: Bedrock's own answer, not the framework's.
+    await expectValidation(converse([user('a')]).then(() => rt.send(new ConverseCommand({ modelId: 'us.anthropic.claude-v9', messages: [user('a')] }))), 'The provided model identifier is invalid.');
   });
   it('two user turns in a row', async () => {
     await expectValidation(converse([user('a'), user('b')]), 'A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.');
@@ -156,6 +170,24 @@ describe('paging: MaxItems/Marker on IAM lists, maxResults/nextToken on ListInfe
     expect((await errOf(iam.send(new ListUserPoliciesCommand({ UserName: 'pager', Marker: keys.Marker })))).name).toBe('ValidationError');
     await expectValidation(iam.send(new ListUserPoliciesCommand({ UserName: 'pager', MaxItems: 1001 })), "1 validation error detected: Value '1001' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 1000", 'ValidationError');
   });
+  it('ListServiceSpecificCredentials pages by MaxItems like the other IAM lists, and refuses a Marker issued for another user', async () => {
+    for (const u of ['sscpager', 'sscother']) {
+      await iam.send(new CreateUserCommand({ UserName: u }));
+      for (let i = 0; i < 2; i++) await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: u, ServiceName: 'bedrock.amazonaws.com' }));
+    }
+    const first = await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'sscpager', MaxItems: 1 }));
+    expect(first.ServiceSpecificCredentials).toHaveLength(1);
+    expect(first).toMatchObject({ IsTruncated: true });
+    const second = await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'sscpager', MaxItems: 1, Marker: first.Marker }));
+    expect(second.ServiceSpecificCredentials).toHaveLength(1);
+    expect(second).toMatchObject({ IsTruncated: false });
+    expect(second.Marker).toBeUndefined();
+    const ids = [...first.ServiceSpecificCredentials!, ...second.ServiceSpecificCredentials!].map((c) => c.ServiceSpecificCredentialId);
+    const whole = (await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'sscpager' }))).ServiceSpecificCredentials!.map((c) => c.ServiceSpecificCredentialId);
+    expect(new Set(ids)).toEqual(new Set(whole));
+    expect(whole).toHaveLength(2);
+    expect((await errOf(iam.send(new ListServiceSpecificCredentialsCommand({ UserName: 'sscother', Marker: first.Marker })))).name).toBe('ValidationError');
+  });
   it('ListInferenceProfiles pages by maxResults and refuses a token it did not issue', async () => {
     const bedrock = new BedrockClient(sdkConfig(emu, 'us-east-1', emu.admin));
     const whole = (await bedrock.send(new ListInferenceProfilesCommand({}))).inferenceProfileSummaries!.map((p) => p.inferenceProfileId);
@@ -202,6 +234,17 @@ describe.skipIf(!hasAws)('the same refusals and pages through the AWS CLI (botoc
     expect(bad.err).toMatch(/\(ValidationError\) when calling the CreateUser operation: 1 validation error detected: Value 'has space' at 'userName'/);
     const conv = await aws(['bedrock-runtime', 'converse', '--model-id', US, '--messages', '[{"role":"assistant","content":[{"text":"hi"}]}]']);
     expect(conv.err).toMatch(/\(ValidationException\) when calling the Converse operation: A conversation must start with a user message/);
+    const badId = await aws(['bedrock-runtime', 'converse', '--model-id', 'us.anthropic claude', '--messages', '[{"role":"user","content":[{"text":"hi"}]}]']);
+    expect(badId.err).toMatch(/\(ValidationException\) when calling the Converse operation: 1 validation error detected: Value 'us.anthropic claude' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern/);
+    await aws(['iam', 'create-user', '--user-name', 'cli-ssc']);
+    for (let i = 0; i < 2; i++) await aws(['iam', 'create-service-specific-credential', '--user-name', 'cli-ssc', '--service-name', 'bedrock.amazonaws.com']);
+    const creds = await aws(['iam', 'list-service-specific-credentials', '--user-name', 'cli-ssc', '--max-items', '1']);
+    // botocore 1.43 has no paginator for this operation: --max-items is the API's MaxItems.
+    const credsPage = JSON.parse(creds.out) as { ServiceSpecificCredentials: unknown[]; IsTruncated: boolean; Marker?: string };
+    expect(credsPage.ServiceSpecificCredentials).toHaveLength(1);
+    expect(credsPage).toMatchObject({ IsTruncated: true, Marker: expect.any(String) });
+    const rest = await aws(['iam', 'list-service-specific-credentials', '--user-name', 'cli-ssc', '--marker', credsPage.Marker!]);
+    expect(JSON.parse(rest.out)).toMatchObject({ ServiceSpecificCredentials: [expect.anything()], IsTruncated: false });
     await aws(['iam', 'create-user', '--user-name', 'cli-pager']);
     const doc = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] });
     for (const n of ['x', 'y', 'z']) await aws(['iam', 'put-user-policy', '--user-name', 'cli-pager', '--policy-name', n, '--policy-document', doc]);
