@@ -6,7 +6,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, s
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempConfig, type TestEnv } from '../helpers/context.js';
+import { runInProcess, tempConfig, type TestEnv } from '../helpers/context.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { BYOK_BIN } from '../helpers/run-byok.js';
 import { run } from '../helpers/spawn.js';
@@ -26,7 +26,13 @@ afterAll(async () => {
 
 type Env = Record<string, string | undefined>;
 
+// BYOK_TEST_IN_PROCESS=1 (the store's mutation run, vitest.stryker-store.config.ts): the same
+// scenarios through the same program in this process, so a planted bug in src/store can fail them.
+// Those that need a process of their own (a fake keyring preloaded, a shell) still spawn.
+const IN_PROCESS = process.env.BYOK_TEST_IN_PROCESS === '1';
+
 function byok(env: Env, args: string[], o: { stdin?: string; keyring?: boolean; shell?: string } = {}) {
+  if (IN_PROCESS && !o.keyring && !o.shell) return runInProcess(args, { env, stdin: o.stdin });
   const nodeArgs = o.keyring ? ['--import', FAKE_KEYRING, BYOK_BIN, ...args] : [BYOK_BIN, ...args];
   if (o.shell) return run('/bin/bash', ['-c', `${o.shell}; exec "$0" "$@"`, process.execPath, ...nodeArgs], { env, stdin: o.stdin });
   return run(process.execPath, nodeArgs, { env, stdin: o.stdin });
