@@ -108,3 +108,11 @@ describe('canonical JSON and the hash link', () => {
     expect(linkHash(GENESIS_HASH, 1, at, { ...ev(), details: Object.fromEntries(Object.entries(fallbackDetails()).reverse()) })).toBe(h);
   });
 });
+
+describe('only well-formed events enter the log', () => {
+  it('an event type that is not a string is refused, even one that reads as a lower-case name when printed', () => {
+    for (const type of [['policy-changed'], { toString: () => 'policy-changed' }, 7]) {
+      expect(validateAuditEvent({ type, user: 'alice', workspace: 'acme', details: {} } as unknown as AuditEventInput)).toEqual({ ok: false, reason: 'the event type is not a lower-case name' });
+    }
+  });
+});

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findCredentials } from '../../../src/core/payload-guard.js';
+import { describeFindings, findCredentials } from '../../../src/core/payload-guard.js';
 
 const CORPUS = join(import.meta.dirname, '../../fixtures/credential-corpus');
 const ID = 'aws-access-key-id';
@@ -142,4 +142,14 @@ describe('findCredentials: properties', () => {
     const [f] = findCredentials('x aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY');
     expect(f).toEqual({ kind: SECRET, offset: 26 });
   });
+});
+
+describe('the refusal says what it found, in words, never the value', () => {
+  it('each kind once, in the order found, spelled with spaces; no value and no offset', () => {
+    const text = 'AKIAIOSFODNN7EXAMPLE and AKIAI44QH8DHBEXAMPLE, aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n-----BEGIN RSA PRIVATE KEY-----';
+    const said = describeFindings(findCredentials(text));
+    expect(said).toBe('aws access key id, aws secret access key, private key');
+    expect(said).not.toMatch(/AKIA|wJalr|\d/);
+  });
+  it('nothing found, nothing said', () => expect(describeFindings([])).toBe(''));
 });
