@@ -82,6 +82,7 @@ function parseSessionToken(raw: string): Result<string, CredentialProblem> {
   const t = trimPasted(raw);
   const p = (code: string, message: string) =>
     err<CredentialProblem>({ field: 'sessionToken', code, message, hint: 'Paste the SessionToken returned with the ASIA key (by STS, SSO or your identity provider), on one line.' });
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, unreachable: validateCredentials (the only caller) passes only a token that is not blank after trimPasted
   if (t === '') return p('empty', 'The session token is empty; ASIA (temporary) keys need one.');
   // eslint-disable-next-line no-control-regex
   if (/[^\x21-\x7e]/.test(t)) return p('bad-characters', `The session token contains spaces, line breaks or non-ASCII characters (${t.length} characters).`);
@@ -97,6 +98,7 @@ export function parseExpiry(raw: string, now: Date): Result<string, CredentialPr
     err<CredentialProblem>({ field: 'expiresAt', code, message, hint });
   if (!ISO_WITH_ZONE.test(v)) return p('not-iso8601', `"${v.slice(0, 40)}" is not an ISO 8601 time with a time zone.`);
   const d = new Date(v);
+  // Stryker disable next-line MethodExpression: equivalent, a value that matched ISO_WITH_ZONE is at most 35 characters, so slice(0, 40) is the whole value
   if (Number.isNaN(d.getTime())) return p('not-a-date', `"${v.slice(0, 40)}" is not a valid date.`);
   if (d.getTime() <= now.getTime()) return p('already-expired', `These temporary credentials already expired at ${d.toISOString()}.`, 'Get fresh temporary credentials (aws sts get-session-token, SSO, your identity provider) or use a long-term AKIA key.');
   return ok(d.toISOString());

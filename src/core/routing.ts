@@ -31,11 +31,13 @@ export function resolveRoute(input: { task?: string; model?: ModelKey; geography
   let choice = selectModel({ task: input.task, model: input.model });
   const notes = [...region_.value.notes];
   let p = profileFor(geography, choice.model, region, input.catalog);
+  // Stryker disable next-line ConditionalExpression: equivalent, if the auto-selected model is already Sonnet, asking again for Sonnet's profile from the same region gives the same refusal
   if (!p.ok && !input.model && choice.model === 'opus') {
     // Auto-selected Opus with no profile here (APAC): stay inside the geography on Sonnet, and say so.
     const sonnet = profileFor(geography, 'sonnet', region, input.catalog);
     if (sonnet.ok) {
       const why = `${choice.reason}, but ${p.error.reason} Using Sonnet 4.5 inside ${geography.toUpperCase()} instead`;
+      // Stryker disable next-line StringLiteral: equivalent, Route carries no rule (only model, modelId and reason), so the rule's name is never seen
       choice = { model: 'sonnet', modelId: MODELS.sonnet.modelId, rule: 'geography-substitute', reason: why };
       p = sonnet;
     }
