@@ -4,7 +4,7 @@
 // checked against the route; no retry once part of a stream reached the client; a short-term key
 // byok minted is renewed once, never fallen back from; the endpoints; what no request may carry.
 // Expected values are written from the product rules, never computed by other byok code.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
@@ -334,6 +334,67 @@ describe('Bedrock API keys in the engine', () => {
     expect(sent[0]!.bearerToken).toBe(k);
     expect(out.ok && out.servedBy).toBe('platform');
     expect(out.attempts[0]!.error).toMatchObject({ category: 'session-expired' });
+  });
+});
+
+describe('decided again under the lock, on the configuration as it is when the BYOK call failed', () => {
+  type Change = (doc: import('../../src/core/config-doc.js').ConfigDoc) => void;
+  const changes: [string, Change][] = [
+    ['the policy set to strict', (d) => void (d.workspaces.ws!.policy = 'strict')],
+    ['BYOK disabled', (d) => void (d.workspaces.ws!.byokEnabled = false)],
+    ['the platform credentials removed', (d) => void delete d.platform],
+    ['the caller removed from the workspace', (d) => void (d.workspaces.ws!.members = [])],
+    ['a fallback awaiting re-confirmation (warn)', (d) => void Object.assign(d.workspaces.ws!, { policy: 'warn', confirmationRequired: { since: new Date().toISOString(), reason: 'fallback after ThrottlingException' } })],
+  ];
+  for (const [what, change] of changes) {
+    it(`${what} while the BYOK call ran: no fallback, no fallback audit event, and the reasons say the configuration changed`, async () => {
+      const w = await workspace({ policy: 'allow' });
+      await w.must(['workspace', 'add-member', 'bob']);
+      const bob: Runtime = { ...w.rt, user: 'bob' };
+      await w.fault({ error: { code: 'ThrottlingException' } });
+      const sent: Sent[] = [];
+      const real = converseCall(sent);
+      const call = async (t: CallTarget) => {
+        if (t.via === 'byok') await bob.store().update((d) => change(d));
+        return real(t);
+      };
+      const before = w.events().length;
+      const out = await runWithFallback(bob, request(call));
+      expect(out.ok).toBe(false);
+      expect(sent.map((x) => x.target.via)).toEqual(['byok']);
+      if (!out.ok) {
+        expect(out.decision.decision).toBe('fail');
+        expect(out.decision.targetRegion).toBeNull();
+        expect(out.decision.reasons.join('\n')).toMatch(/the configuration changed while the BYOK call ran/);
+      }
+      expect(w.events().slice(before).map((e) => e.type)).not.toContain('fallback');
+    });
+  }
+
+  it('the audit event cannot be written: no fallback, and the reasons say why', async () => {
+    const w = await workspace({ policy: 'allow' });
+    await w.fault({ error: { code: 'ThrottlingException' } });
+    const sent: Sent[] = [];
+    const real = converseCall(sent);
+    const audit = join(w.env.BYOK_CONFIG_DIR!, 'audit.jsonl');
+    const call = async (t: CallTarget) => {
+      if (t.via === 'byok') {
+        // The audit log's path becomes a directory: appending to it fails (root ignores file modes).
+        renameSync(audit, `${audit}.aside`);
+        mkdirSync(audit);
+      }
+      return real(t);
+    };
+    const out = await runWithFallback(w.rt, request(call));
+    expect(out.ok).toBe(false);
+    expect(sent.map((x) => x.target.via)).toEqual(['byok']);
+    if (!out.ok) {
+      expect(out.decision.decision).toBe('fail');
+      expect(out.decision.reasons.join('\n')).toMatch(/the audit event could not be written \(.+\), so the fallback did not happen/);
+    }
+    rmdirSync(audit);
+    renameSync(`${audit}.aside`, audit);
+    expect((await w.rt.store().read()).doc.workspaces.ws!.confirmationRequired).toBeUndefined();
   });
 });
 
