@@ -8,6 +8,6 @@ import base from './vitest.config.js';
 export default defineConfig({
   test: {
     ...base.test,
-    include: ['test/unit/**/*.test.ts', 'test/integration/invoke-workflow.test.ts', 'test/integration/app-invoke-engine.test.ts', 'test/integration/api-keys-workflow.test.ts', 'test/integration/gateway-*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/integration/invoke-workflow.test.ts', 'test/integration/app-invoke-engine.test.ts', 'test/integration/api-keys-workflow.test.ts', 'test/integration/invoke-engine-promises.test.ts', 'test/integration/gateway-*.test.ts'],
   },
 });
