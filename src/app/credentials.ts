@@ -22,6 +22,8 @@ export function clockOffsetMs(ctx: Runtime): number {
 export class CredentialsRefusedError extends AwsRefusedError {
   readonly category: ErrorCategory;
   readonly failure: AwsFailure | null;
+  /** Always given: what to do about a refusal byok decided beyond AWS's words. */
+  declare readonly hint: string;
   constructor(code: string, message: string, hint: string, category: ErrorCategory, failure: AwsFailure | null, options?: { cause?: unknown }) {
     super(code, message, hint, options);
     this.name = 'CredentialsRefusedError';

@@ -12,6 +12,7 @@ import { getToken } from '@aws/bedrock-token-generator';
 import { byokEndpoint, checkInvokeRequest, failureHint, invoke, platformEndpoint, prepareCall, runWithFallback, type CallTarget, type EngineRequest } from '../../src/app/invoke.js';
 import type { Runtime } from '../../src/app/runtime.js';
 import { ConfigStore } from '../../src/store/config-store.js';
+import { UsageError } from '../../src/core/errors.js';
 import { converse } from '../../src/aws/converse.js';
 import { runInProcess, tempConfig, type TestEnv } from '../helpers/context.js';
 import { startTestEmulator, type TestEmulator } from '../helpers/emulator.js';
@@ -459,5 +460,151 @@ describe('the hint for a refused BYOK call', () => {
     // Not a permission failure: no residency reading of the message.
     const other = failureHint(ws, route, { code: 'ThrottlingException', category: 'throttled', message: denied('us-east-1'), status: 429 });
     expect(other).not.toMatch(/AWS routed/);
+  });
+});
+
+describe('refused before anything is read or sent', () => {
+  /** A runtime over a config directory that does not exist: any read would fail with "no config". */
+  function bareRuntime(): Runtime {
+    const t = tempConfig();
+    temps.push(t);
+    const store = new ConfigStore({ configDir: t.env.BYOK_CONFIG_DIR!, env: t.env, now: () => new Date(), user: () => 'alice' });
+    return { env: t.env, now: () => new Date(), configDir: t.env.BYOK_CONFIG_DIR!, user: 'alice', flags: {}, store: () => store, warn: () => undefined };
+  }
+  const never = async (): Promise<never> => {
+    throw new Error('nothing may be sent');
+  };
+
+  it('a prompt carrying an access key and its secret: refused, nothing sent, and the hint says to remove them (agents use their own scoped credentials)', async () => {
+    const err = await runWithFallback(bareRuntime(), request(never, { payloadText: 'deploy with AKIAIOSFODNN7EXAMPLE and wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'credentials-in-payload', exitCode: 2 });
+    expect((err as Error).message).toMatch(/nothing was sent/);
+    expect((err as { hint: string }).hint).toMatch(/^Remove the credentials from the prompt\. byok never sends raw cloud credentials to a model/);
+  });
+
+  it('a mistyped task is refused as unknown-task before the configuration is read (it would otherwise get the default model)', async () => {
+    const err = await runWithFallback(bareRuntime(), request(never, { model: undefined, task: 'plna' })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'unknown-task', exitCode: 2 });
+  });
+
+  it('an empty prompt: the message says so and the hint shows where the prompt goes', () => {
+    let err: unknown;
+    try {
+      checkInvokeRequest({ prompt: ' ' });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error).message).toBe('The prompt is empty.');
+    expect((err as { hint: string }).hint).toMatch(/^Pass the prompt as the last argument: byok invoke "/);
+  });
+});
+
+describe('the workspace named in the request is the one whose credentials sign the call', () => {
+  it('IAM credentials: invoking a workspace other than the current one uses its credentials (the current one has none)', async () => {
+    const w = await workspace({ policy: 'strict' });
+    await w.must(['workspace', 'create', 'other', '--plan', 'enterprise']);
+    await w.must(['workspace', 'use', 'other']);
+    const sent: Sent[] = [];
+    const out = await runWithFallback(w.rt, request(converseCall(sent), { workspace: 'ws' }));
+    expect(out.ok && out.servedBy).toBe('byok');
+    expect(out.workspace.name).toBe('ws');
+    expect(sent).toHaveLength(1);
+  });
+
+  it('a Bedrock API key: the named workspace mints and sends its own key, though the current workspace has none', async () => {
+    const w = await workspace({ policy: 'strict', geography: 'us', region: 'us-east-1' });
+    await w.must(['credentials', 'set', '--short-term-api-keys']);
+    await w.must(['workspace', 'create', 'other', '--plan', 'enterprise']);
+    await w.must(['workspace', 'use', 'other']);
+    const sent: CallTarget[] = [];
+    const out = await runWithFallback(w.rt, request(bearerCall(w.rt, sent), { workspace: 'ws', model: undefined }));
+    expect(sent[0]!.bearerToken).toMatch(/^bedrock-api-key-/);
+    expect(sent[0]!.credentials).toBeUndefined();
+    expect(out.ok && out.servedBy).toBe('byok');
+  });
+});
+
+/** A transport through byok's Converse, which sends a bearer token when the target carries one. */
+function bearerCall(rt: Runtime, sent: CallTarget[]) {
+  return async (t: CallTarget) => {
+    sent.push(t);
+    const x = await converse(rt.env, { region: t.region, endpoint: t.via === 'platform' ? t.endpoint : undefined, credentials: t.credentials, bearerToken: t.bearerToken, clockOffsetMs: t.clockOffsetMs, maxAttempts: t.maxAttempts }, { modelId: t.route.inferenceProfileId, prompt: 'hello', maxTokens: 16, stream: false });
+    return { inputTokens: x.inputTokens, outputTokens: x.outputTokens };
+  };
+}
+
+describe('a minted Bedrock API key is renewed only when Bedrock called it expired', () => {
+  it('a minted key refused for a missing permission is not renewed: one BYOK attempt, and no platform retry (not retryable)', async () => {
+    const w = await workspace({ policy: 'allow', geography: 'us', region: 'us-east-1' });
+    await w.must(['credentials', 'set', '--short-term-api-keys']);
+    await w.fault({ error: { code: 'AccessDeniedException', message: 'User: arn:aws:iam::111122223333:user/app is not authorized to perform: bedrock:InvokeModel on resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0 because no identity-based policy allows the bedrock:InvokeModel action' } });
+    const sent: CallTarget[] = [];
+    const out = await runWithFallback(w.rt, request(bearerCall(w.rt, sent), { model: undefined }));
+    expect(sent.map((t) => t.via)).toEqual(['byok']);
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.failure, JSON.stringify(out.failure)).toMatchObject({ code: 'AccessDeniedException', category: 'iam-permission' });
+  });
+});
+
+describe("byok's own refusals are not AWS failures", () => {
+  it('a refusal the caller\'s transport raises (usage) propagates as it is: no fallback, no audit event, even under allow', async () => {
+    const w = await workspace({ policy: 'allow' });
+    const sent: CallTarget[] = [];
+    const before = w.events().length;
+    const refusal = new UsageError('body-refused', 'The request body is not a Converse request.', 'Send a Converse body.');
+    const err = await runWithFallback(w.rt, request(async (t) => {
+      sent.push(t);
+      throw refusal;
+    })).catch((e: unknown) => e);
+    expect(err).toBe(refusal);
+    expect(sent.map((t) => t.via)).toEqual(['byok']);
+    expect(w.events().slice(before)).toEqual([]);
+  });
+});
+
+describe('what a failed call says', () => {
+  it('a throttled call under strict that streamed nothing: the hint is the troubleshooting steps for throttling, as sentences, never a count of characters', async () => {
+    const w = await workspace({ policy: 'strict' });
+    await w.fault({ error: { code: 'ThrottlingException' } });
+    const out = await invoke(w.rt, { prompt: 'hello', model: 'sonnet', operation: { kind: 'read' }, maxTokens: 16 });
+    expect(out.ok).toBe(false);
+    if (!out.ok) {
+      expect(out.hint).toMatch(/^AWS: retry with exponential backoff and jitter, .*\(Service Quotas, tokens\/requests per minute for the model\)\. Global cross-region inference has its own/);
+      expect(out.hint).not.toMatch(/characters/);
+    }
+  });
+
+  it('a broken stream: under allow the reasons say the retry would mix two replies; under strict the policy is the reason and streaming is not mentioned', async () => {
+    for (const policy of ['allow', 'strict'] as const) {
+      const w = await workspace({ policy });
+      await w.fault({ operation: 'ConverseStream', midStream: true, error: { code: 'ThrottlingException' } });
+      let shown = '';
+      const out = await invoke(w.rt, { prompt: 'Summarise the report', model: 'sonnet', operation: { kind: 'read' }, stream: true, maxTokens: 64, onText: (t) => (shown += t) });
+      expect(out.ok).toBe(false);
+      if (out.ok) continue;
+      const reasons = out.decision.reasons.join('\n');
+      if (policy === 'allow') expect(reasons).toContain(`no: ${shown.length} characters of the BYOK reply were already streamed; a retry would mix two replies`);
+      else expect(reasons).not.toMatch(/streamed/);
+    }
+  });
+
+  it('a failure reported with neither a code nor an HTTP status (only words) that falls back is audited as "HTTP unknown"', async () => {
+    const w = await workspace({ policy: 'allow' });
+    const sent: Sent[] = [];
+    const real = converseCall(sent);
+    const before = w.events().length;
+    const out = await runWithFallback(w.rt, request(async (t) => {
+      if (t.via === 'byok') throw new Error('Rate exceeded');
+      return real(t);
+    }));
+    expect(out.ok && out.servedBy).toBe('platform');
+    const fb = w.events().slice(before).find((e) => e.type === 'fallback');
+    expect(fb?.details.originalErrorCode).toBe('HTTP unknown');
+    expect(fb?.details.category).toBe('throttled');
+  });
+
+  it('the BYOK endpoint recorded is the one the client uses: trimmed, and AWS when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true', () => {
+    expect(byokEndpoint({ AWS_ENDPOINT_URL_BEDROCK_RUNTIME: ' http://a.example ' }, 'eu-west-1')).toBe('http://a.example');
+    expect(byokEndpoint({ AWS_ENDPOINT_URL_BEDROCK_RUNTIME: 'http://a.example', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, 'eu-west-1')).toBe('https://bedrock-runtime.eu-west-1.amazonaws.com');
   });
 });
