@@ -87,6 +87,19 @@ const cli = build({
         b.onResolve({ filter: /\/emulator\/main\.js$/ }, () => ({ path: '../dist/emulator/main.js', external: true }));
       },
     },
+    {
+      // commander requires node:child_process when it loads, for executable subcommands, which
+      // byok has none of; child_process loads node:net, node:dgram and the stream classes. Here
+      // commander gets it on first use instead.
+      name: 'commander-lazy-child-process',
+      setup(b) {
+        b.onResolve({ filter: /^node:child_process$/ }, (a) => (/[\\/]commander[\\/]/.test(a.importer) ? { path: 'lazy-child-process', namespace: 'byok-lazy' } : undefined));
+        b.onLoad({ filter: /.*/, namespace: 'byok-lazy' }, () => ({
+          contents: "let m; module.exports = new Proxy({}, { get: (_t, p) => (m ??= require('node:' + 'child_process'))[p] });",
+          loader: 'js',
+        }));
+      },
+    },
   ],
   write: false,
   logLevel: 'warning',

@@ -4,7 +4,7 @@
 import type { ChalkInstance } from 'chalk';
 import { ConfigStore, defaultConfigDir } from '../store/config-store.js';
 import type { KeyringBackend } from '../store/key-providers.js';
-import { canPrompt, makeChalk, type Io } from './io.js';
+import { canPrompt, makeChalk, plainChalk, type Io } from './io.js';
 import { inquirerPrompter, nonInteractivePrompter, type Prompter } from './prompter.js';
 import { guardStream, markedChalk, oneLine } from './terminal.js';
 
@@ -25,7 +25,10 @@ export interface Context extends Runtime {
   configDir: string;
   /** The acting user: BYOK_USER, else the operating-system user name (program.ts checks BYOK_USER). */
   user: string;
-  chalk: ChalkInstance;
+  /** Plain until ready() has run; then chalk when the run has colour. */
+  readonly chalk: ChalkInstance;
+  /** Loads what colour needs, when the run has colour (runCli calls it first). */
+  ready(): Promise<void>;
   /** Global flags, filled in by program.ts before a command runs. */
   flags: { json: boolean; debug: boolean; nonInteractive: boolean; workspace?: string };
   canPrompt(): boolean;
@@ -56,19 +59,50 @@ export function createContext(init: ContextInit): Context {
   const warned = new Set<string>();
   // Our own colours are left out of --json runs; everything written is made terminal-safe.
   const ownSequences = () => !ctx.flags.json;
+  // Built on first use: a local command that writes nothing to stderr never builds process.stderr
+  // (a pipe's stream loads node:net), and one that reads nothing never builds process.stdin.
+  let stdout: NodeJS.WritableStream | undefined;
+  let stderr: NodeJS.WritableStream | undefined;
+  let credentialStdout: NodeJS.WritableStream | undefined;
   const io: Io = {
-    ...init.io,
-    stdout: guardStream(init.io.stdout, { scrub: true, ownSequences }),
-    stderr: guardStream(init.io.stderr, { scrub: true, ownSequences }),
+    get stdin() {
+      return init.io.stdin;
+    },
+    get stdout() {
+      return (stdout ??= guardStream(init.io.stdout, { scrub: true, ownSequences }));
+    },
+    get stderr() {
+      return (stderr ??= guardStream(init.io.stderr, { scrub: true, ownSequences }));
+    },
+    get stdinIsTTY() {
+      return init.io.stdinIsTTY;
+    },
+    get stdoutIsTTY() {
+      return init.io.stdoutIsTTY;
+    },
+    get stderrIsTTY() {
+      return init.io.stderrIsTTY;
+    },
   };
+  const plain = plainChalk();
+  let colour: ChalkInstance | null | undefined;
   const ctx: Context = {
     io,
-    credentialStdout: guardStream(init.io.stdout, { scrub: false, ownSequences }),
+    get credentialStdout() {
+      return (credentialStdout ??= guardStream(init.io.stdout, { scrub: false, ownSequences }));
+    },
     env,
     now: init.now ?? (() => new Date()),
     configDir,
     user: env.BYOK_USER && env.BYOK_USER.trim() !== '' ? env.BYOK_USER.trim() : init.osUser,
-    chalk: markedChalk(makeChalk(init.io, env)),
+    get chalk() {
+      return colour ?? plain;
+    },
+    async ready() {
+      if (colour !== undefined) return;
+      const c = await makeChalk(init.io, env);
+      colour = c && markedChalk(c);
+    },
     flags: { json: false, debug: false, nonInteractive: false },
     keepAlive: false,
     canPrompt: () => canPrompt(init.io, env, ctx.flags.nonInteractive),
@@ -83,7 +117,8 @@ export function createContext(init: ContextInit): Context {
         env,
         now: () => ctx.now(),
         // A passphrase is asked for only where a person can answer; otherwise the next key source is used.
-        prompter: ctx.canPrompt() ? { password: async (message: string) => (await ctx.prompter()).password(message, { flag: 'BYOK_PASSPHRASE (environment)' }) } : undefined,
+        // Decided when a passphrase is needed (canPrompt asks the terminal, which loads node:tty).
+        prompter: () => (ctx.canPrompt() ? { password: async (message: string) => (await ctx.prompter()).password(message, { flag: 'BYOK_PASSPHRASE (environment)' }) } : undefined),
         warn: (m) => ctx.warn(m),
         user: () => ctx.user,
         keyring: init.keyring,

@@ -1,5 +1,5 @@
 // Streams, TTY facts and colour, decided once per run (STYLE §4: gh's IOStreams).
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../core/errors.js';
 
 export interface Io {
@@ -17,8 +17,24 @@ export function colorLevel(io: Io, env: Readonly<Record<string, string | undefin
   return io.stdoutIsTTY && io.stderrIsTTY ? 1 : 0;
 }
 
-export function makeChalk(io: Io, env: Readonly<Record<string, string | undefined>>): ChalkInstance {
-  return new Chalk({ level: colorLevel(io, env) });
+/**
+ * chalk at the run's colour level, or null when there is no colour: chalk is loaded only then
+ * (its module asks the terminal at load time, which loads node:tty and node:net).
+ */
+export async function makeChalk(io: Io, env: Readonly<Record<string, string | undefined>>): Promise<ChalkInstance | null> {
+  const level = colorLevel(io, env);
+  if (level === 0) return null;
+  const { Chalk } = await import('chalk');
+  return new Chalk({ level });
+}
+
+/** Text without colour, shaped like chalk: every style, however chained, returns its text unchanged. */
+export function plainChalk(): ChalkInstance {
+  const style: unknown = new Proxy(() => undefined, {
+    get: (_t, prop) => (prop === 'level' ? 0 : style),
+    apply: (_t, _self, args: unknown[]) => args.map(String).join(' '),
+  });
+  return style as ChalkInstance;
 }
 
 /** Prompts appear only when a person is there to answer: both ends are terminals, not CI. */

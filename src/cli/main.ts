@@ -1,6 +1,5 @@
 // The only module that reads `process`: builds the real context, runs the program, sets the exit code.
 import { userInfo } from 'node:os';
-import { isatty } from 'node:tty';
 import { createContext } from './context.js';
 import { runCli } from './program.js';
 
@@ -16,30 +15,53 @@ function osUser(): string {
 // byok's developers (README), not for the admin running a command.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-// A reader that goes away (`byok audit list | head`) is not an error: the command still finishes
-// its work and sets its exit code; what it would have printed goes nowhere.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-  });
-}
-
 // A file size limit (ulimit -f) must surface as the EFBIG of the write that hit it, so the store can
 // put the file back and say so. Node ignores SIGXFSZ, but signal-exit (under proper-lockfile)
 // listens for it and re-raises it to kill the process when it is the only listener.
 process.on('SIGXFSZ', () => undefined);
 
+// The process streams and their TTY facts are built on first use: Node builds process.stdin,
+// stdout and stderr as streams (a pipe's or a terminal's loads node:net), and node:tty loads
+// node:net too; a local command that writes only to stdout pays for nothing else.
+let ttyModule: typeof import('node:tty') | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- this file is only ever bundled as CommonJS (scripts/build.mjs)
+const isatty = (fd: number): boolean => (ttyModule ??= require('node:tty') as typeof import('node:tty')).isatty(fd);
+// A reader that goes away (`byok audit list | head`) is not an error: the command still finishes
+// its work and sets its exit code; what it would have printed goes nowhere.
+const ignoreEpipe = (stream: NodeJS.WriteStream): NodeJS.WriteStream =>
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+let stdout: NodeJS.WriteStream | undefined;
+let stderr: NodeJS.WriteStream | undefined;
+const memo = <T>(f: () => T): (() => T) => {
+  let v: { value: T } | undefined;
+  return () => (v ??= { value: f() }).value;
+};
+const stdinIsTTY = memo(() => isatty(0));
+const stdoutIsTTY = memo(() => isatty(1));
+const stderrIsTTY = memo(() => isatty(2));
+
 const ctx = createContext({
   io: {
-    // process.stdin is built on first touch (a stream, ~2 ms); only commands that read it pay.
     get stdin() {
       return process.stdin;
     },
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdinIsTTY: isatty(0),
-    stdoutIsTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
+    get stdout() {
+      return (stdout ??= ignoreEpipe(process.stdout));
+    },
+    get stderr() {
+      return (stderr ??= ignoreEpipe(process.stderr));
+    },
+    get stdinIsTTY() {
+      return stdinIsTTY();
+    },
+    get stdoutIsTTY() {
+      return stdoutIsTTY();
+    },
+    get stderrIsTTY() {
+      return stderrIsTTY();
+    },
   },
   env: process.env,
   osUser: osUser(),
@@ -51,7 +73,7 @@ void runCli(ctx, process.argv.slice(2)).then(async (code) => {
   // Long-running commands (the emulator) keep the loop alive on purpose; everything else ends here.
   if (!ctx.keepAlive) {
     // Flush stdout/stderr before leaving; a native keyring call must never hold the process open.
-    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    if (stdout) await new Promise<void>((resolve) => stdout!.write('', () => resolve()));
     process.exit(code);
   }
 });

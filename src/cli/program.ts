@@ -211,6 +211,7 @@ export async function runCli(ctx: Context, argv: string[]): Promise<ExitCode> {
   ctx.flags.json = jsonRequested(argv);
   try {
     refuseSecretsInArgv(argv);
+    await ctx.ready();
     const program = await createProgram(ctx, argv);
     await program.parseAsync(argv, { from: 'user' });
     return program.exit.code;

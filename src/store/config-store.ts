@@ -21,7 +21,7 @@ import { LocalStateError } from '../core/errors.js';
 import { anchorFor, anchoredKeySource, type Anchor, type AnchorRecord } from './anchor.js';
 import { auditStateError, checkAuditState, describeBeyond, prepareAuditEvents, sealedBytes, writeAuditData, type AuditHead, type AuditState } from './audit-log.js';
 import { open, parseEnvelope, seal, tamperedError } from './crypto.js';
-import { keyForExistingConfig, keyForNewConfig, type KeyInfo, type KeyringBackend, type ResolvedKey } from './key-providers.js';
+import { keyForExistingConfig, keyForNewConfig, type KeyInfo, type KeyProviderOptions, type KeyringBackend, type ResolvedKey } from './key-providers.js';
 import { withLock, type LockGuard } from './lock.js';
 
 export type { KeyInfo } from './key-providers.js';
@@ -30,7 +30,7 @@ export interface StoreOptions {
   configDir: string;
   env: Readonly<Record<string, string | undefined>>;
   now: () => Date;
-  prompter?: { password(message: string): Promise<string> };
+  prompter?: KeyProviderOptions['prompter'];
   warn?: (message: string) => void;
   /** The acting user, for the records the store writes itself (a rolled-back interrupted write). */
   user?: () => string;

@@ -13,10 +13,15 @@ export interface KeyInfo {
   warning?: string;
 }
 
+export interface PasswordPrompter {
+  password(message: string): Promise<string>;
+}
+
 export interface KeyProviderOptions {
   configDir: string;
   env: Readonly<Record<string, string | undefined>>;
-  prompter?: { password(message: string): Promise<string> };
+  /** Who can be asked for a passphrase; a function is asked only when a passphrase is needed. */
+  prompter?: PasswordPrompter | (() => PasswordPrompter | undefined);
   platform?: NodeJS.Platform;
   /** The keyring to use instead of the OS one (tests; an embedding application). */
   keyring?: KeyringBackend;
@@ -131,10 +136,11 @@ function readKeyFile(configDir: string): Buffer | undefined {
 async function passphrase(o: KeyProviderOptions, confirm: boolean): Promise<string | undefined> {
   const env = o.env.BYOK_PASSPHRASE;
   if (env !== undefined && env !== '') return env;
-  if (!o.prompter) return undefined;
-  const p = await o.prompter.password('Passphrase for the byok config:');
+  const prompter = typeof o.prompter === 'function' ? o.prompter() : o.prompter;
+  if (!prompter) return undefined;
+  const p = await prompter.password('Passphrase for the byok config:');
   if (confirm) {
-    const again = await o.prompter.password('Repeat the passphrase:');
+    const again = await prompter.password('Repeat the passphrase:');
     if (again !== p) throw new UsageError('passphrase-mismatch', 'The two passphrases differ; nothing was written.', 'Run the command again.');
   }
   if (p.length < 8) throw new UsageError('passphrase-too-short', 'The passphrase is shorter than 8 characters.', 'Choose a longer passphrase.');

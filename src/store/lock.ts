@@ -3,7 +3,6 @@
 // Only "someone else holds it" is waited on; a directory byok cannot write is said at once. A
 // holder that was paused (SIGSTOP) long enough for another process to take the lock over learns
 // it has lost the lock before its next write, and stops with exit 3 instead of a stack trace.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { LocalStateError } from '../core/errors.js';
 
@@ -45,7 +44,8 @@ export async function withLock<T>(configDir: string, target: string, fn: (guard:
       if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw denied(code, configDir, e);
       if (code !== 'ELOCKED') throw new LocalStateError('config-lock-failed', `The config lock ${lockPath} cannot be taken (${code || 'error'}).`, `Check the config directory ${configDir}; nothing was changed.`, { cause: e });
       if (Date.now() > deadline) throw new LocalStateError('config-locked', 'Another byok process holds the config lock and did not release it in time.', `Wait and retry. If no byok process is running, remove the stale lock directory ${lockPath}.`, { cause: e });
-      await sleep(Math.min(150, 10 * 1.3 ** attempt) * (0.5 + Math.random()));
+      const ms = Math.min(150, 10 * 1.3 ** attempt) * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, ms));
     }
   }
   const guard: LockGuard = {

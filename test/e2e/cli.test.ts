@@ -118,6 +118,33 @@ describe('local commands stay light', () => {
   });
 });
 
+describe('colour and the process streams', () => {
+  it('FORCE_COLOR colours the marks (chalk loads), NO_COLOR leaves none', async () => {
+    const { NO_COLOR: _n, ...env } = t.env;
+    const coloured = await runByok(['workspace', 'create', 'acme', '--plan', 'scale'], { env: { ...env, FORCE_COLOR: '1' } });
+    expect(coloured.code).toBe(0);
+    expect(coloured.stderr).toContain('\x1b[32m✓\x1b[39m');
+    const plain = await runByok(['config', 'set', 'geography', 'eu'], { env: { ...env, NO_COLOR: '1' } });
+    expect(plain.stderr).toMatch(/^✓ /);
+    expect(plain.stderr).not.toContain('\x1b[');
+  });
+
+  it('policy show with NO_COLOR and its output discarded builds no terminal or socket stream (node:tty, node:net) and no child_process', async () => {
+    expect((await runByok(['workspace', 'create', 'acme', '--plan', 'scale'], { env: t.env })).code).toBe(0);
+    const preload = join(t.dir, 'modules.cjs');
+    const list = join(t.dir, 'builtins.txt');
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));`);
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--require', preload, BYOK_BIN, 'policy', 'show'], { env: { PATH: process.env.PATH, ...t.env }, stdio: ['ignore', 'ignore', 'ignore'] });
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`policy show exited ${code}`))));
+    });
+    const loaded = readFileSync(list, 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule crypto'); // positive control: the config was decrypted
+    expect(loaded.filter((m) => /^NativeModule (tty|net|child_process)$/.test(m))).toEqual([]);
+  });
+});
+
 describe('a reader that goes away', () => {
   it('`byok ... | true` is not a crash: no stack trace, the command exits as it would have', async () => {
     const { run } = await import('../helpers/spawn.js');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createContext } from '../../../src/cli/context.js';
 import { startSpinner } from '../../../src/cli/spinner.js';
 
-function colourContext(env: Record<string, string> = { FORCE_COLOR: '1' }) {
+async function colourContext(env: Record<string, string> = { FORCE_COLOR: '1' }) {
   const capture = () => {
     const s = new PassThrough();
     let text = '';
@@ -15,6 +15,7 @@ function colourContext(env: Record<string, string> = { FORCE_COLOR: '1' }) {
   const out = capture();
   const err = capture();
   const ctx = createContext({ io: { stdin: new PassThrough(), stdout: out.s, stderr: err.s, stdinIsTTY: true, stdoutIsTTY: true, stderrIsTTY: true }, env, osUser: 'u' });
+  await ctx.ready(); // loads chalk when the run has colour (runCli does this first)
   return { ctx, out: out.text, err: err.text };
 }
 
@@ -22,14 +23,21 @@ function colourContext(env: Record<string, string> = { FORCE_COLOR: '1' }) {
 const OUTSIDE = '\x1b[2J\x1b[31mred\x1b]0;title\x07 \u202etxt.exe';
 
 describe('the context streams', () => {
-  it("keep byok's own colours while an outside string's escape sequences are spelled out", () => {
-    const { ctx, err } = colourContext();
+  it('without colour every style, however chained, gives back its text joined by spaces (as chalk does at level 0)', async () => {
+    const { ctx } = await colourContext({ NO_COLOR: '1' });
+    expect(ctx.chalk.bold.red('a', 'b')).toBe('a b');
+    expect(ctx.chalk.dim(`x${ctx.chalk.green(1 as unknown as string)}`)).toBe('x1');
+    expect(ctx.chalk.level).toBe(0);
+  });
+
+  it("keep byok's own colours while an outside string's escape sequences are spelled out", async () => {
+    const { ctx, err } = await colourContext();
     ctx.io.stderr.write(`${ctx.chalk.red('✗')} ${ctx.chalk.dim(OUTSIDE)}\n`);
     expect(err()).toBe('\x1b[31m✗\x1b[39m \x1b[2m\\u001b[2J\\u001b[31mred\\u001b]0;title\\u0007 \\u202etxt.exe\x1b[22m\n');
   });
 
-  it('spell out outside control characters but keep line feeds and tabs; --json drops our colours', () => {
-    const { ctx, out } = colourContext();
+  it('spell out outside control characters but keep line feeds and tabs; --json drops our colours', async () => {
+    const { ctx, out } = await colourContext();
     ctx.io.stdout.write(`a\tb\r\nc\x7f\x9b\u2066`);
     expect(out()).toBe('a\tb\\u000d\nc\\u007f\\u009b\\u2066');
     ctx.flags.json = true;
@@ -38,7 +46,7 @@ describe('the context streams', () => {
   });
 
   it('keep the spinner drawing and clearing its line, with its text escaped', async () => {
-    const { ctx, err } = colourContext({ NO_COLOR: '1' });
+    const { ctx, err } = await colourContext({ NO_COLOR: '1' });
     const s = startSpinner(ctx, `working ${OUTSIDE}`, 5);
     await new Promise((r) => setTimeout(r, 20));
     s.stop();
@@ -49,9 +57,9 @@ describe('the context streams', () => {
     expect(err().replaceAll('\r\x1b[2K', '')).not.toMatch(/[\x00-\x08\x0b-\x1f\u202e]/);
   });
 
-  it('scrub a secret on every stream but the credential stream', () => {
+  it('scrub a secret on every stream but the credential stream', async () => {
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-    const { ctx, out, err } = colourContext({ NO_COLOR: '1' });
+    const { ctx, out, err } = await colourContext({ NO_COLOR: '1' });
     ctx.io.stderr.write(`bad ${secret}\n`);
     ctx.io.stdout.write(`{"SecretAccessKey":"${secret}"}\n`);
     expect(err() + out()).not.toContain(secret.slice(0, 8));
