@@ -8,7 +8,9 @@
 // no source file is newer than the last declarations written.
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,23 +125,49 @@ for (const out of cliBuilt.outputFiles) {
   writeFileSync(out.path, text);
 }
 
-// The code cache bin/byok.js hands V8 with the CLI: the bytecode `byok --help` compiles, made by
-// the same build as the file, with the same wrapper (V8 checks the cache against the source's
-// length, its own version and flags; a refused cache means an ordinary compile, not an error).
-await new Promise((resolve, reject) => {
-  const script = `
-    const { readFileSync, writeFileSync } = require('node:fs');
-    const { dirname } = require('node:path');
-    const { createRequire } = require('node:module');
-    const vm = require('node:vm');
-    const file = ${JSON.stringify(main)};
-    const script = new vm.Script('(function (exports, require, module, __filename, __dirname, __byok) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file });
-    process.argv = [process.execPath, file, '--help'];
-    process.on('exit', () => writeFileSync(file + '.cache', script.createCachedData()));
-    const module = { exports: {} };
-    script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (s) => import(s));`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
-  child.on('error', reject);
-  child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writing the CLI's code cache exited with ${code}`))));
-});
+// The code cache bin/byok.js hands V8 with the CLI: the bytecode that `--help` and the local
+// read commands compile (run one after another in one process, against a throwaway config, so
+// the cache also holds the functions those commands run, not only the top level), made by the
+// same build as the file, with the same wrapper. V8 checks the cache against the source's length,
+// its own version and flags; a refused cache means an ordinary compile, not an error.
+const cacheDir = mkdtempSync(join(tmpdir(), 'byok-build-cache-'));
+try {
+  await new Promise((resolve, reject) => {
+    const script = `
+      const { readFileSync, writeFileSync } = require('node:fs');
+      const { dirname } = require('node:path');
+      const { createRequire } = require('node:module');
+      const vm = require('node:vm');
+      const file = ${JSON.stringify(main)};
+      const script = new vm.Script('(function (exports, require, module, __filename, __dirname, __byok) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file });
+      const runs = [
+        ['--help'],
+        ['workspace', 'create', 'cache', '--plan', 'scale'],
+        ['config', 'set', 'geography', 'eu'],
+        ['config', 'set', 'region', 'eu-west-1'],
+        ['policy', 'show'],
+        ['route', '--task', 'plan'],
+        ['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read'],
+        ['credential-process'],
+      ];
+      const exit = process.exit;
+      const next = (i) => {
+        if (i === runs.length) {
+          writeFileSync(file + '.cache', script.createCachedData());
+          exit(0);
+        }
+        process.argv = [process.execPath, file, ...runs[i]];
+        process.exit = () => setImmediate(() => next(i + 1));
+        const module = { exports: {} };
+        script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (s) => import(s));
+      };
+      next(0);`;
+    const env = { PATH: process.env.PATH, HOME: cacheDir, NO_COLOR: '1', BYOK_CONFIG_DIR: join(cacheDir, 'config'), BYOK_KEY: randomBytes(32).toString('base64'), BYOK_KEYRING: 'off', BYOK_USER: 'build', AWS_EC2_METADATA_DISABLED: 'true' };
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'ignore'], env });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writing the CLI's code cache exited with ${code}`))));
+  });
+} finally {
+  rmSync(cacheDir, { recursive: true, force: true });
+}
 await types;
