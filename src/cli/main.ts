@@ -24,7 +24,7 @@ process.on('SIGXFSZ', () => undefined);
 // stdout and stderr as streams (a pipe's or a terminal's loads node:net), and node:tty loads
 // node:net too; a local command that writes only to stdout pays for nothing else.
 let ttyModule: typeof import('node:tty') | undefined;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- this file is only ever bundled as CommonJS (scripts/build.mjs)
+// require(), not import: this file is only ever bundled as CommonJS (scripts/build.mjs), and import() is async.
 const isatty = (fd: number): boolean => (ttyModule ??= require('node:tty') as typeof import('node:tty')).isatty(fd);
 // A reader that goes away (`byok audit list | head`) is not an error: the command still finishes
 // its work and sets its exit code; what it would have printed goes nowhere.
