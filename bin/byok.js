@@ -13,16 +13,23 @@ if (a.length === 1 && (a[0] === '--version' || a[0] === '-V')) {
   const { Script } = require('node:vm');
   const file = join(__dirname, '..', 'dist', 'cli', 'main.cjs');
   // The build writes a V8 code cache beside the file (scripts/build.mjs), so V8 need not parse
-  // all of it on every start. V8 refuses a cache from another V8 version or other flags and then
+  // all of it on every start. V8 itself checks a cache only against the source's length (and its
+  // own version and flags): a cache made for another file of the same length would run that
+  // file's bytecode, and a damaged one can crash V8. So the cache starts with the SHA-256 of the
+  // source and the cache data together, and is used only when that matches; otherwise V8
   // compiles the source as usual. The wrapper is CommonJS's, plus `__byok`: the file's import()
   // calls, which must come from here (Node 20 loses them in code compiled from a cache).
+  const source = `(function (exports, require, module, __filename, __dirname, __byok) {${readFileSync(file, 'utf8')}\n})`;
   let cachedData;
   try {
-    cachedData = readFileSync(`${file}.cache`);
+    const cache = readFileSync(`${file}.cache`);
+    const data = cache.subarray(32);
+    const sum = require('node:crypto').createHash('sha256').update(source).update(data).digest();
+    if (cache.length > 32 && sum.equals(cache.subarray(0, 32))) cachedData = data;
   } catch {
     cachedData = undefined;
   }
-  const script = new Script(`(function (exports, require, module, __filename, __dirname, __byok) {${readFileSync(file, 'utf8')}\n})`, { filename: file, cachedData });
+  const script = new Script(source, { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (specifier) => import(specifier));
 }

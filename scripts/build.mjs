@@ -139,7 +139,8 @@ try {
       const { createRequire } = require('node:module');
       const vm = require('node:vm');
       const file = ${JSON.stringify(main)};
-      const script = new vm.Script('(function (exports, require, module, __filename, __dirname, __byok) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file });
+      const wrapped = '(function (exports, require, module, __filename, __dirname, __byok) {' + readFileSync(file, 'utf8') + '\\n})';
+      const script = new vm.Script(wrapped, { filename: file });
       const runs = [
         ['--help'],
         ['workspace', 'create', 'cache', '--plan', 'scale'],
@@ -153,7 +154,10 @@ try {
       const exit = process.exit;
       const next = (i) => {
         if (i === runs.length) {
-          writeFileSync(file + '.cache', script.createCachedData());
+          // bin/byok.js uses the cache only when this hash of the source and the data matches.
+          const data = script.createCachedData();
+          const sum = require('node:crypto').createHash('sha256').update(wrapped).update(data).digest();
+          writeFileSync(file + '.cache', Buffer.concat([sum, data]));
           exit(0);
         }
         process.argv = [process.execPath, file, ...runs[i]];

@@ -107,9 +107,11 @@ export function platformEndpoint(env: Env, region: string): string {
 }
 
 /**
- * The endpoint BYOK calls go to, as recorded in attempts: the one the client is built with
- * (aws/clients.ts endpointFor: the SDK's AWS_ENDPOINT_URL_* overrides, trimmed, unless
- * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), else AWS.
+ * The endpoint BYOK calls go to, as recorded in attempts and used by the gateway: the one byok
+ * builds its clients with from the environment (aws/clients.ts endpointFor: the SDK's
+ * AWS_ENDPOINT_URL_* overrides, blank meaning unset, unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is
+ * true), else AWS. An `endpoint_url` in the AWS config file is not read here (the SDK's own
+ * clients do read it).
  */
 export function byokEndpoint(env: Env, region: string): string {
   return endpointFor(env, 'BEDROCK_RUNTIME') ?? `https://bedrock-runtime.${region}.amazonaws.com`;

@@ -40,8 +40,10 @@ type ServiceKey = 'IAM' | 'STS' | 'BEDROCK' | 'BEDROCK_RUNTIME';
 export function endpointFor(env: Env, service: ServiceKey): string | undefined {
   const ignore = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS;
   if (ignore !== undefined && ignore.toLowerCase() === 'true') return undefined;
-  const v = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
-  return v && v.trim() !== '' ? v.trim() : undefined;
+  // An empty or blank value counts as unset, as the SDK reads it: an empty per-service variable
+  // falls through to AWS_ENDPOINT_URL (else the gateway would forward where the SDK does not send).
+  const set = (v: string | undefined): string | undefined => (v !== undefined && v.trim() !== '' ? v.trim() : undefined);
+  return set(env[`AWS_ENDPOINT_URL_${service}`]) ?? set(env.AWS_ENDPOINT_URL);
 }
 
 /** The URL the SDK will call when no endpoint is configured (only used to match NO_PROXY). */

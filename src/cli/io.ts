@@ -31,7 +31,8 @@ export async function makeChalk(io: Io, env: Readonly<Record<string, string | un
 /** Text without colour, shaped like chalk: every style, however chained, returns its text unchanged. */
 export function plainChalk(): ChalkInstance {
   const style: unknown = new Proxy(() => undefined, {
-    get: (_t, prop) => (prop === 'level' ? 0 : style),
+    // Not a promise (`then`), and no symbol-keyed protocol: only style names chain.
+    get: (_t, prop) => (prop === 'level' ? 0 : prop === 'then' || typeof prop === 'symbol' ? undefined : style),
     apply: (_t, _self, args: unknown[]) => args.map(String).join(' '),
   });
   return style as ChalkInstance;

@@ -1,11 +1,12 @@
 // The built binary, spawned as a user runs it: tampering, concurrency, SIGKILL, lazy loading.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runInProcess, tempConfig, type TestEnv } from '../helpers/context.js';
 import { BYOK_BIN, runByok } from '../helpers/run-byok.js';
+import { run } from '../helpers/spawn.js';
 
 let t: TestEnv;
 beforeEach(() => {
@@ -142,6 +143,42 @@ describe('colour and the process streams', () => {
     const loaded = readFileSync(list, 'utf8').split('\n');
     expect(loaded).toContain('NativeModule crypto'); // positive control: the config was decrypted
     expect(loaded.filter((m) => /^NativeModule (tty|net|child_process)$/.test(m))).toEqual([]);
+  });
+});
+
+describe("the CLI's code cache", () => {
+  /** A copy of the built command (bin/, dist/cli/, package.json) whose files a test may change. */
+  function copyOfBuild(): { bin: string; main: string } {
+    const root = join(t.dir, 'build');
+    const repo = join(BYOK_BIN, '..', '..');
+    cpSync(join(repo, 'bin'), join(root, 'bin'), { recursive: true });
+    cpSync(join(repo, 'dist', 'cli'), join(root, 'dist', 'cli'), { recursive: true });
+    cpSync(join(repo, 'package.json'), join(root, 'package.json'));
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+    return { bin: join(root, 'bin', 'byok.js'), main: join(root, 'dist', 'cli', 'main.cjs') };
+  }
+  const help = async (bin: string) => (await run(process.execPath, [bin, '--help'], { env: { PATH: process.env.PATH, ...t.env } }));
+
+  it('is not used for a file it was not made from: a same-length edit of the CLI file takes effect (V8 alone checks only the length)', async () => {
+    const c = copyOfBuild();
+    const before = await help(c.bin);
+    expect(before.stdout).toContain('Bring-your-own-key administration');
+    const text = readFileSync(c.main, 'utf8');
+    expect(text).toContain('Bring-your-own-key administration');
+    writeFileSync(c.main, text.replaceAll('Bring-your-own-key administration', 'Bring-your-own-key ADMINISTRATION'));
+    const after = await help(c.bin);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain('Bring-your-own-key ADMINISTRATION');
+  });
+
+  it('a damaged cache is not used: the CLI still runs and answers the same', async () => {
+    const c = copyOfBuild();
+    const cache = readFileSync(`${c.main}.cache`);
+    for (let i = 0; i < 64; i++) cache[Math.floor(cache.length / 2) + i]! ^= 0xa5;
+    writeFileSync(`${c.main}.cache`, cache);
+    const r = await help(c.bin);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Bring-your-own-key administration');
   });
 });
 

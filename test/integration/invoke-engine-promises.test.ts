@@ -606,5 +606,8 @@ describe('what a failed call says', () => {
   it('the BYOK endpoint recorded is the one the client uses: trimmed, and AWS when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true', () => {
     expect(byokEndpoint({ AWS_ENDPOINT_URL_BEDROCK_RUNTIME: ' http://a.example ' }, 'eu-west-1')).toBe('http://a.example');
     expect(byokEndpoint({ AWS_ENDPOINT_URL_BEDROCK_RUNTIME: 'http://a.example', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, 'eu-west-1')).toBe('https://bedrock-runtime.eu-west-1.amazonaws.com');
+    // An empty or blank service variable is unset (as the SDK reads it): AWS_ENDPOINT_URL still applies, never AWS's public endpoint.
+    expect(byokEndpoint({ AWS_ENDPOINT_URL_BEDROCK_RUNTIME: '', AWS_ENDPOINT_URL: 'http://private.example' }, 'eu-west-1')).toBe('http://private.example');
+    expect(byokEndpoint({ AWS_ENDPOINT_URL_BEDROCK_RUNTIME: '  ', AWS_ENDPOINT_URL: ' http://private.example ' }, 'eu-west-1')).toBe('http://private.example');
   });
 });

@@ -28,6 +28,8 @@ describe('the context streams', () => {
     expect(ctx.chalk.bold.red('a', 'b')).toBe('a b');
     expect(ctx.chalk.dim(`x${ctx.chalk.green(1 as unknown as string)}`)).toBe('x1');
     expect(ctx.chalk.level).toBe(0);
+    // Not mistaken for a promise: awaiting it gives it back instead of waiting for ever.
+    expect(await (ctx.chalk as unknown as Promise<unknown>)).toBe(ctx.chalk);
   });
 
   it("keep byok's own colours while an outside string's escape sequences are spelled out", async () => {
