@@ -2,7 +2,7 @@
 // is released after every hold (also one that throws), a holder waits for another instead of
 // failing, and a lock it cannot take for another reason is said with exit 3. Written for the
 // mutation pass (issue 15).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,5 +75,44 @@ describe('the config lock', () => {
       await new Promise((r) => setTimeout(r, 1200));
       expect(() => guard.assertHeld()).not.toThrow();
     });
+  });
+
+  it('a holder whose lock was taken over while it was paused learns it before its next write: assertHeld stops it with config-lock-lost (exit 3), and its release leaves the new holder\'s lock alone', async () => {
+    const { dir, target } = configDir();
+    const lockDir = join(dir, 'config.lock');
+    let err: unknown;
+    await withLock(dir, target, async (guard) => {
+      // Another process judged the lock stale and took it over: the directory is replaced by its own.
+      rmSync(lockDir, { recursive: true, force: true });
+      mkdirSync(lockDir);
+      // The holder's next heartbeat (every second) finds the lock is no longer the one it made.
+      await new Promise((r) => setTimeout(r, 2500));
+      try {
+        guard.assertHeld();
+      } catch (e) {
+        err = e;
+      }
+    });
+    expect(err).toBeInstanceOf(LocalStateError);
+    expect(err).toMatchObject({ code: 'config-lock-lost', exitCode: EXIT.localState });
+    expect(existsSync(lockDir)).toBe(true);
+  });
+
+  it('a holder waits for another holder to finish rather than failing, then takes the lock', async () => {
+    const { dir, target } = configDir();
+    const order: string[] = [];
+    let releaseFirst!: () => void;
+    const first = withLock(dir, target, async () => {
+      order.push('first holds');
+      await new Promise<void>((r) => (releaseFirst = r));
+      order.push('first done');
+    });
+    while (order.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const second = withLock(dir, target, async () => void order.push('second holds'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(order).toEqual(['first holds']);
+    releaseFirst();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first holds', 'first done', 'second holds']);
   });
 });
