@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { anchorFor, anchoredKeySource, type AnchorRecord } from '../../../src/store/anchor.js';
-import type { KeyringBackend } from '../../../src/store/key-providers.js';
+import { memoryKeyring } from '../../helpers/memory-keyring.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -158,21 +158,6 @@ describe('the anchor file', () => {
 });
 
 describe('the keyring anchor', () => {
-  function memoryKeyring(): KeyringBackend & { entries: Map<string, string>; failWrites: boolean } {
-    const entries = new Map<string, string>();
-    const k = {
-      entries,
-      failWrites: false,
-      async get(service: string, account: string) {
-        return entries.get(`${service}|${account}`);
-      },
-      async set(service: string, account: string, value: string) {
-        if (k.failWrites) throw new Error('keyring locked');
-        entries.set(`${service}|${account}`, value);
-      },
-    };
-    return k;
-  }
 
   it('is used only for a config whose key is in the keyring, under its own entry "byok-anchor" for this config directory', async () => {
     const p = place();

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configuredKeySource, envKey, keyForExistingConfig, keyForNewConfig, keyringEntry, type KeyProviderOptions, type KeyringBackend } from '../../../src/store/key-providers.js';
+import { memoryKeyring } from '../../helpers/memory-keyring.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -23,18 +24,6 @@ function configDir(): string {
 }
 const B64 = (n: number) => randomBytes(n).toString('base64');
 
-function memoryKeyring(): KeyringBackend & { entries: Map<string, string> } {
-  const entries = new Map<string, string>();
-  return {
-    entries,
-    async get(service, account) {
-      return entries.get(`${service}|${account}`);
-    },
-    async set(service, account, value) {
-      entries.set(`${service}|${account}`, value);
-    },
-  };
-}
 function prompter(...answers: string[]) {
   const asked: string[] = [];
   return {
