@@ -12,8 +12,10 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 
 const fs = createRequire(import.meta.url)('node:fs') as Record<string, (...a: unknown[]) => unknown>;
 
+// The callback form of mkdir is proper-lockfile's (through graceful-fs): the lock is a directory.
+const ASYNC = ['mkdir'] as const;
 const WRAPPED = ['readFileSync', 'openSync', 'writeSync', 'fsyncSync', 'ftruncateSync', 'fchmodSync', 'mkdirSync', 'chmodSync', 'lstatSync', 'statSync', 'renameSync', 'writeFileSync', 'closeSync', 'fstatSync'] as const;
-export type FsCall = (typeof WRAPPED)[number];
+export type FsCall = (typeof WRAPPED)[number] | (typeof ASYNC)[number];
 
 interface Fault {
   call: FsCall;
@@ -58,6 +60,26 @@ for (const name of WRAPPED) {
     if (name === 'openSync' && typeof out === 'number') fds.set(out, String(args[0]));
     if (name === 'closeSync' && typeof args[0] === 'number') fds.delete(args[0]);
     return out;
+  };
+}
+for (const name of ASYNC) {
+  const real = fs[name]!;
+  fs[name] = function wrapped(this: unknown, ...args: unknown[]) {
+    const target = String(args[0]);
+    const done = args[args.length - 1];
+    for (const f of faults) {
+      if (f.call !== name || f.times <= 0 || !f.path(target) || typeof done !== 'function') continue;
+      if (f.after > 0) {
+        f.after -= 1;
+        continue;
+      }
+      f.times -= 1;
+      f.fired += 1;
+      const e = errno(f.code, name, target);
+      process.nextTick(() => (done as (err: Error) => void)(e));
+      return undefined;
+    }
+    return real.apply(this, args);
   };
 }
 syncBuiltinESMExports();

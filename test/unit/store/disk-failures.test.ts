@@ -293,3 +293,46 @@ describe('a state anchor that cannot be written', () => {
     expect((await store(w.dir, { BYOK_STATE_ANCHOR: anchor }).read()).doc.currentWorkspace).toBe('other');
   });
 });
+
+describe('a config directory where the lock cannot be taken (the lock is a directory made in it)', () => {
+  for (const [code, why] of [
+    ['EACCES', 'is not writable by you'],
+    ['EPERM', 'is not writable by you'],
+    ['EROFS', 'is on a read-only file system'],
+  ] as const) {
+    it(`${code} on the lock is said at once with config-dir-unwritable (${why}), naming ls -ld, and nothing is written`, async () => {
+      const w = await written();
+      const log = readFileSync(w.audit);
+      const f = failFs('mkdir', join(w.dir, 'config.lock'), code);
+      const t0 = Date.now();
+      const e = await refusal(change(store(w.dir), 'other'));
+      expect(f.fired).toBe(1);
+      expect(e.code).toBe('config-dir-unwritable');
+      expect(e.message).toBe(`The config directory ${w.dir} ${why} (${code}), so byok cannot change anything in it.`);
+      expect(e.hint).toBe(`Check its owner and mode (it should be yours, 0700): ls -ld ${w.dir}. Nothing was changed.`);
+      // Said at once: not waited on as if another process held the lock (that wait is 30 s).
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      clearFsFaults();
+      expect(readFileSync(w.audit).equals(log)).toBe(true);
+      expect((await store(w.dir).read()).doc.currentWorkspace).toBe('bank');
+    });
+  }
+
+  it('any other failure to make the lock is config-lock-failed, naming the lock, the error and the directory', async () => {
+    const w = await written();
+    failFs('mkdir', join(w.dir, 'config.lock'), 'EIO');
+    const e = await refusal(change(store(w.dir), 'other'));
+    expect(e.code).toBe('config-lock-failed');
+    expect(e.message).toBe(`The config lock ${join(w.dir, 'config.lock')} cannot be taken (EIO).`);
+    expect(e.hint).toBe(`Check the config directory ${w.dir}; nothing was changed.`);
+  });
+
+  it('a lock that is busy for a moment does not fail the write: it is taken when it is free', async () => {
+    const w = await written();
+    // Busy for the first three tries: the writer tries again rather than giving up or failing.
+    const f = failFs('mkdir', join(w.dir, 'config.lock'), 'EEXIST', { times: 3 });
+    await change(store(w.dir), 'other');
+    expect(f.fired).toBe(3);
+    expect((await store(w.dir).read()).doc.currentWorkspace).toBe('other');
+  });
+});
