@@ -90,6 +90,21 @@ const cli = build({
       },
     },
     {
+      // env-paths (the config directory's default) asks node:os for the home directory when it
+      // loads, and is imported by the store, which every command loads; most runs name the
+      // directory (BYOK_CONFIG_DIR) and never need it. Here the store gets a function that loads
+      // env-paths on its first call.
+      name: 'env-paths-on-first-call',
+      setup(b) {
+        b.onResolve({ filter: /^env-paths$/ }, (a) => (a.namespace === 'byok-lazy-env-paths' ? undefined : { path: 'env-paths', namespace: 'byok-lazy-env-paths' }));
+        b.onLoad({ filter: /.*/, namespace: 'byok-lazy-env-paths' }, () => ({
+          contents: "export default function envPaths(...a) { return require('env-paths').default(...a); }",
+          loader: 'js',
+          resolveDir: root,
+        }));
+      },
+    },
+    {
       // commander requires node:child_process when it loads, for executable subcommands, which
       // byok has none of; child_process loads node:net, node:dgram and the stream classes. Here
       // commander gets it on first use instead.

@@ -1,11 +1,11 @@
 // The only module that reads `process`: builds the real context, runs the program, sets the exit code.
-import { userInfo } from 'node:os';
 import { createContext } from './context.js';
 import { runCli } from './program.js';
 
 function osUser(): string {
   try {
-    return userInfo().username;
+    // Loaded when asked (BYOK_USER unset): a command that is told who acts never loads node:os.
+    return (require('node:os') as typeof import('node:os')).userInfo().username;
   } catch {
     return process.env.USER ?? process.env.USERNAME ?? 'unknown';
   }
@@ -64,7 +64,10 @@ const ctx = createContext({
     },
   },
   env: process.env,
-  osUser: osUser(),
+  // A getter: read only when BYOK_USER does not name the user.
+  get osUser() {
+    return osUser();
+  },
 });
 
 // No top-level await: the CLI is bundled as CommonJS (scripts/build.mjs says why).

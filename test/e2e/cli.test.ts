@@ -130,7 +130,7 @@ describe('colour and the process streams', () => {
     expect(plain.stderr).not.toContain('\x1b[');
   });
 
-  it('policy show with NO_COLOR and its output discarded builds no terminal or socket stream (node:tty, node:net) and no child_process', async () => {
+  it('policy show with NO_COLOR, its output discarded, the user and config directory named, builds no terminal or socket stream (node:tty, node:net), no child_process and no node:os', async () => {
     expect((await runByok(['workspace', 'create', 'acme', '--plan', 'scale'], { env: t.env })).code).toBe(0);
     const preload = join(t.dir, 'modules.cjs');
     const list = join(t.dir, 'builtins.txt');
@@ -142,7 +142,7 @@ describe('colour and the process streams', () => {
     });
     const loaded = readFileSync(list, 'utf8').split('\n');
     expect(loaded).toContain('NativeModule crypto'); // positive control: the config was decrypted
-    expect(loaded.filter((m) => /^NativeModule (tty|net|child_process)$/.test(m))).toEqual([]);
+    expect(loaded.filter((m) => /^NativeModule (tty|net|child_process|os)$/.test(m))).toEqual([]);
   });
 });
 
