@@ -212,6 +212,14 @@ describe('a passphrase', () => {
     expect(x.hint).toMatch(/BYOK_PASSPHRASE/);
     expect(x.hint).toMatch(/terminal/);
   });
+  it('BYOK_PASSPHRASE set but empty counts as unset: a new config prompts for the passphrase twice, as with no variable at all', async () => {
+    const p = prompter('correct horse', 'correct horse');
+    const k = await keyForNewConfig({ configDir: configDir(), env: { BYOK_KEYRING: 'off', BYOK_PASSPHRASE: '' }, prompter: p });
+    expect(p.asked).toEqual(['Passphrase for the byok config:', 'Repeat the passphrase:']);
+    expect(k.info).toEqual({ source: 'passphrase', detail: 'passphrase prompt (scrypt)' });
+    // A typo in the second answer is caught, not sealed in.
+    expect(await refusal(() => keyForNewConfig({ configDir: configDir(), env: { BYOK_KEYRING: 'off', BYOK_PASSPHRASE: '' }, prompter: prompter('correct horse', 'correct h0rse') }))).toMatchObject({ code: 'passphrase-mismatch' });
+  });
 });
 
 describe('a key file', () => {
