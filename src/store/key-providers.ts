@@ -161,7 +161,8 @@ export async function keyForNewConfig(o: KeyProviderOptions): Promise<ResolvedKe
     if (pinned === 'keyring') throw new LocalStateError('keyring-unavailable', 'BYOK_KEY_SOURCE is keyring, but no OS keyring answered.', 'Unlock or start the keyring (secret service), or choose another key source.');
   }
   if (pinned !== 'key-file') {
-    const pass = await passphrase(o, o.env.BYOK_PASSPHRASE === undefined);
+    // A prompted passphrase (BYOK_PASSPHRASE unset or empty) is asked twice: a typo would seal the config for good.
+    const pass = await passphrase(o, !o.env.BYOK_PASSPHRASE);
     if (pass !== undefined) {
       const salt = randomBytes(16);
       return { key: await deriveKeyFromPassphrase(pass, salt), header: { source: 'scrypt', salt: salt.toString('base64'), ...SCRYPT_PARAMS }, info: { source: 'passphrase', detail: o.env.BYOK_PASSPHRASE ? 'BYOK_PASSPHRASE (scrypt)' : 'passphrase prompt (scrypt)' } };
