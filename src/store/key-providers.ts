@@ -133,17 +133,26 @@ function readKeyFile(configDir: string): Buffer | undefined {
   return k.length === 32 ? k : undefined;
 }
 
-async function passphrase(o: KeyProviderOptions, confirm: boolean): Promise<string | undefined> {
+/**
+ * A passphrase from BYOK_PASSPHRASE (an empty value counts as unset) or the prompt. For a new
+ * config it must be 8 characters or more, from either place, and a prompted one is asked twice (a
+ * typo would seal the config for good). For an existing config any passphrase is tried as given:
+ * the one it was sealed with is the only one that opens it.
+ */
+async function passphrase(o: KeyProviderOptions, forNew: boolean): Promise<string | undefined> {
   const env = o.env.BYOK_PASSPHRASE;
-  if (env !== undefined && env !== '') return env;
+  if (env !== undefined && env !== '') {
+    if (forNew && env.length < 8) throw new UsageError('passphrase-too-short', 'BYOK_PASSPHRASE is shorter than 8 characters; a new config is not sealed with it.', 'Set a longer BYOK_PASSPHRASE (a generated one kept in your secret store). Nothing was written.');
+    return env;
+  }
   const prompter = typeof o.prompter === 'function' ? o.prompter() : o.prompter;
   if (!prompter) return undefined;
   const p = await prompter.password('Passphrase for the byok config:');
-  if (confirm) {
+  if (forNew) {
     const again = await prompter.password('Repeat the passphrase:');
     if (again !== p) throw new UsageError('passphrase-mismatch', 'The two passphrases differ; nothing was written.', 'Run the command again.');
+    if (p.length < 8) throw new UsageError('passphrase-too-short', 'The passphrase is shorter than 8 characters.', 'Choose a longer passphrase. Nothing was written.');
   }
-  if (p.length < 8) throw new UsageError('passphrase-too-short', 'The passphrase is shorter than 8 characters.', 'Choose a longer passphrase.');
   return p;
 }
 
@@ -161,8 +170,7 @@ export async function keyForNewConfig(o: KeyProviderOptions): Promise<ResolvedKe
     if (pinned === 'keyring') throw new LocalStateError('keyring-unavailable', 'BYOK_KEY_SOURCE is keyring, but no OS keyring answered.', 'Unlock or start the keyring (secret service), or choose another key source.');
   }
   if (pinned !== 'key-file') {
-    // A prompted passphrase (BYOK_PASSPHRASE unset or empty) is asked twice: a typo would seal the config for good.
-    const pass = await passphrase(o, !o.env.BYOK_PASSPHRASE);
+    const pass = await passphrase(o, true);
     if (pass !== undefined) {
       const salt = randomBytes(16);
       return { key: await deriveKeyFromPassphrase(pass, salt), header: { source: 'scrypt', salt: salt.toString('base64'), ...SCRYPT_PARAMS }, info: { source: 'passphrase', detail: o.env.BYOK_PASSPHRASE ? 'BYOK_PASSPHRASE (scrypt)' : 'passphrase prompt (scrypt)' } };

@@ -212,6 +212,31 @@ describe('a passphrase', () => {
     expect(x.hint).toMatch(/BYOK_PASSPHRASE/);
     expect(x.hint).toMatch(/terminal/);
   });
+  it('a new config is not sealed with a BYOK_PASSPHRASE shorter than 8 characters (the same minimum as the prompt): refused, nothing written', async () => {
+    const dir = configDir();
+    const s = await refusal(() => keyForNewConfig({ configDir: dir, env: { BYOK_KEYRING: 'off', BYOK_PASSPHRASE: 'abc1234' } }));
+    expect(s.code).toBe('passphrase-too-short');
+    expect(s.message).toMatch(/BYOK_PASSPHRASE is shorter than 8 characters/);
+    expect(s.hint).toMatch(/longer BYOK_PASSPHRASE/);
+    expect(s.hint).toMatch(/Nothing was written/);
+    expect(statSync(join(dir, 'key'), { throwIfNoEntry: false })).toBeUndefined();
+    // Eight characters is enough.
+    expect((await keyForNewConfig({ configDir: dir, env: { BYOK_KEYRING: 'off', BYOK_PASSPHRASE: 'abcd1234' } })).info.source).toBe('passphrase');
+  });
+
+  it('an existing config is opened with the passphrase given, whatever its length: the minimum is for sealing a new config, and a prompted short one is tried, not refused', async () => {
+    const dir = configDir();
+    const made = await keyForNewConfig({ configDir: dir, env: { BYOK_KEYRING: 'off', BYOK_PASSPHRASE: 'correct horse' } });
+    // A short answer at the prompt gives a (wrong) key to try: the config's seal says whether it opens.
+    const p = prompter('short');
+    const tried = await keyForExistingConfig({ configDir: dir, env: { BYOK_KEYRING: 'off' }, prompter: p }, made.header, 'c');
+    expect(p.asked).toEqual(['Passphrase for the byok config:']);
+    expect(tried.key.equals(made.key)).toBe(false);
+    // BYOK_PASSPHRASE of any length opens the config it sealed (an older byok let short ones seal).
+    const short = await keyForExistingConfig({ configDir: dir, env: { BYOK_KEYRING: 'off', BYOK_PASSPHRASE: 'abc' } }, made.header, 'c');
+    expect(short.info.source).toBe('passphrase');
+  });
+
   it('BYOK_PASSPHRASE set but empty counts as unset: a new config prompts for the passphrase twice, as with no variable at all', async () => {
     const p = prompter('correct horse', 'correct horse');
     const k = await keyForNewConfig({ configDir: configDir(), env: { BYOK_KEYRING: 'off', BYOK_PASSPHRASE: '' }, prompter: p });
