@@ -179,6 +179,10 @@ export async function keyForNewConfig(o: KeyProviderOptions): Promise<ResolvedKe
   }
   const p = keyFilePath(o.configDir);
   let key = readKeyFile(o.configDir);
+  if (!key && lstatSync(p, { throwIfNoEntry: false })) {
+    // There, but not a key byok wrote: never replaced (a config may still need it), never used.
+    throw new LocalStateError('key-file-unusable', `The key file ${p} does not hold a 32-byte key (base64); byok will not use it or replace it.`, `If no config needs it any more, move it aside (mv ${p} ${p}.old) and run the command again. Nothing was written.`);
+  }
   if (!key) {
     key = randomBytes(32);
     writeFileSync(p, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });

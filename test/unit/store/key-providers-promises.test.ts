@@ -291,11 +291,16 @@ describe('a key file', () => {
     expect(e.hint).toContain(`chmod 600 ${join(dir, 'key')}`);
   });
 
-  it('a new config never overwrites a key file already there, even one it cannot use', async () => {
+  it('a new config never overwrites a key file already there, even one it cannot use: that one is refused as key-file-unusable, saying to move it aside', async () => {
     const dir = configDir();
     const short = `${B64(31)}\n`;
     writeFileSync(join(dir, 'key'), short, { mode: 0o600 });
-    await refusal(() => keyForNewConfig({ configDir: dir, env: { BYOK_KEYRING: 'off' } }));
+    const e = await refusal(() => keyForNewConfig({ configDir: dir, env: { BYOK_KEYRING: 'off' } }));
+    // Said as what it is, with what to do: not a raw EEXIST from the file system.
+    expect(e.code).toBe('key-file-unusable');
+    expect(e.message).toBe(`The key file ${join(dir, 'key')} does not hold a 32-byte key (base64); byok will not use it or replace it.`);
+    expect(e.hint).toMatch(/move it aside/);
+    expect(e.hint).toMatch(/Nothing was written/);
     expect(readFileSync(join(dir, 'key'), 'utf8')).toBe(short);
   });
 });
