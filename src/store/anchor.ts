@@ -2,7 +2,7 @@
 // directory cannot reach — a file the admin puts elsewhere (BYOK_STATE_ANCHOR), or the OS keyring
 // entry beside the one holding the data key. Compared on every open, it detects an older config
 // (and log) put back, and a config swapped for another sealed with the same key.
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LocalStateError, UsageError } from '../core/errors.js';
 import { KEY_SOURCES, keyringEntry, type KeyProviderOptions, type KeySource } from './key-providers.js';
@@ -112,7 +112,14 @@ export function anchorFor(o: KeyProviderOptions, keySource: KeySource): Anchor |
     if (!isAbsolute(p)) throw new UsageError('invalid-state-anchor', `BYOK_STATE_ANCHOR must be an absolute path, not "${p.slice(0, 80)}".`, 'Point it at a file outside the config directory that only you can write, e.g. /etc/byok/anchor.json or a path on another volume.');
     const dir = resolve(o.configDir);
     if (resolve(p).startsWith(`${dir}/`) || resolve(p) === dir) throw new UsageError('invalid-state-anchor', 'BYOK_STATE_ANCHOR is inside the config directory, where it protects nothing.', 'Point it at a file outside the config directory that the config directory\'s writers cannot reach.');
-    if (!existsSync(dirname(p))) throw new UsageError('invalid-state-anchor', `The directory of BYOK_STATE_ANCHOR (${dirname(p)}) does not exist, so the anchor cannot be kept there.`, 'Create it (owned by you or root, not writable by the config directory\'s writers), or fix the path.');
+    // A path through a file is as unusable as a missing directory: refuse it here, or every read of the anchor fails with ENOTDIR.
+    let isDir = false;
+    try {
+      isDir = statSync(dirname(p)).isDirectory();
+    } catch {
+      // Missing, or a path through a file.
+    }
+    if (!isDir) throw new UsageError('invalid-state-anchor', `The directory of BYOK_STATE_ANCHOR (${dirname(p)}) does not exist or is not a directory, so the anchor cannot be kept there.`, 'Create it (owned by you or root, not writable by the config directory\'s writers), or fix the path.');
     return fileAnchor(p, o.configDir);
   }
   return keySource === 'keyring' ? keyringAnchor(o) : undefined;

@@ -44,6 +44,16 @@ describe('BYOK_STATE_ANCHOR must point where it protects something', () => {
     }
   });
 
+  it('a path through a file (its directory is a regular file) is refused with invalid-state-anchor like a missing directory, before any read of the anchor', async () => {
+    const p = place();
+    writeFileSync(join(p.root, 'afile'), 'x');
+    for (const bad of [join(p.root, 'afile', 'anchor.json'), join(p.root, 'afile', 'sub', 'anchor.json')]) {
+      const env = { BYOK_STATE_ANCHOR: bad };
+      expect(() => anchorFor({ configDir: p.configDir, env }, 'env'), bad).toThrow(expect.objectContaining({ code: 'invalid-state-anchor', exitCode: 2, message: expect.stringContaining('is not a directory') }));
+      await expectRefused(() => anchoredKeySource({ configDir: p.configDir, env }), 'invalid-state-anchor');
+    }
+  });
+
   it('a sibling directory whose name merely starts with the config directory\'s is outside it, and accepted', () => {
     const p = place();
     mkdirSync(`${p.configDir}-anchors`);
