@@ -64,11 +64,27 @@ export function toAwsFailure(e: unknown): AwsFailure {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/** Does this look like an AWS SDK or network error (rather than a bug)? */
+/** The system calls of a connection or a name lookup (a file's read or write can fail with EIO too). */
+const NETWORK_SYSCALLS = new Set(['connect', 'getaddrinfo', 'getnameinfo', 'queryA', 'queryAaaa', 'queryAny']);
+
+/**
+ * Does this look like an AWS SDK or network error (rather than a bug)? A system error counts only
+ * when it is a network one (its code or its call): a file byok could not read or write is a local
+ * problem, and must never be described as something AWS answered.
+ */
 export function isAwsOrNetworkError(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false;
   const x = e as { $metadata?: unknown; code?: unknown; syscall?: unknown; name?: unknown };
-  return x.$metadata !== undefined || (typeof x.code === 'string' && typeof x.syscall === 'string') || x.name === 'TimeoutError';
+  if (x.$metadata !== undefined || x.name === 'TimeoutError') return true;
+  return typeof x.code === 'string' && typeof x.syscall === 'string' && (NETWORK_CODES.has(x.code.toUpperCase()) || NETWORK_SYSCALLS.has(x.syscall));
+}
+
+/** A system error from this machine's files (not the network): its call, path and code. */
+export function localSystemError(e: unknown): { code: string; syscall: string; path: string | undefined } | undefined {
+  if (typeof e !== 'object' || e === null || isAwsOrNetworkError(e)) return undefined;
+  const x = e as { code?: unknown; syscall?: unknown; path?: unknown };
+  if (typeof x.code !== 'string' || typeof x.syscall !== 'string') return undefined;
+  return { code: x.code, syscall: x.syscall, path: typeof x.path === 'string' ? x.path : undefined };
 }
 
 /** The first words of a hint for a call that never reached AWS. */

@@ -1,7 +1,7 @@
 // Rendering: data to stdout, talk to stderr (STYLE §6.3). --json writes exactly one document.
 // Everything written goes through the context's streams, which make it terminal-safe and scrub
 // secrets (terminal.ts); an error's message and hint are also kept to one line each.
-import { isAwsOrNetworkError, networkLead, scrubMessage, toAwsFailure } from '../aws/errors.js';
+import { isAwsOrNetworkError, localSystemError, networkLead, scrubMessage, toAwsFailure } from '../aws/errors.js';
 import { REFUSED_CATEGORIES } from '../core/error-classes.js';
 import { ByokError, EXIT, type ExitCode } from '../core/errors.js';
 import { problemFor, troubleshoot } from '../core/troubleshooting.js';
@@ -68,6 +68,21 @@ export function renderError(ctx: Context, e: unknown): ExitCode {
     }
     if (ctx.flags.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${scrubMessage(e.stack)}\n`); // --debug output is shared in tickets: scrubbed too
     return exitCode;
+  }
+  const local = localSystemError(e);
+  if (local) {
+    // A file on this machine byok could not use, that no store check turned into a report: said as
+    // what it is (the call, the path, the code), not as an AWS answer and not as a bug.
+    const what = `${local.syscall} ${local.path ?? ''} failed on this machine: ${local.code}`.replace(/ +/g, ' ');
+    const hint = `This is a local file problem, not AWS: check that the path${local.path ? ` ${local.path}` : ''} exists, is yours and has room (ls -ld). Nothing else was tried.`;
+    if (ctx.flags.json) {
+      ctx.io.stdout.write(`${JSON.stringify({ ok: false, error: { code: local.code, kind: 'local-state', message: scrubMessage(what), hint: scrubMessage(hint), exitCode: EXIT.localState } }, null, 2)}\n`);
+    } else {
+      ctx.io.stderr.write(`${ctx.chalk.red('error:')} ${oneLine(scrubMessage(what))}\n`);
+      ctx.io.stderr.write(`${ctx.chalk.dim('hint:')} ${oneLine(scrubMessage(hint))}\n`);
+    }
+    if (ctx.flags.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${scrubMessage(e.stack)}\n`); // --debug output is shared in tickets: scrubbed too
+    return EXIT.localState;
   }
   const message = e instanceof Error ? e.message : String(e);
   if (ctx.flags.json) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scrubMessage, toAwsFailure } from '../../../src/aws/errors.js';
+import { isAwsOrNetworkError, localSystemError, scrubMessage, toAwsFailure } from '../../../src/aws/errors.js';
 
 describe('scrubMessage', () => {
   const s40 = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -24,5 +24,26 @@ describe('scrubMessage', () => {
   it('network errors are marked as such; AWS answers are not', () => {
     expect(toAwsFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', syscall: 'connect' }))).toMatchObject({ network: true, category: 'service-unavailable' });
     expect(toAwsFailure(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 429 } }))).toMatchObject({ network: false, category: 'throttled', status: 429 });
+  });
+});
+
+describe('a system error is an AWS or network failure only when it is a network one', () => {
+  const sys = (code: string, syscall: string) => Object.assign(new Error(`${code}: ${syscall}`), { code, syscall });
+  it('a connection refused, reset or timed out, or a name that does not resolve, is a network failure', () => {
+    expect(isAwsOrNetworkError(sys('ECONNREFUSED', 'connect'))).toBe(true);
+    expect(isAwsOrNetworkError(sys('ECONNRESET', 'read'))).toBe(true);
+    expect(isAwsOrNetworkError(sys('EPIPE', 'write'))).toBe(true);
+    expect(isAwsOrNetworkError(sys('ENOTFOUND', 'getaddrinfo'))).toBe(true);
+    expect(isAwsOrNetworkError(sys('EAI_AGAIN', 'getaddrinfo'))).toBe(true);
+    expect(isAwsOrNetworkError(sys('EHOSTUNREACH', 'connect'))).toBe(true);
+  });
+  it('a file byok could not read, write or find on this machine is not: it is a local problem, with its call, path and code', () => {
+    for (const [code, syscall] of [['EIO', 'read'], ['ENOSPC', 'write'], ['EACCES', 'open'], ['ENAMETOOLONG', 'lstat'], ['ENOTDIR', 'lstat'], ['EROFS', 'rename']] as const) {
+      const e = Object.assign(sys(code, syscall), { path: '/home/alice/.config/byok/x' });
+      expect(isAwsOrNetworkError(e)).toBe(false);
+      expect(localSystemError(e)).toEqual({ code, syscall, path: '/home/alice/.config/byok/x' });
+    }
+    expect(localSystemError(sys('ECONNREFUSED', 'connect'))).toBeUndefined();
+    expect(localSystemError(new Error('plain'))).toBeUndefined();
   });
 });
