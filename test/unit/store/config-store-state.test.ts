@@ -15,6 +15,7 @@ import type { ConfigDoc } from '../../../src/core/config-doc.js';
 import { anchorFor } from '../../../src/store/anchor.js';
 import { readAuditLog } from '../../../src/store/audit-log.js';
 import { ConfigStore, integrityInfo, type StoreOptions } from '../../../src/store/config-store.js';
+import { seal } from '../../../src/store/crypto.js';
 import { withLock } from '../../../src/store/lock.js';
 import { memoryKeyring } from '../../helpers/memory-keyring.js';
 
@@ -67,6 +68,68 @@ class CrashingStore extends ConfigStore {
     await super.writeSealed(...args);
   }
 }
+
+describe('the config file as it is on disk', () => {
+  it('a config.json that is not a regular file is config-unreadable: the message names the file and why, the hint says what it must be', async () => {
+    const dir = join(root(), 'cfg');
+    mkdirSync(join(dir, 'config.json'), { recursive: true });
+    const e = await refusal(() => store(dir, { BYOK_KEY: key() }).update(noEvents()));
+    expect(e).toMatchObject({ code: 'config-unreadable', exitCode: 3 });
+    expect(e.message).toBe(`The config file ${join(dir, 'config.json')} cannot be read (EISDIR).`);
+    expect(e.hint).toBe('It must be a regular file owned by you (0600). Nothing was changed.');
+    expect((e as unknown as { cause?: { code?: string } }).cause?.code).toBe('EISDIR');
+    expect(statSync(join(dir, 'config.json')).isDirectory()).toBe(true);
+  });
+
+  it('a config sealed with the right key whose content is not JSON is refused as changed outside byok, and left as it is', async () => {
+    const dir = join(root(), 'cfg');
+    const k = key();
+    await store(dir, { BYOK_KEY: k }).update(noEvents());
+    const path = join(dir, 'config.json');
+    writeFileSync(path, JSON.stringify(seal(Buffer.from('{"version":1,', 'utf8'), Buffer.from(k, 'base64'), { source: 'raw', origin: 'env' })));
+    const before = readFileSync(path);
+    const e = await refusal(() => store(dir, { BYOK_KEY: k }).update(noEvents('x')));
+    expect(e).toMatchObject({ code: 'config-tampered-or-wrong-key', exitCode: 3 });
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('a config of a version this byok does not know is config-unsupported, naming the file and the version, and is left untouched by a write', async () => {
+    const dir = join(root(), 'cfg');
+    const k = key();
+    await store(dir, { BYOK_KEY: k }).update(noEvents());
+    const path = join(dir, 'config.json');
+    writeFileSync(path, JSON.stringify(seal(Buffer.from(JSON.stringify({ version: 2, workspaces: {} }), 'utf8'), Buffer.from(k, 'base64'), { source: 'raw', origin: 'env' })));
+    const before = readFileSync(path);
+    const e = await refusal(() => store(dir, { BYOK_KEY: k }).update(noEvents('x')));
+    expect(e).toMatchObject({ code: 'config-unsupported', exitCode: 3 });
+    expect(e.message).toBe(`The config file ${path} is not one this byok understands: unsupported config version 2.`);
+    expect(e.hint).toBe('Use the byok version that wrote it; the file was left untouched.');
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('a typed passphrase is asked once for all the reads and writes of one command', async () => {
+    const dir = join(root(), 'cfg');
+    await store(dir, { BYOK_PASSPHRASE: 'correct horse battery' }).update(withEvents(1));
+    const asked: string[] = [];
+    const prompter = { password: async (m: string) => (asked.push(m), 'correct horse battery') };
+    const s = store(dir, {}, { prompter });
+    await s.read();
+    await s.update(noEvents('b'));
+    expect((await s.read()).doc.currentWorkspace).toBe('b');
+    expect(asked).toHaveLength(1);
+  });
+
+  it('a config re-sealed under another salt by another process is opened with its own key, not the one remembered', async () => {
+    const dir = join(root(), 'cfg');
+    const env = { BYOK_PASSPHRASE: 'correct horse battery' };
+    const s = store(dir, env);
+    await s.update(noEvents('first'));
+    expect((await s.read()).doc.currentWorkspace).toBe('first');
+    rmSync(join(dir, 'config.json'));
+    await store(dir, env).update(noEvents('second'));
+    expect((await s.read()).doc.currentWorkspace).toBe('second');
+  });
+});
 
 describe('the config directory', () => {
   it('a missing config directory is created, with its missing parents, 0700 and without a warning', async () => {
