@@ -272,7 +272,7 @@ describe('the state anchor is compared on every open', () => {
     for (const fn of [withEvents(1), noEvents('a'), withEvents(2, 'b'), noEvents('c')]) {
       const { doc } = await s.update(fn);
       expect(doc.audit!.generation).toBeGreaterThan(last);
-      last = doc.audit!.generation;
+      last = doc.audit!.generation!;
     }
   });
 

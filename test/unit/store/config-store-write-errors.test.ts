@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ConfigDoc } from '../../../src/core/config-doc.js';
-import { ConfigStore } from '../../../src/store/config-store.js';
+import { ConfigStore, type AuditTx } from '../../../src/store/config-store.js';
 
 const fault = vi.hoisted(() => ({ code: undefined as string | undefined }));
 
@@ -40,7 +40,7 @@ function place() {
   const s = new ConfigStore({ configDir: dir, env: { BYOK_KEY: randomBytes(32).toString('base64'), BYOK_KEYRING: 'off' }, now: () => new Date('2026-11-28T00:00:00Z'), user: () => 'alice' });
   return { dir, s, config: join(dir, 'config.json'), log: join(dir, 'audit.jsonl') };
 }
-const setWs = (ws: string) => (doc: ConfigDoc, tx: { audit(e: { type: string; user: string; workspace: null; details: Record<string, unknown> }): void }) => {
+const setWs = (ws: string) => (doc: ConfigDoc, tx: AuditTx) => {
   doc.currentWorkspace = ws;
   tx.audit({ type: 'policy-changed', user: 'alice', workspace: null, details: {} });
 };
