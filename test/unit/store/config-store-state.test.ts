@@ -540,6 +540,21 @@ describe('byok audit reset-anchor (the store side)', () => {
     expect(await refusal(() => store(dir, { ...env, BYOK_STATE_ANCHOR: undefined }).read())).toMatchObject({ code: 'state-anchor-missing' });
   });
 
+  it('a reset-anchor interrupted after its announce leaves a config that still names its anchor: without BYOK_STATE_ANCHOR it is refused, never opened and re-sealed anchor-less', async () => {
+    const r = root();
+    const dir = join(r, 'cfg');
+    const env = { BYOK_KEY: key(), BYOK_STATE_ANCHOR: join(r, 'anchor.json') };
+    await store(dir, env).update(withEvents(1));
+    await expect(new CrashingStore(opts(dir, env), 2).resetAnchor(resetEvent([]), () => undefined)).rejects.toThrow('simulated crash');
+    const before = snapshot(dir);
+    const unset = { ...env, BYOK_STATE_ANCHOR: undefined };
+    expect(await refusal(() => store(dir, unset).read())).toMatchObject({ code: 'state-anchor-missing', exitCode: 3 });
+    expect(await refusal(() => store(dir, unset).update(noEvents('x')))).toMatchObject({ code: 'state-anchor-missing', exitCode: 3 });
+    expect(snapshot(dir)).toEqual(before);
+    // With the anchor, it reads as the interrupted write it is.
+    expect((await store(dir, env).read()).state?.audit.kind).toBe('uncommitted');
+  });
+
   it('the problems it records are each said, separated, and kept to 1000 characters', async () => {
     const r = root();
     const env = { BYOK_KEY: key(), BYOK_STATE_ANCHOR: join(r, 'anchor.json') };
