@@ -345,7 +345,7 @@ export class ConfigStore {
       const e = event({ sealedCount: seal0?.count ?? 0, sealedHead: seal0?.head ?? GENESIS_HASH, logCount: log.head.count, logHead: log.head.head, anchorGeneration: current.state.anchor?.generation ?? null, anchorCount: current.state.anchor?.count ?? null, anchorHead: current.state.anchor?.head ?? null, problems: current.state.problems.map((p) => p.message).join(' | ').slice(0, 1000) });
       const { data, head } = prepareAuditEvents(log.head, [e], this.opts.now());
       const generation = Math.max(seal0?.generation ?? 0, current.state.anchor?.generation ?? 0) + 1;
-      await this.writeSealed({ ...structuredClone(current.doc), audit: { ...log.head, generation, pending: head, home: realDir(this.configDir) } }, current.key, guard);
+      await this.writeSealed({ ...structuredClone(current.doc), audit: { ...log.head, generation, pending: head, home: realDir(this.configDir), ...(current.anchor ? { anchor: current.anchor.where } : {}) } }, current.key, guard);
       writeAuditData(this.auditPath, log.head.bytes, data);
       const doc = { ...structuredClone(current.doc), audit: { count: head.count, head: head.head, bytes: head.bytes, generation: generation + 1, home: realDir(this.configDir), ...(current.anchor ? { anchor: current.anchor.where } : {}) } };
       await this.writeSealed(doc, current.key, guard);
