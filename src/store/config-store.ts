@@ -12,7 +12,7 @@
 // generation and head are also kept in the state anchor, outside the config directory, where one
 // is configured, so putting back the config and the log together is detected as well.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { GENESIS_HASH, type AuditEventInput } from '../core/audit-event.js';
@@ -81,6 +81,9 @@ export function integrityInfo(source: KeyInfo['source'], anchor: Anchor | undefi
     notDetected: ['an older config and log put back together (no anchor: set BYOK_STATE_ANCHOR to a file outside the config directory)', 'the copy of the config from the start of the last write put back (it reads as an interrupted write: rolled back and recorded)', 'changes by someone who knows the key'],
   };
 }
+
+/** What byok keeps in its config directory: config, log, lock, key file, their temporary files and the copies its hints name (audit.jsonl.old, .damaged). */
+const BYOK_FILE = /^(?:(?:config\.json|audit\.jsonl)(?:\..+)?|config\.lock|key)$/;
 
 /** Names a data key without revealing it: the key-file warning is remembered per key. */
 function keyFingerprint(key: ResolvedKey): string {
@@ -247,6 +250,12 @@ export class ConfigStore {
     }
     if (!st.isDirectory()) throw new LocalStateError('config-dir-not-a-directory', `${this.configDir} is not a directory.`, 'Point BYOK_CONFIG_DIR at a directory.');
     if ((st.mode & 0o077) !== 0) {
+      // Only a directory that is byok's own (empty, or holding byok's files) has its mode changed: a
+      // shared one pointed at by mistake (/tmp, a home directory) is refused, not locked down.
+      const others = readdirSync(this.configDir).filter((n) => !BYOK_FILE.test(n));
+      if (others.length > 0) {
+        throw new LocalStateError('config-dir-permissions', `${this.configDir} is open to other users (mode ${(st.mode & 0o777).toString(8)}) and holds files that are not byok's (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); byok will not change its mode.`, 'Point BYOK_CONFIG_DIR at a directory of its own (it is created 0700 if missing). Nothing was changed.');
+      }
       this.opts.warn?.(`The config directory ${this.configDir} was open to other users (mode ${(st.mode & 0o777).toString(8)}); byok restricted it to 0700.`);
       try {
         chmodSync(this.configDir, 0o700);

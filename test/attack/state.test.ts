@@ -352,8 +352,9 @@ describe('local state errors are said as such (item 13)', () => {
   });
 
   it('a config directory byok may not write is said at once with its errno (no lock wait), exit 3', async () => {
-    // /sys refuses mkdir even to root (EPERM) and to everyone else (EACCES).
-    const r = await byok({ PATH: process.env.PATH, BYOK_CONFIG_DIR: '/sys/kernel', BYOK_KEY: Buffer.alloc(32, 1).toString('base64'), BYOK_KEYRING: 'off', BYOK_USER: 'alice', NO_COLOR: '1' }, ['workspace', 'create', 'bank', '--plan', 'enterprise']);
+    // /sys refuses mkdir even to root (EPERM) and to everyone else (EACCES). (Not /sys/kernel itself:
+    // an existing shared directory is refused before any write for holding files that are not byok's.)
+    const r = await byok({ PATH: process.env.PATH, BYOK_CONFIG_DIR: '/sys/kernel/byok-test-cfg', BYOK_KEY: Buffer.alloc(32, 1).toString('base64'), BYOK_KEYRING: 'off', BYOK_USER: 'alice', NO_COLOR: '1' }, ['workspace', 'create', 'bank', '--plan', 'enterprise']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/EPERM|EACCES|EROFS/);
     expect(r.stderr).not.toMatch(/locked by another/);

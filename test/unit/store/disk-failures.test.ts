@@ -127,6 +127,30 @@ describe('a config directory byok cannot make or keep private', () => {
     expect(warnings).toContain(`The config directory ${dir} was open to other users (mode 755); byok restricted it to 0700.`);
   });
 
+  it('a shared directory open to others (holding files that are not byok\'s) is refused, and its mode is left as it was', async () => {
+    const dir = join(root(), 'shared');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'notes.txt'), 'not byok');
+    writeFileSync(join(dir, 'config.json.tmp-123'), '');
+    const e = await refusal(change(store(dir), 'bank'));
+    expect(e.code).toBe('config-dir-permissions');
+    expect(e.message).toBe(`${dir} is open to other users (mode 755) and holds files that are not byok's (notes.txt); byok will not change its mode.`);
+    expect(e.hint).toMatch(/Point BYOK_CONFIG_DIR at a directory of its own/);
+    expect(statSync(dir).mode & 0o777).toBe(0o755);
+    expect(existsSync(join(dir, 'config.json'))).toBe(false);
+  });
+
+  it("a directory holding only byok's files (config, log, lock, key file, the copies its hints make) is byok's own: restricted to 0700", async () => {
+    const w = await written();
+    writeFileSync(join(w.dir, 'audit.jsonl.old'), '');
+    chmodSync(w.dir, 0o750);
+    const warnings: string[] = [];
+    await change(store(w.dir, {}, warnings), 'other');
+    expect(statSync(w.dir).mode & 0o777).toBe(0o700);
+    expect(warnings.join(' ')).toMatch(/was open to other users \(mode 750\); byok restricted it to 0700/);
+  });
+
   it('a private config directory is not touched and draws no warning', async () => {
     const dir = join(root(), 'cfg');
     mkdirSync(dir, { mode: 0o700 });

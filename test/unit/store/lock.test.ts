@@ -86,11 +86,14 @@ describe('the config lock', () => {
       rmSync(lockDir, { recursive: true, force: true });
       mkdirSync(lockDir);
       // The holder's next heartbeat (every second) finds the lock is no longer the one it made.
-      await new Promise((r) => setTimeout(r, 2500));
-      try {
-        guard.assertHeld();
-      } catch (e) {
-        err = e;
+      // Polled rather than one fixed wait: on a loaded machine the heartbeat's timer runs late.
+      for (let waited = 0; err === undefined && waited < 20_000; waited += 250) {
+        await new Promise((r) => setTimeout(r, 250));
+        try {
+          guard.assertHeld();
+        } catch (e) {
+          err = e;
+        }
       }
     });
     expect(err).toBeInstanceOf(LocalStateError);
