@@ -20,7 +20,7 @@ export type FsCall = (typeof WRAPPED)[number] | (typeof ASYNC)[number];
 interface Fault {
   call: FsCall;
   path: (p: string) => boolean;
-  code: string;
+  code: string | null;
   /** Calls that match and still succeed before the fault fires. */
   after: number;
   /** How many times it fires (then it is spent); Infinity for "until cleared". */
@@ -34,7 +34,9 @@ const faults: Fault[] = [];
 /** Descriptor → the path it was opened with (for calls that take a descriptor). */
 const fds = new Map<number, string>();
 
-function errno(code: string, call: string, path: string): NodeJS.ErrnoException {
+/** The error node would throw; with code null, one that carries no errno at all. */
+function errno(code: string | null, call: string, path: string): Error {
+  if (code === null) return new Error(`injected by the test without an errno, ${call} '${path}'`);
   return Object.assign(new Error(`${code}: injected by the test, ${call} '${path}'`), { code, syscall: call.replace(/Sync$/, ''), path });
 }
 
@@ -85,7 +87,7 @@ for (const name of ASYNC) {
 syncBuiltinESMExports();
 
 /** Arms a fault; returns it so a test can ask whether it fired. */
-export function failFs(call: FsCall, path: string | RegExp | ((p: string) => boolean), code: string, o: { after?: number; times?: number; short?: boolean } = {}): { readonly fired: number } {
+export function failFs(call: FsCall, path: string | RegExp | ((p: string) => boolean), code: string | null, o: { after?: number; times?: number; short?: boolean } = {}): { readonly fired: number } {
   const test = typeof path === 'function' ? path : typeof path === 'string' ? (p: string) => p === path : (p: string) => path.test(p);
   const f: Fault = { call, path: test, code, after: o.after ?? 0, times: o.times ?? Infinity, short: o.short ?? false, fired: 0 };
   faults.push(f);

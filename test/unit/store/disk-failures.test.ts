@@ -98,6 +98,14 @@ describe('a config directory byok cannot make or keep private', () => {
     });
   }
 
+  it('a failure without an errno is still said as a directory that cannot be created, "(error)"', async () => {
+    const dir = join(root(), 'new', 'cfg');
+    failFs('mkdirSync', dir, null);
+    const e = await refusal(change(store(dir), 'bank'));
+    expect(e.code).toBe('config-dir-unusable');
+    expect(e.message).toBe(`The config directory ${dir} cannot be created (error).`);
+  });
+
   it('a config directory under a regular file (ENOTDIR, for real) is refused: it is under a file, not a directory', async () => {
     const r = root();
     writeFileSync(join(r, 'plain'), 'not a directory');
@@ -173,6 +181,11 @@ describe('a config directory byok cannot make or keep private', () => {
     expect(e.hint).toBe(`Run: chmod 700 ${dir} (it must be a directory of yours). Nothing was changed.`);
     expect(existsSync(join(dir, 'config.json'))).toBe(false);
     expect(existsSync(join(dir, 'audit.jsonl'))).toBe(false);
+    // Without an errno the same refusal says "(error)".
+    clearFsFaults();
+    failFs('chmodSync', dir, null);
+    const n = await refusal(change(store(dir), 'bank'));
+    expect(n.message).toBe(`${dir} is open to other users and byok cannot restrict it (error).`);
   });
 });
 
