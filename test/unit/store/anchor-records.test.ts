@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { anchorFor, type AnchorRecord } from '../../../src/store/anchor.js';
 import { memoryKeyring } from '../../helpers/memory-keyring.js';
+import { isMainThread } from 'node:worker_threads';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -99,11 +100,12 @@ describe('an anchor that cannot be written', () => {
 
   it('the anchor file is written 0600 (only its owner reads it), whatever the umask', async () => {
     const p = place();
-    const old = process.umask(0o022);
+    // A worker thread (Stryker runs the tests in one) may not set the umask; it has the process's.
+    const old = isMainThread ? process.umask(0o022) : undefined;
     try {
       await anchorFor({ configDir: p.configDir, env: { BYOK_STATE_ANCHOR: p.anchorPath } }, 'env')!.write(record());
     } finally {
-      process.umask(old);
+      if (old !== undefined) process.umask(old);
     }
     expect(statSync(p.anchorPath).mode & 0o777).toBe(0o600);
   });

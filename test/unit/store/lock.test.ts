@@ -2,7 +2,7 @@
 // is released after every hold (also one that throws), a holder waits for another instead of
 // failing, and a lock it cannot take for another reason is said with exit 3. Written for the
 // mutation pass (issue 15).
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -85,6 +85,10 @@ describe('the config lock', () => {
       // Another process judged the lock stale and took it over: the directory is replaced by its own.
       rmSync(lockDir, { recursive: true, force: true });
       mkdirSync(lockDir);
+      // With another mtime than the holder's last heartbeat set (a directory made in the same second
+      // could carry the same one where the file system keeps whole seconds).
+      const past = new Date(Date.now() - 3_600_000);
+      utimesSync(lockDir, past, past);
       // The holder's next heartbeat (every second) finds the lock is no longer the one it made.
       // Polled rather than one fixed wait: on a loaded machine the heartbeat's timer runs late.
       for (let waited = 0; err === undefined && waited < 20_000; waited += 250) {
