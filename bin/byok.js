@@ -4,8 +4,13 @@
 'use strict';
 const a = process.argv.slice(2);
 if (a.length === 1 && (a[0] === '--version' || a[0] === '-V')) {
-  // The version is all --version needs: nothing else loads.
-  process.stdout.write(`${require('../package.json').version}\n`);
+  // The version is all --version needs: nothing else loads. Written to the descriptor directly:
+  // process.stdout would build a stream (node:stream and ~20 modules with it) for one line.
+  try {
+    require('node:fs').writeSync(1, `${require('../package.json').version}\n`);
+  } catch {
+    process.exitCode = 1; // stdout closed or full: nothing to say it on
+  }
 } else {
   const { readFileSync } = require('node:fs');
   const { dirname, join } = require('node:path');
