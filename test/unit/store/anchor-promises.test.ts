@@ -4,27 +4,24 @@
 // path outside the config directory, in a directory that exists. One anchor file serves several
 // config directories, each with its own record. Without BYOK_STATE_ANCHOR the OS keyring holds
 // the anchor only for a config whose key lives there.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { anchorFor, anchoredKeySource, type AnchorRecord } from '../../../src/store/anchor.js';
+import { anchorFor, anchoredKeySource } from '../../../src/store/anchor.js';
 import { memoryKeyring } from '../../helpers/memory-keyring.js';
+import { ANCHOR_HEAD, anchorPlace, anchorRecord } from '../../helpers/store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 function place() {
-  const root = mkdtempSync(join(tmpdir(), 'byok-anchor-'));
-  dirs.push(root);
-  const configDir = join(root, 'cfg');
-  mkdirSync(configDir);
-  mkdirSync(join(root, 'safe'));
-  return { root, configDir, anchorPath: join(root, 'safe', 'anchor.json') };
+  const p = anchorPlace();
+  dirs.push(p.root);
+  return p;
 }
-const HEAD = 'a'.repeat(64);
-const record = (o: Partial<AnchorRecord> = {}): AnchorRecord => ({ generation: 3, count: 5, head: HEAD, keySource: 'env', ...o });
+const HEAD = ANCHOR_HEAD;
+const record = anchorRecord;
 const fileAnchorOf = (p: ReturnType<typeof place>) => anchorFor({ configDir: p.configDir, env: { BYOK_STATE_ANCHOR: p.anchorPath } }, 'env')!;
 const expectRefused = async (f: () => Promise<unknown>, code: string) => {
   let err: unknown;

@@ -5,28 +5,25 @@
 // again. The anchor file holds the config's generation and head, so it is written 0600 like every
 // file byok writes. Complements anchor-promises.test.ts (which records are refused, and when).
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { anchorFor, type AnchorRecord } from '../../../src/store/anchor.js';
+import { anchorFor } from '../../../src/store/anchor.js';
 import { memoryKeyring } from '../../helpers/memory-keyring.js';
 import { isMainThread } from 'node:worker_threads';
+import { ANCHOR_HEAD, anchorPlace, anchorRecord } from '../../helpers/store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 function place() {
-  const root = mkdtempSync(join(tmpdir(), 'byok-anchor-'));
-  dirs.push(root);
-  const configDir = join(root, 'cfg');
-  mkdirSync(configDir);
-  mkdirSync(join(root, 'safe'));
-  return { root, configDir, anchorPath: join(root, 'safe', 'anchor.json') };
+  const p = anchorPlace();
+  dirs.push(p.root);
+  return p;
 }
-const HEAD = 'a'.repeat(64);
-const record = (o: Partial<AnchorRecord> = {}): AnchorRecord => ({ generation: 3, count: 5, head: HEAD, keySource: 'env', ...o });
+const HEAD = ANCHOR_HEAD;
+const record = anchorRecord;
 const refusal = async (f: () => unknown): Promise<{ code?: string; message: string; hint?: string; exitCode?: number; cause?: unknown }> => {
   try {
     await f();

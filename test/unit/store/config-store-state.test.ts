@@ -18,6 +18,7 @@ import { ConfigStore, integrityInfo, type StoreOptions } from '../../../src/stor
 import { seal } from '../../../src/store/crypto.js';
 import { withLock } from '../../../src/store/lock.js';
 import { memoryKeyring } from '../../helpers/memory-keyring.js';
+import { CrashingStore } from '../../helpers/store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -56,18 +57,7 @@ async function refusal(f: () => Promise<unknown>): Promise<{ code: string; exitC
 const key = () => randomBytes(32).toString('base64');
 const snapshot = (dir: string) => Object.fromEntries(['config.json', 'audit.jsonl'].filter((f) => existsSync(join(dir, f))).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]));
 
-/** A store whose process "dies" at the Nth sealed-config write of its life (1 = announce, 2 = commit). */
-class CrashingStore extends ConfigStore {
-  private writes = 0;
-  constructor(o: StoreOptions, private readonly crashAt: number) {
-    super(o);
-  }
-  protected override async writeSealed(...args: Parameters<ConfigStore['writeSealed']>): Promise<void> {
-    this.writes += 1;
-    if (this.writes === this.crashAt) throw new Error('simulated crash');
-    await super.writeSealed(...args);
-  }
-}
+
 
 describe('the config file as it is on disk', () => {
   it('a config.json that is not a regular file is config-unreadable: the message names the file and why, the hint says what it must be', async () => {

@@ -11,6 +11,7 @@ import { LocalStateError } from '../../../src/core/errors.js';
 import { readAuditLog, verifyAuditLog } from '../../../src/store/audit-log.js';
 import { ConfigStore, type StoreOptions } from '../../../src/store/config-store.js';
 import { withLock } from '../../../src/store/lock.js';
+import { CrashingStore } from '../../helpers/store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -23,18 +24,7 @@ function options(): StoreOptions {
   return { configDir: join(dir, 'cfg'), env: { BYOK_KEY: randomBytes(32).toString('base64'), BYOK_KEYRING: 'off' }, now: () => new Date('2026-11-27T12:00:00Z'), user: () => 'alice' };
 }
 
-/** A store whose process "dies" at the Nth sealed-config write of its life. */
-class CrashingStore extends ConfigStore {
-  private writes = 0;
-  constructor(o: StoreOptions, private readonly crashAt: number) {
-    super(o);
-  }
-  protected override async writeSealed(...args: Parameters<ConfigStore['writeSealed']>): Promise<void> {
-    this.writes += 1;
-    if (this.writes === this.crashAt) throw new Error('simulated crash');
-    await super.writeSealed(...args);
-  }
-}
+
 
 const event = (type: string) => ({ type, user: 'alice', workspace: 'bank', details: { n: 1 } });
 const setPolicy = (policy: string) => (doc: ConfigDoc, tx: { audit(e: ReturnType<typeof event>): void }) => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { configuredKeySource, envKey, keyForExistingConfig, keyForNewConfig, keyringEntry, type KeyringBackend } from '../../../src/store/key-providers.js';
 import { memoryKeyring } from '../../helpers/memory-keyring.js';
+import { scriptedPrompter } from '../../helpers/store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -26,18 +27,7 @@ function configDir(): string {
 const B64 = (n: number) => randomBytes(n).toString('base64');
 const SCRYPT_HEADER = () => ({ source: 'scrypt', salt: B64(16), N: 2 ** 15, r: 8, p: 1 }) as const;
 
-function prompter(...answers: string[]) {
-  const asked: string[] = [];
-  return {
-    asked,
-    async password(message: string) {
-      asked.push(message);
-      const a = answers.shift();
-      if (a === undefined) throw new Error('asked once too often');
-      return a;
-    },
-  };
-}
+const prompter = scriptedPrompter;
 type Refusal = { code?: string; exitCode?: number; message: string; hint?: string };
 async function refusal(f: () => Promise<unknown> | unknown): Promise<Refusal> {
   try {

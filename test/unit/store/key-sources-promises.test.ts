@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configuredKeySource, envKey, keyForExistingConfig, keyForNewConfig, keyringEntry, type KeyProviderOptions, type KeyringBackend } from '../../../src/store/key-providers.js';
 import { memoryKeyring } from '../../helpers/memory-keyring.js';
+import { scriptedPrompter } from '../../helpers/store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -24,18 +25,7 @@ function configDir(): string {
 }
 const B64 = (n: number) => randomBytes(n).toString('base64');
 
-function prompter(...answers: string[]) {
-  const asked: string[] = [];
-  return {
-    asked,
-    async password(message: string) {
-      asked.push(message);
-      const a = answers.shift();
-      if (a === undefined) throw new Error('asked once too often');
-      return a;
-    },
-  };
-}
+const prompter = scriptedPrompter;
 async function refusal(f: () => Promise<unknown> | unknown): Promise<{ code?: string; exitCode?: number; message: string; hint?: string }> {
   try {
     await f();
