@@ -3,7 +3,7 @@
 // minutes before it expires — aws-vault's model.
 import type { Runtime } from './runtime.js';
 import { pickWorkspace, requireAccess } from '../core/access.js';
-import type { CachedSession, Workspace } from '../core/config-doc.js';
+import type { CachedSession, ConfigDoc, Workspace } from '../core/config-doc.js';
 import { expiryStatus, mask } from '../core/credentials.js';
 import type { ErrorCategory } from '../core/error-classes.js';
 import { AwsRefusedError, UsageError } from '../core/errors.js';
@@ -60,8 +60,8 @@ export function usableWorkspace(ctx: Runtime, ws: Workspace): { region: string }
   return { region: ws.region };
 }
 
-export async function credentialsInUse(ctx: Runtime, opts: { workspace?: string; forceRefresh?: boolean; requestTimeoutMs?: number } = {}): Promise<CredentialsInUse> {
-  const { doc } = await ctx.store().read();
+export async function credentialsInUse(ctx: Runtime, opts: { workspace?: string; forceRefresh?: boolean; requestTimeoutMs?: number; /** The config as the caller just read it (one read per command). */ doc?: ConfigDoc } = {}): Promise<CredentialsInUse> {
+  const doc = opts.doc ?? (await ctx.store().read()).doc;
   const ws = pickWorkspace(ctx, doc, opts.workspace);
   const { region } = usableWorkspace(ctx, ws);
   if (!ws.credentials) {

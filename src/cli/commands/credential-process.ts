@@ -16,12 +16,13 @@ export interface CredentialProcessOutput {
 
 export async function runCredentialProcess(ctx: Context): Promise<CredentialProcessOutput> {
   const { credentialsInUse } = await import('../../app/credentials.js');
+  // One read of the config serves both the provider check and the credentials.
+  const { doc } = await ctx.store().read();
   {
     // credential_process hands out SigV4 credentials; a Bedrock API key is a bearer token, which
     // tools read from AWS_BEARER_TOKEN_BEDROCK, not from credential_process (issue 14).
     const { pickWorkspace } = await import('../../core/access.js');
     const { UsageError } = await import('../../core/errors.js');
-    const { doc } = await ctx.store().read();
     const ws = pickWorkspace(ctx, doc);
     if (ws.apiKey) {
       throw new UsageError(
@@ -31,7 +32,7 @@ export async function runCredentialProcess(ctx: Context): Promise<CredentialProc
       );
     }
   }
-  const c = await credentialsInUse(ctx);
+  const c = await credentialsInUse(ctx, { doc });
   const out: CredentialProcessOutput = { Version: 1, AccessKeyId: c.credentials.accessKeyId, SecretAccessKey: c.credentials.secretAccessKey };
   if (c.credentials.sessionToken) out.SessionToken = c.credentials.sessionToken;
   if (c.credentials.expiration) out.Expiration = c.credentials.expiration.toISOString();
