@@ -2,8 +2,8 @@
 // directory cannot reach — a file the admin puts elsewhere (BYOK_STATE_ANCHOR), or the OS keyring
 // entry beside the one holding the data key. Compared on every open, it detects an older config
 // (and log) put back, and a config swapped for another sealed with the same key.
-import { lstatSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { accessSync, constants, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { LocalStateError, UsageError } from '../core/errors.js';
 import { KEY_SOURCES, keyringEntry, type KeyProviderOptions, type KeySource } from './key-providers.js';
 
@@ -20,6 +20,11 @@ export interface Anchor {
   where: string;
   read(): Promise<AnchorRecord | null>;
   write(r: AnchorRecord): Promise<void>;
+  /**
+   * Throws when a write could not succeed, so a write checks it before it writes anything: a
+   * config committed beside an anchor that was not updated reads as tampered with from then on.
+   */
+  assertWritable(): void;
 }
 
 function parseRecord(v: unknown): AnchorRecord | null {
@@ -56,6 +61,14 @@ function fileAnchor(path: string, configDir: string): Anchor {
   return {
     kind: 'file',
     where: path,
+    assertWritable() {
+      try {
+        accessSync(dirname(path), constants.W_OK);
+        if (lstatSync(path, { throwIfNoEntry: false })) accessSync(path, constants.W_OK);
+      } catch (e) {
+        throw new LocalStateError('state-anchor-unwritable', `The state anchor ${path} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'}), so no change is made.`, 'Make the anchor file and its directory writable by you (and not by the config directory\'s writers), or point BYOK_STATE_ANCHOR elsewhere. Nothing was changed.', { cause: e });
+      }
+    },
     async read() {
       const m = load();
       if (!m.has(key)) return null;
@@ -83,6 +96,8 @@ function keyringAnchor(o: KeyProviderOptions): Anchor | undefined {
   const where = `OS keyring entry "byok-anchor" / ${o.configDir}`;
   return {
     kind: 'keyring',
+    // A keyring that refuses is only known by trying; the write says so (state-anchor-unwritable).
+    assertWritable() {},
     where,
     async read() {
       const raw = await entry.get();
@@ -109,9 +124,22 @@ function keyringAnchor(o: KeyProviderOptions): Anchor | undefined {
 export function anchorFor(o: KeyProviderOptions, keySource: KeySource): Anchor | undefined {
   const p = o.env.BYOK_STATE_ANCHOR?.trim();
   if (p) {
-    if (!isAbsolute(p)) throw new UsageError('invalid-state-anchor', `BYOK_STATE_ANCHOR must be an absolute path, not "${p.slice(0, 80)}".`, 'Point it at a file outside the config directory that only you can write, e.g. /etc/byok/anchor.json or a path on another volume.');
-    const dir = resolve(o.configDir);
-    if (resolve(p).startsWith(`${dir}/`) || resolve(p) === dir) throw new UsageError('invalid-state-anchor', 'BYOK_STATE_ANCHOR is inside the config directory, where it protects nothing.', 'Point it at a file outside the config directory that the config directory\'s writers cannot reach.');
+    // The value is not repeated in these refusals: a key or passphrase pasted into the wrong
+    // variable would be printed (and no scrubber recognises a passphrase).
+    if (!isAbsolute(p)) throw new UsageError('invalid-state-anchor', `BYOK_STATE_ANCHOR must be an absolute path (it is ${p.length} characters and does not start with /).`, 'Point it at a file outside the config directory that only you can write, e.g. /etc/byok/anchor.json or a path on another volume.');
+    // Compared as the file system names them (symbolic links resolved): an anchor reached through a
+    // link into the config directory is inside it, where its writers can put it back with the config.
+    const real = (x: string): string => {
+      try {
+        return realpathSync(x);
+      } catch {
+        return resolve(x);
+      }
+    };
+    const dir = real(o.configDir);
+    const at = join(real(dirname(p)), basename(p));
+    if (at.startsWith(`${dir}/`) || at === dir || resolve(p).startsWith(`${resolve(o.configDir)}/`)) throw new UsageError('invalid-state-anchor', 'BYOK_STATE_ANCHOR is inside the config directory, where it protects nothing.', 'Point it at a file outside the config directory that the config directory\'s writers cannot reach.');
+    if (p.endsWith('/')) throw new UsageError('invalid-state-anchor', `BYOK_STATE_ANCHOR names a directory (${p}); it must name a file.`, 'Point it at a file, e.g. /etc/byok/anchor.json.');
     // A path through a file is as unusable as a missing directory: refuse it here, or every read of the anchor fails with ENOTDIR.
     let isDir = false;
     try {

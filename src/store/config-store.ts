@@ -82,8 +82,8 @@ export function integrityInfo(source: KeyInfo['source'], anchor: Anchor | undefi
   };
 }
 
-/** What byok keeps in its config directory: config, log, lock, key file, their temporary files and the copies its hints name (audit.jsonl.old, .damaged). */
-const BYOK_FILE = /^(?:(?:config\.json|audit\.jsonl)(?:\..+)?|config\.lock|key)$/;
+/** What byok keeps in its config directory: config, log, lock, key file, their temporary files and the copies its hints name (audit.jsonl.old, .damaged, key.old). */
+const BYOK_FILE = /^(?:(?:config\.json|audit\.jsonl|key)(?:\..+)?|config\.lock)$/;
 
 /** Names a data key without revealing it: the key-file warning is remembered per key. */
 function keyFingerprint(key: ResolvedKey): string {
@@ -300,12 +300,14 @@ export class ConfigStore {
       const current = await this.openFile();
       if (current && current.state.problems.length > 0) throw current.state.problems[0]!;
       if (!current) await this.refuseIfAnchoredButMissing();
-      const key = current?.key ?? (await keyForNewConfig(this.keyOptions()));
-      const anchor = current?.anchor ?? anchorFor(this.keyOptions(), key.info.source);
       const before = current?.doc ?? emptyConfig();
       const doc = structuredClone(before);
       const events: AuditEventInput[] = [];
       const result = await fn(doc, { audit: (e) => events.push(structuredClone(e)) });
+      // A new config's key is made (a key file, a keyring entry, a passphrase asked) only once the
+      // change is known to be made: a command refused on its input leaves no key behind.
+      const key = current?.key ?? (await keyForNewConfig(this.keyOptions()));
+      const anchor = current?.anchor ?? anchorFor(this.keyOptions(), key.info.source);
       if (key.info.source === 'key-file') {
         if (!current && key.info.warning) this.opts.warn?.(key.info.warning);
         if (!keyFileNoticed(doc, key)) doc.keyFileNotice = { key: keyFingerprint(key), at: this.opts.now().toISOString() };
@@ -316,6 +318,7 @@ export class ConfigStore {
         const beyond = describeBeyond(this.auditPath, from.bytes);
         events.unshift({ type: 'audit-uncommitted-rolled-back', user: this.opts.user?.() ?? 'byok', workspace: null, details: { events: beyond.events, types: beyond.types, lastHash: beyond.lastHash, sealedCount: from.count } });
       }
+      anchor?.assertWritable();
       let generation = (seal0?.generation ?? 0) + 1;
       if (events.length > 0) {
         const { data, head } = prepareAuditEvents(from, events, this.opts.now());
@@ -353,6 +356,7 @@ export class ConfigStore {
       const seal0 = current.doc.audit;
       const e = event({ sealedCount: seal0?.count ?? 0, sealedHead: seal0?.head ?? GENESIS_HASH, logCount: log.head.count, logHead: log.head.head, anchorGeneration: current.state.anchor?.generation ?? null, anchorCount: current.state.anchor?.count ?? null, anchorHead: current.state.anchor?.head ?? null, problems: current.state.problems.map((p) => p.message).join(' | ').slice(0, 1000) });
       const { data, head } = prepareAuditEvents(log.head, [e], this.opts.now());
+      current.anchor?.assertWritable();
       const generation = Math.max(seal0?.generation ?? 0, current.state.anchor?.generation ?? 0) + 1;
       await this.writeSealed({ ...structuredClone(current.doc), audit: { ...log.head, generation, pending: head, home: realDir(this.configDir), ...(current.anchor ? { anchor: current.anchor.where } : {}) } }, current.key, guard);
       writeAuditData(this.auditPath, log.head.bytes, data);

@@ -156,6 +156,18 @@ async function passphrase(o: KeyProviderOptions, forNew: boolean): Promise<strin
   return p;
 }
 
+/** Levenshtein distance, for naming a near miss of a short keyword. */
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
 /** For a config that does not exist yet: the first source available, in DESIGN order. */
 export async function keyForNewConfig(o: KeyProviderOptions): Promise<ResolvedKey> {
   const e = envKey(o.env);
@@ -205,7 +217,11 @@ export function headerSource(header: KeyHeader): KeySource {
  */
 export async function configuredKeySource(o: KeyProviderOptions, anchored?: KeySource): Promise<{ source: KeySource; why: string } | undefined> {
   const pinned = o.env.BYOK_KEY_SOURCE?.trim();
-  if (pinned && !(KEY_SOURCES as readonly string[]).includes(pinned)) throw new UsageError('invalid-key-source', `BYOK_KEY_SOURCE must be one of ${KEY_SOURCES.join(', ')}, not "${pinned.slice(0, 40)}".`, 'Set it to the key source your config is sealed with, or unset it.');
+  if (pinned && !(KEY_SOURCES as readonly string[]).includes(pinned)) {
+    // The value is not repeated (a key or passphrase pasted into the wrong variable would be printed); a near miss is named.
+    const near = KEY_SOURCES.find((k) => editDistance(k, pinned.toLowerCase()) <= 2);
+    throw new UsageError('invalid-key-source', `BYOK_KEY_SOURCE must be one of ${KEY_SOURCES.join(', ')}; it is set to something else (${pinned.length} characters).`, `${near ? `Did you mean ${near}? ` : ''}Set it to the key source your config is sealed with, or unset it.`);
+  }
   if (envKey(o.env)) {
     if (pinned && pinned !== 'env') throw new UsageError('invalid-key-source', `BYOK_KEY is set, but BYOK_KEY_SOURCE says ${pinned}: the two disagree about which key seals the config.`, 'Unset one of them: BYOK_KEY (with BYOK_KEY_SOURCE unset or env) for a key from a secret store, or BYOK_KEY_SOURCE alone.');
     return { source: 'env', why: 'BYOK_KEY is set' };

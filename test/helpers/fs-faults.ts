@@ -14,7 +14,7 @@ const fs = createRequire(import.meta.url)('node:fs') as Record<string, (...a: un
 
 // The callback form of mkdir is proper-lockfile's (through graceful-fs): the lock is a directory.
 const ASYNC = ['mkdir'] as const;
-const WRAPPED = ['readFileSync', 'openSync', 'writeSync', 'fsyncSync', 'ftruncateSync', 'fchmodSync', 'mkdirSync', 'chmodSync', 'lstatSync', 'statSync', 'renameSync', 'writeFileSync', 'closeSync', 'fstatSync'] as const;
+const WRAPPED = ['accessSync', 'readFileSync', 'openSync', 'writeSync', 'fsyncSync', 'ftruncateSync', 'fchmodSync', 'mkdirSync', 'chmodSync', 'lstatSync', 'statSync', 'renameSync', 'writeFileSync', 'closeSync', 'fstatSync'] as const;
 export type FsCall = (typeof WRAPPED)[number] | (typeof ASYNC)[number];
 
 interface Fault {

@@ -36,6 +36,13 @@ describe('a system error is an AWS or network failure only when it is a network 
     expect(isAwsOrNetworkError(sys('ENOTFOUND', 'getaddrinfo'))).toBe(true);
     expect(isAwsOrNetworkError(sys('EAI_AGAIN', 'getaddrinfo'))).toBe(true);
     expect(isAwsOrNetworkError(sys('EHOSTUNREACH', 'connect'))).toBe(true);
+    // A code byok does not list, from a connection or a lookup, is still the network's.
+    expect(isAwsOrNetworkError(sys('EAI_FAIL', 'getaddrinfo'))).toBe(true);
+    expect(isAwsOrNetworkError(sys('ECONNABORTED', 'connect'))).toBe(true);
+  });
+  it('a code with no system call behind it is neither (it is not known to be the network or a file)', () => {
+    expect(isAwsOrNetworkError(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe(false);
+    expect(localSystemError(Object.assign(new Error('x'), { code: 'EIO' }))).toBeUndefined();
   });
   it('a file byok could not read, write or find on this machine is not: it is a local problem, with its call, path and code', () => {
     for (const [code, syscall] of [['EIO', 'read'], ['ENOSPC', 'write'], ['EACCES', 'open'], ['ENAMETOOLONG', 'lstat'], ['ENOTDIR', 'lstat'], ['EROFS', 'rename']] as const) {

@@ -5,7 +5,7 @@
 // again. The anchor file holds the config's generation and head, so it is written 0600 like every
 // file byok writes. Complements anchor-promises.test.ts (which records are refused, and when).
 import { randomBytes } from 'node:crypto';
-import { rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { anchorFor } from '../../../src/store/anchor.js';
@@ -109,19 +109,41 @@ describe('an anchor that cannot be written', () => {
 });
 
 describe('BYOK_STATE_ANCHOR refusals say what is wrong with the path and where to point it', () => {
-  it('a relative path is quoted (80 characters at most) with an example of an absolute one', () => {
+  it('a relative path is refused with an example of an absolute one, without repeating the value (a key pasted into the wrong variable is not printed)', () => {
     const p = place();
-    const long = `${'d/'.repeat(60)}anchor.json`;
-    for (const [given, quoted] of [['anchor.json', 'anchor.json'], [long, long.slice(0, 80)]]) {
-      expect(() => anchorFor({ configDir: p.configDir, env: { BYOK_STATE_ANCHOR: given } }, 'env')).toThrow(
-        expect.objectContaining({
-          code: 'invalid-state-anchor',
-          exitCode: 2,
-          message: `BYOK_STATE_ANCHOR must be an absolute path, not "${quoted}".`,
-          hint: 'Point it at a file outside the config directory that only you can write, e.g. /etc/byok/anchor.json or a path on another volume.',
-        }),
-      );
+    const pastedKey = randomBytes(32).toString('base64');
+    for (const given of ['anchor.json', pastedKey, 'correct horse battery staple']) {
+      let e: { code?: string; exitCode?: number; message: string; hint?: string } | undefined;
+      try {
+        anchorFor({ configDir: p.configDir, env: { BYOK_STATE_ANCHOR: given } }, 'env');
+      } catch (x) {
+        e = x as typeof e;
+      }
+      expect(e).toMatchObject({ code: 'invalid-state-anchor', exitCode: 2, message: `BYOK_STATE_ANCHOR must be an absolute path (it is ${given.length} characters and does not start with /).` });
+      expect(e!.hint).toBe('Point it at a file outside the config directory that only you can write, e.g. /etc/byok/anchor.json or a path on another volume.');
+      if (given !== 'anchor.json') expect(`${e!.message} ${e!.hint}`).not.toContain(given);
     }
+  });
+
+  it('a path that names a directory (a trailing /) is refused: the anchor is a file', () => {
+    const p = place();
+    expect(() => anchorFor({ configDir: p.configDir, env: { BYOK_STATE_ANCHOR: `${p.anchorPath}/` } }, 'env')).toThrow(expect.objectContaining({ code: 'invalid-state-anchor', message: `BYOK_STATE_ANCHOR names a directory (${p.anchorPath}/); it must name a file.` }));
+  });
+
+  it('a path into the config directory through a symbolic link is inside it too (the same writers can put both back)', () => {
+    const p = place();
+    const link = join(p.root, 'link-to-cfg');
+    symlinkSync(p.configDir, link);
+    expect(() => anchorFor({ configDir: p.configDir, env: { BYOK_STATE_ANCHOR: join(link, 'anchor.json') } }, 'env')).toThrow(expect.objectContaining({ code: 'invalid-state-anchor', message: 'BYOK_STATE_ANCHOR is inside the config directory, where it protects nothing.' }));
+    // And the config directory named through a link, with the anchor in it.
+    expect(() => anchorFor({ configDir: link, env: { BYOK_STATE_ANCHOR: join(p.configDir, 'anchor.json') } }, 'env')).toThrow(expect.objectContaining({ code: 'invalid-state-anchor' }));
+  });
+
+  it('an anchor path that is not a regular file (a directory) is refused as damaged, not followed', async () => {
+    const p = place();
+    mkdirSync(p.anchorPath);
+    const a = anchorFor({ configDir: p.configDir, env: { BYOK_STATE_ANCHOR: p.anchorPath } }, 'env')!;
+    await expect(a.read()).rejects.toMatchObject({ code: 'state-anchor-damaged' });
   });
 
   it('a path inside the config directory is refused as protecting nothing', () => {

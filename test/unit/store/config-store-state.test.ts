@@ -283,6 +283,18 @@ describe('the state anchor is compared on every open', () => {
     expect(e.hint).toContain('byok audit reset-anchor --reason');
   });
 
+  it('a config only one write older, put back with its log (the copy from the start of the last write), is refused config-rolled-back: an anchor detects it (README footnote 1)', async () => {
+    const a = await anchored();
+    const old = snapshot(a.dir);
+    await store(a.dir, a.env).update(noEvents('newer')); // one generation: no events, no announce step
+    for (const [f, b] of Object.entries(old)) writeFileSync(join(a.dir, f), Buffer.from(b, 'base64'));
+    const e = await refusal(() => store(a.dir, a.env).read());
+    expect(e).toMatchObject({ code: 'config-rolled-back', exitCode: 3 });
+    expect(e.message).toMatch(/generation (\d+) < (\d+)/);
+    const [, was, now] = /generation (\d+) < (\d+)/.exec(e.message)!;
+    expect(Number(now) - Number(was)).toBe(1);
+  });
+
   it('an older config and its log put back together are refused config-rolled-back, with both generations', async () => {
     const a = await anchored();
     const old = snapshot(a.dir);

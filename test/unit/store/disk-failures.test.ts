@@ -149,9 +149,23 @@ describe('a config directory byok cannot make or keep private', () => {
     expect(existsSync(join(dir, 'config.json'))).toBe(false);
   });
 
+  it("a file whose name only starts like one of byok's (keystore.jks, config.lockbox) is not byok's: the shared directory is refused", async () => {
+    for (const name of ['keystore.jks', 'config.lockbox', 'keys']) {
+      const dir = join(root(), 'shared');
+      mkdirSync(dir, { mode: 0o755 });
+      chmodSync(dir, 0o755);
+      writeFileSync(join(dir, name), '');
+      const e = await refusal(change(store(dir), 'bank'));
+      expect(e.code, name).toBe('config-dir-permissions');
+      expect(statSync(dir).mode & 0o777).toBe(0o755);
+    }
+  });
+
   it("a directory holding only byok's files (config, log, lock, key file, the copies its hints make) is byok's own: restricted to 0700", async () => {
     const w = await written();
+    // The copies byok's own hints tell the user to make (mv audit.jsonl audit.jsonl.old, mv key key.old).
     writeFileSync(join(w.dir, 'audit.jsonl.old'), '');
+    writeFileSync(join(w.dir, 'key.old'), '');
     chmodSync(w.dir, 0o750);
     const warnings: string[] = [];
     await change(store(w.dir, {}, warnings), 'other');
@@ -371,5 +385,36 @@ describe('a config directory where the lock cannot be taken (the lock is a direc
     await change(store(w.dir), 'other');
     expect(f.fired).toBe(3);
     expect((await store(w.dir).read()).doc.currentWorkspace).toBe('other');
+  });
+});
+
+describe('nothing is written when the change cannot be completed', () => {
+  it('a state anchor that cannot be written is found before anything is written: the config and log stay as they were, and the next command is not told of tampering', async () => {
+    const r = root();
+    const anchor = join(r, 'anchor.json');
+    const w = await written({ BYOK_STATE_ANCHOR: anchor });
+    const log = readFileSync(w.audit);
+    const config = readFileSync(w.config);
+    failFs('accessSync', r, 'EACCES');
+    const e = await refusal(change(store(w.dir, { BYOK_STATE_ANCHOR: anchor }), 'other'));
+    expect(e.code).toBe('state-anchor-unwritable');
+    expect(e.message).toBe(`The state anchor ${anchor} cannot be written (EACCES), so no change is made.`);
+    expect(e.hint).toMatch(/Nothing was changed/);
+    clearFsFaults();
+    expect(readFileSync(w.audit).equals(log)).toBe(true);
+    expect(readFileSync(w.config).equals(config)).toBe(true);
+    expect((await store(w.dir, { BYOK_STATE_ANCHOR: anchor }).read()).doc.currentWorkspace).toBe('bank');
+  });
+
+  it('a first command refused on its input leaves no key behind (no key file made for a config that was never written)', async () => {
+    const dir = join(root(), 'cfg');
+    const s = new ConfigStore({ configDir: dir, env: { BYOK_KEYRING: 'off' }, now: () => new Date('2026-11-28T00:00:00Z'), user: () => 'alice' });
+    await expect(
+      s.update(() => {
+        throw new LocalStateError('refused-input', 'refused on its input', 'fix the input');
+      }),
+    ).rejects.toMatchObject({ code: 'refused-input' });
+    expect(existsSync(join(dir, 'key'))).toBe(false);
+    expect(existsSync(join(dir, 'config.json'))).toBe(false);
   });
 });
