@@ -249,6 +249,9 @@ export class ConfigStore {
       throw new LocalStateError('config-dir-unusable', `The config directory ${this.configDir} ${why} (${code}).`, 'Point BYOK_CONFIG_DIR at a directory of yours (it is created 0700 if missing). Nothing was changed.', { cause: e });
     }
     if (!st.isDirectory()) throw new LocalStateError('config-dir-not-a-directory', `${this.configDir} is not a directory.`, 'Point BYOK_CONFIG_DIR at a directory.');
+    // Its owner can always open it up again, whatever mode byok sets: it must be the user's own.
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) throw new LocalStateError('config-dir-owner', `The config directory ${this.configDir} belongs to another user (uid ${st.uid}), who could change it at any time.`, 'Point BYOK_CONFIG_DIR at a directory of your own (it is created 0700 if missing). Nothing was changed.');
     if ((st.mode & 0o077) !== 0) {
       // Only a directory that is byok's own (empty, or holding byok's files) has its mode changed: a
       // shared one pointed at by mistake (/tmp, a home directory) is refused, not locked down.

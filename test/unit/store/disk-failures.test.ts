@@ -7,7 +7,7 @@
 // process (test/helpers/fs-faults.ts): the tests run as root, for whom chmod stops nothing.
 import { clearFsFaults, failFs } from '../../helpers/fs-faults.js';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,18 @@ describe('a config directory byok cannot make or keep private', () => {
     const e = await refusal(change(store(dir), 'bank'));
     expect(e.code).toBe('config-dir-unusable');
     expect(e.message).toBe(`The config directory ${dir} is under a file, not a directory (ENOTDIR).`);
+  });
+
+  it.runIf(process.getuid?.() === 0)('a config directory that belongs to another user is refused with config-dir-owner, and left as it was (its owner could open it up again)', async () => {
+    const dir = join(root(), 'cfg');
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, 65534, 65534);
+    const e = await refusal(change(store(dir), 'bank'));
+    expect(e.code).toBe('config-dir-owner');
+    expect(e.message).toBe(`The config directory ${dir} belongs to another user (uid 65534), who could change it at any time.`);
+    expect(e.hint).toMatch(/a directory of your own/);
+    expect(existsSync(join(dir, 'config.json'))).toBe(false);
+    expect(statSync(dir).uid).toBe(65534);
   });
 
   it('a config directory that is a regular file is refused with config-dir-not-a-directory, and the file is left as it was', async () => {
