@@ -161,6 +161,15 @@ describe('a config directory byok cannot make or keep private', () => {
     expect(existsSync(join(dir, 'config.json'))).toBe(false);
   });
 
+  it('the refusal names at most three of the other files, then "…"', async () => {
+    const dir = join(root(), 'shared');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    for (const n of ['a.txt', 'b.txt', 'c.txt', 'd.txt', 'e.txt']) writeFileSync(join(dir, n), '');
+    const e = await refusal(change(store(dir), 'bank'));
+    expect(e.message).toMatch(/holds files that are not byok's \((a|b|c|d|e)\.txt, (a|b|c|d|e)\.txt, (a|b|c|d|e)\.txt, …\); byok will not change its mode\.$/);
+  });
+
   it("a file whose name only starts like one of byok's (keystore.jks, config.lockbox) is not byok's: the shared directory is refused", async () => {
     for (const name of ['keystore.jks', 'config.lockbox', 'keys']) {
       const dir = join(root(), 'shared');
@@ -205,6 +214,7 @@ describe('a config directory byok cannot make or keep private', () => {
     expect(e.code).toBe('config-dir-permissions');
     expect(e.message).toBe(`${dir} is open to other users and byok cannot restrict it (EPERM).`);
     expect(e.hint).toBe(`Run: chmod 700 ${dir} (it must be a directory of yours). Nothing was changed.`);
+    expect((e.cause as NodeJS.ErrnoException).code).toBe('EPERM'); // kept for --debug and library callers
     expect(existsSync(join(dir, 'config.json'))).toBe(false);
     expect(existsSync(join(dir, 'audit.jsonl'))).toBe(false);
     // Without an errno the same refusal says "(error)".
@@ -229,6 +239,7 @@ describe('a full or read-only disk while the config is written: the change is no
       expect(e.message).toBe(`The config file ${w.config} cannot be written (${code}).`);
       expect(e.hint).toMatch(/permissions and free space/);
       expect(e.hint).toMatch(/the change was not made/);
+      expect((e.cause as NodeJS.ErrnoException).code).toBe(code);
       clearFsFaults();
       expect(readFileSync(w.config).equals(before)).toBe(true);
       expect((await store(w.dir).read()).doc.currentWorkspace).toBe('bank');
@@ -428,5 +439,33 @@ describe('nothing is written when the change cannot be completed', () => {
     ).rejects.toMatchObject({ code: 'refused-input' });
     expect(existsSync(join(dir, 'key'))).toBe(false);
     expect(existsSync(join(dir, 'config.json'))).toBe(false);
+  });
+});
+
+describe('a failure that carries no errno is still said plainly (no empty parentheses)', () => {
+  it('the config file: "cannot be read."', async () => {
+    const w = await written();
+    failFs('readFileSync', w.config, null);
+    const e = await refusal(store(w.dir).read());
+    expect(e.code).toBe('config-unreadable');
+    expect(e.message).toBe(`The config file ${w.config} cannot be read.`);
+  });
+
+  it('the audit log: "cannot be written."', async () => {
+    const w = await written();
+    failFs('openSync', (p) => p === w.audit, null, { after: 1 });
+    const e = await refusal(change(w.s, 'other'));
+    expect(e.code).toBe('audit-log-unwritable');
+    expect(e.message).toBe(`The audit log ${w.audit} cannot be written.`);
+  });
+
+  it('the state anchor: "(error)"', async () => {
+    const r = root();
+    const anchor = join(r, 'anchor.json');
+    const w = await written({ BYOK_STATE_ANCHOR: anchor });
+    failFs('openSync', (p) => p.startsWith(`${anchor}.tmp`), null);
+    const e = await refusal(change(store(w.dir, { BYOK_STATE_ANCHOR: anchor }), 'other'));
+    expect(e.code).toBe('state-anchor-unwritable');
+    expect(e.message).toBe(`The state anchor ${anchor} cannot be written (error).`);
   });
 });
