@@ -37,6 +37,8 @@ export const KEY_SOURCES: readonly KeySource[] = ['env', 'keyring', 'passphrase'
 
 export interface ResolvedKey { key: Buffer; header: KeyHeader; info: KeyInfo }
 
+/** Said when byok has just made the key file itself: the same advice, without the alarm meant for a config found sealed that way. */
+const KEY_FILE_NEW_WARNING = 'The new config is sealed with a key file next to it (no BYOK_KEY, BYOK_PASSPHRASE, terminal or OS keyring was at hand): that only protects against the config file leaking alone. For real use, set BYOK_KEY from a secret store or BYOK_PASSPHRASE, and pin the choice with BYOK_KEY_SOURCE.';
 const KEY_FILE_WARNING = 'The config is encrypted with a key file next to it: that only protects against the config file leaking alone. Set BYOK_KEY from a secret store, or use a passphrase (BYOK_PASSPHRASE). If you chose a passphrase or the OS keyring, this config is not yours: stop, and pin your key source with BYOK_KEY_SOURCE.';
 
 export function envKey(env: KeyProviderOptions['env']): Buffer | undefined {
@@ -195,12 +197,13 @@ export async function keyForNewConfig(o: KeyProviderOptions): Promise<ResolvedKe
     // There, but not a key byok wrote: never replaced (a config may still need it), never used.
     throw new LocalStateError('key-file-unusable', `The key file ${p} does not hold a 32-byte key (base64); byok will not use it or replace it.`, `If no config needs it any more, move it aside (mv ${p} ${p}.old) and run the command again. Nothing was written.`);
   }
+  const made = !key;
   if (!key) {
     key = randomBytes(32);
     writeFileSync(p, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
     chmodSync(p, 0o600);
   }
-  return { key, header: { source: 'raw', origin: 'key-file' }, info: { source: 'key-file', detail: p, warning: KEY_FILE_WARNING } };
+  return { key, header: { source: 'raw', origin: 'key-file' }, info: { source: 'key-file', detail: p, warning: made ? KEY_FILE_NEW_WARNING : KEY_FILE_WARNING } };
 }
 
 const SOURCE_WORDS: Record<KeySource, string> = { env: 'BYOK_KEY', keyring: 'the OS keyring', passphrase: 'a passphrase', 'key-file': 'a key file next to the config' };

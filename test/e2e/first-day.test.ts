@@ -11,7 +11,7 @@ import { run } from '../helpers/spawn.js';
 let t: TestEnv;
 afterEach(() => t.cleanup());
 
-const WARNING = /encrypted with a key file next to it/g;
+const WARNING = /(?:encrypted|sealed) with a key file next to it/g;
 const count = (s: string) => (s.match(WARNING) ?? []).length;
 
 describe('the key-file warning is said once per config and key, never hidden from a new key source', () => {
