@@ -7,7 +7,7 @@
 // The report read is the one the config writes: reports/mutation-trust/ for the trust subset,
 // reports/mutation-AREA/ with MUTATION_AREA, else reports/mutation/.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -29,5 +29,10 @@ const pkg = createRequire(import.meta.url).resolve('@stryker-mutator/core/packag
 const bin = join(dirname(pkg), JSON.parse(readFileSync(pkg, 'utf8')).bin.stryker);
 const run = spawnSync(process.execPath, [bin, 'run', ...stryker], { stdio: 'inherit' });
 if (run.status !== 0) process.exit(run.status ?? 1);
+// A dry run (--dryRunOnly) writes no report: nothing to summarise, and nothing failed.
+if (!existsSync(report)) {
+  console.log(`No report at ${report} (a dry run writes none): no scores to print.`);
+  process.exit(0);
+}
 const sum = spawnSync(process.execPath, [new URL('./mutation-summary.mjs', import.meta.url).pathname, report, ...summary], { stdio: 'inherit' });
 process.exit(sum.status ?? 1);

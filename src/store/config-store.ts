@@ -12,7 +12,7 @@
 // generation and head are also kept in the state anchor, outside the config directory, where one
 // is configured, so putting back the config and the log together is detected as well.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { GENESIS_HASH, type AuditEventInput } from '../core/audit-event.js';
@@ -298,7 +298,22 @@ export class ConfigStore {
    * before it rolls that back and records it; any other integrity problem refuses (exit 3).
    */
   async update<T>(fn: (doc: ConfigDoc, tx: AuditTx) => T | Promise<T>): Promise<{ doc: ConfigDoc; result: T; key: KeyInfo }> {
+    const created = !existsSync(this.configDir);
     this.ensureDir();
+    // A first command refused before anything was written leaves no empty config directory behind.
+    return this.locked(fn).catch((e: unknown) => {
+      if (created) {
+        try {
+          rmdirSync(this.configDir); // only an empty directory goes
+        } catch {
+          // Something was written in it: it stays.
+        }
+      }
+      throw e;
+    });
+  }
+
+  private async locked<T>(fn: (doc: ConfigDoc, tx: AuditTx) => T | Promise<T>): Promise<{ doc: ConfigDoc; result: T; key: KeyInfo }> {
     return withLock(this.configDir, this.configDir, async (guard) => {
       const current = await this.openFile();
       if (current && current.state.problems.length > 0) throw current.state.problems[0]!;

@@ -439,6 +439,8 @@ describe('nothing is written when the change cannot be completed', () => {
     ).rejects.toMatchObject({ code: 'refused-input' });
     expect(existsSync(join(dir, 'key'))).toBe(false);
     expect(existsSync(join(dir, 'config.json'))).toBe(false);
+    // Nor the directory it made for it.
+    expect(existsSync(dir)).toBe(false);
   });
 });
 
