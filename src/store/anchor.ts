@@ -41,6 +41,15 @@ function damaged(where: string, cause?: unknown): LocalStateError {
   return new LocalStateError('state-anchor-damaged', `The state anchor ${where} cannot be read as one byok wrote.`, 'Restore it from a backup, or point BYOK_STATE_ANCHOR at the right file. Nothing was changed.', { cause });
 }
 
+/** A directory as the file system names it (symbolic links resolved), or as given when it does not exist yet. */
+export function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return resolve(dir);
+  }
+}
+
 /** BYOK_STATE_ANCHOR: one JSON file holding a record per config directory. */
 function fileAnchor(path: string, configDir: string): Anchor {
   const key = resolve(configDir);
@@ -129,15 +138,8 @@ export function anchorFor(o: KeyProviderOptions, keySource: KeySource): Anchor |
     if (!isAbsolute(p)) throw new UsageError('invalid-state-anchor', `BYOK_STATE_ANCHOR must be an absolute path (it is ${p.length} characters and does not start with /).`, 'Point it at a file outside the config directory that only you can write, e.g. /etc/byok/anchor.json or a path on another volume.');
     // Compared as the file system names them (symbolic links resolved): an anchor reached through a
     // link into the config directory is inside it, where its writers can put it back with the config.
-    const real = (x: string): string => {
-      try {
-        return realpathSync(x);
-      } catch {
-        return resolve(x);
-      }
-    };
-    const dir = real(o.configDir);
-    const at = join(real(dirname(p)), basename(p));
+    const dir = realDir(o.configDir);
+    const at = join(realDir(dirname(p)), basename(p));
     if (at.startsWith(`${dir}/`) || at === dir || resolve(p).startsWith(`${resolve(o.configDir)}/`)) throw new UsageError('invalid-state-anchor', 'BYOK_STATE_ANCHOR is inside the config directory, where it protects nothing.', 'Point it at a file outside the config directory that the config directory\'s writers cannot reach.');
     if (p.endsWith('/')) throw new UsageError('invalid-state-anchor', `BYOK_STATE_ANCHOR names a directory (${p}); it must name a file.`, 'Point it at a file, e.g. /etc/byok/anchor.json.');
     // A path through a file is as unusable as a missing directory: refuse it here, or every read of the anchor fails with ENOTDIR.

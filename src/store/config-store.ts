@@ -12,13 +12,13 @@
 // generation and head are also kept in the state anchor, outside the config directory, where one
 // is configured, so putting back the config and the log together is detected as well.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import envPaths from 'env-paths';
 import { GENESIS_HASH, type AuditEventInput } from '../core/audit-event.js';
 import { checkConfigShape, emptyConfig, type AuditSeal, type ConfigDoc } from '../core/config-doc.js';
 import { LocalStateError } from '../core/errors.js';
-import { anchorFor, anchoredKeySource, type Anchor, type AnchorRecord } from './anchor.js';
+import { anchorFor, anchoredKeySource, realDir, type Anchor, type AnchorRecord } from './anchor.js';
 import { auditStateError, checkAuditState, describeBeyond, prepareAuditEvents, sealedBytes, writeAuditData, type AuditHead, type AuditState } from './audit-log.js';
 import { open, parseEnvelope, seal, tamperedError } from './crypto.js';
 import { keyForExistingConfig, keyForNewConfig, type KeyInfo, type KeyProviderOptions, type KeyringBackend, type ResolvedKey } from './key-providers.js';
@@ -92,15 +92,6 @@ function keyFingerprint(key: ResolvedKey): string {
 
 function keyFileNoticed(doc: ConfigDoc, key: ResolvedKey): boolean {
   return key.info.source === 'key-file' && doc.keyFileNotice?.key === keyFingerprint(key);
-}
-
-/** The config directory as the file system names it (symlinks resolved), so a copy elsewhere is told apart. */
-function realDir(dir: string): string {
-  try {
-    return realpathSync(dir);
-  } catch {
-    return resolve(dir);
-  }
 }
 
 export class ConfigStore {
