@@ -22,8 +22,9 @@ export function emit(ctx: Context, out: Output): ExitCode {
   if (ctx.flags.json) {
     ctx.io.stdout.write(`${JSON.stringify(out.json, null, 2)}\n`);
   } else {
-    for (const line of out.status ?? []) ctx.io.stderr.write(`${line}\n`);
-    for (const line of out.lines ?? []) ctx.io.stdout.write(`${line}\n`);
+    // One write per stream: each write is a system call and a pass through the terminal guard.
+    if (out.status?.length) ctx.io.stderr.write(out.status.map((l) => `${l}\n`).join(''));
+    if (out.lines?.length) ctx.io.stdout.write(out.lines.map((l) => `${l}\n`).join(''));
   }
   return out.exitCode ?? EXIT.ok;
 }

@@ -16,15 +16,20 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202
 export { oneLine } from '../core/text.js';
 
 // Private-use characters nobody types and no AWS message holds; random so outside text cannot
-// forge them.
+// forge them. Made when byok first marks a sequence of its own: until then no chunk can hold one,
+// and a run without colour (NO_COLOR, a pipe) never draws the random numbers.
 const pua = () => Array.from({ length: 6 }, () => String.fromCharCode(0xe000 + randomInt(0x1900))).join('');
-const OPEN = pua();
-const CLOSE = pua();
-const OURS = new RegExp(`${OPEN}([^]*?)${CLOSE}`, 'g');
+let markers: { open: string; close: string; ours: RegExp } | undefined;
 
 /** Marks an escape sequence as byok's own, so the writer lets it through. */
 export function ours(sequence: string): string {
-  return sequence === '' ? '' : `${OPEN}${sequence}${CLOSE}`;
+  if (sequence === '') return '';
+  if (markers === undefined) {
+    const open = pua();
+    const close = pua();
+    markers = { open, close, ours: new RegExp(`${open}([^]*?)${close}`, 'g') };
+  }
+  return `${markers.open}${sequence}${markers.close}`;
 }
 
 export interface WriteOptions {
@@ -37,8 +42,7 @@ export interface WriteOptions {
 /** A chunk as it may reach the terminal. */
 export function forTerminal(chunk: string, o: WriteOptions): string {
   // split() with a capture group: even indexes are text, odd ones byok's own sequences.
-  return chunk
-    .split(OURS)
+  return (markers === undefined ? [chunk] : chunk.split(markers.ours))
     .map((part, i) => (i % 2 === 1 ? (o.ownSequences() ? part : '') : (o.scrub ? scrubMessage(part) : part).replace(CONTROL, spell)))
     .join('');
 }
