@@ -29,10 +29,25 @@ if (a.length === 1 && (a[0] === '--version' || a[0] === '-V')) {
   // Node encode all of it to UTF-8 again, which cost more than the rest of the check (measured).
   const head = '(function (exports, require, module, __filename, __dirname, __byok) {';
   const tail = '\n})';
+  // Each command people run often has a cache of only what it runs (scripts/build.mjs says why);
+  // any other command, or a group's cache that is missing, takes the default one.
+  let group;
+  for (let i = 0; i < a.length && group === undefined; i++) {
+    if (a[i] === '-w' || a[i] === '--workspace') i++;
+    else if (a[i] === '--') group = a[i + 1] ?? '';
+    else if (!a[i].startsWith('-')) group = a[i];
+  }
+  const groupCache = group === 'policy' || group === 'route' || group === 'credential-process' ? `${file}.${group}.cache` : undefined;
   const bytes = readFileSync(file);
   let cachedData;
   try {
-    const cache = readFileSync(`${file}.cache`);
+    let cache;
+    try {
+      cache = readFileSync(groupCache ?? `${file}.cache`);
+    } catch (e) {
+      if (groupCache === undefined) throw e;
+      cache = readFileSync(`${file}.cache`);
+    }
     const data = cache.subarray(32);
     const sum = require('node:crypto').createHash('sha256').update(head).update(bytes).update(tail).update(data).digest();
     if (cache.length > 32 && sum.equals(cache.subarray(0, 32))) cachedData = data;

@@ -1,7 +1,9 @@
 // The built binary, spawned as a user runs it: tampering, concurrency, SIGKILL, lazy loading.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runInProcess, tempConfig, type TestEnv } from '../helpers/context.js';
@@ -169,6 +171,24 @@ describe("the CLI's code cache", () => {
     const after = await help(c.bin);
     expect(after.code).toBe(0);
     expect(after.stdout).toContain('Bring-your-own-key ADMINISTRATION');
+  });
+
+  it('every cache the build wrote is one V8 takes for the CLI file, and the ones named for command groups are the ones bin/byok.js looks for', () => {
+    const main = join(BYOK_BIN, '..', '..', 'dist', 'cli', 'main.cjs');
+    const head = '(function (exports, require, module, __filename, __dirname, __byok) {';
+    const source = `${head}${readFileSync(main, 'utf8')}\n})`;
+    const caches = readdirSync(dirname(main)).filter((n) => n.endsWith('.cache'));
+    expect(caches.sort()).toEqual(['main.cjs.cache', 'main.cjs.credential-process.cache', 'main.cjs.policy.cache', 'main.cjs.route.cache']);
+    const bin = readFileSync(BYOK_BIN, 'utf8');
+    for (const name of caches) {
+      const cache = readFileSync(join(dirname(main), name));
+      const data = cache.subarray(32);
+      expect(createHash('sha256').update(source).update(data).digest().equals(cache.subarray(0, 32)), name).toBe(true);
+      const script = new Script(source, { filename: main, cachedData: data });
+      expect(script.cachedDataRejected, name).toBe(false);
+      const group = /^main\.cjs\.(.+)\.cache$/.exec(name)?.[1];
+      if (group) expect(bin, name).toContain(`group === '${group}'`);
+    }
   });
 
   it('a damaged cache is not used: the CLI still runs and answers the same', async () => {
