@@ -48,9 +48,9 @@ function once(args, stdin) {
   const r = spawnSync(process.execPath, ['--require', rssPreload, ...args], { env: { ...env, BENCH_RSS_FILE: rssFile }, input: stdin, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  const kib = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
+  const [kib, cpuUs] = readFileSync(rssFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
   writeFileSync(rssFile, '');
-  return { ms, kib };
+  return { ms, kib, cpu: cpuUs / 1000 };
 }
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -87,17 +87,20 @@ for (let i = 0; i < runs; i++) {
 
 const nodeRuns = rows.flatMap((r) => r.pairs.map((p) => p.base));
 console.log(`startup: ${runs} paired rounds per command, medians — ${process.version}, ${new Date().toISOString()}`);
-console.log(`${'command'.padEnd(56)} ${'ms'.padStart(7)} ${'node ms'.padStart(8)} ${'time'.padStart(6)} ${'MiB'.padStart(6)} ${'memory'.padStart(7)}`);
-console.log(`${'node -e 0'.padEnd(56)} ${median(nodeRuns.map((x) => x.ms)).toFixed(1).padStart(7)} ${''.padStart(8)} ${'1.00x'.padStart(6)} ${(median(nodeRuns.map((x) => x.kib)) / 1024).toFixed(1).padStart(6)} ${'1.00x'.padStart(7)}`);
+console.log(`${'command'.padEnd(56)} ${'ms'.padStart(7)} ${'node ms'.padStart(8)} ${'time'.padStart(6)} ${'MiB'.padStart(6)} ${'memory'.padStart(7)} ${'cpu ms'.padStart(7)} ${'cpu'.padStart(6)}`);
+console.log(`${'node -e 0'.padEnd(56)} ${median(nodeRuns.map((x) => x.ms)).toFixed(1).padStart(7)} ${''.padStart(8)} ${'1.00x'.padStart(6)} ${(median(nodeRuns.map((x) => x.kib)) / 1024).toFixed(1).padStart(6)} ${'1.00x'.padStart(7)} ${median(nodeRuns.map((x) => x.cpu)).toFixed(1).padStart(7)} ${'1.00x'.padStart(6)}`);
 for (const r of rows) {
   const ms = median(r.pairs.map((p) => p.cmd.ms));
   const baseMs = median(r.pairs.map((p) => p.base.ms));
   const ratio = median(r.pairs.map((p) => p.cmd.ms / p.base.ms));
   const mib = median(r.pairs.map((p) => p.cmd.kib)) / 1024;
   const mem = median(r.pairs.map((p) => p.cmd.kib / p.base.kib));
-  console.log(`${r.label.padEnd(56)} ${ms.toFixed(1).padStart(7)} ${baseMs.toFixed(1).padStart(8)} ${`${ratio.toFixed(2)}x`.padStart(6)} ${mib.toFixed(1).padStart(6)} ${`${mem.toFixed(2)}x`.padStart(7)}`);
+  const cpuMs = median(r.pairs.map((p) => p.cmd.cpu));
+  const cpu = median(r.pairs.map((p) => p.cmd.cpu / p.base.cpu));
+  console.log(`${r.label.padEnd(56)} ${ms.toFixed(1).padStart(7)} ${baseMs.toFixed(1).padStart(8)} ${`${ratio.toFixed(2)}x`.padStart(6)} ${mib.toFixed(1).padStart(6)} ${`${mem.toFixed(2)}x`.padStart(7)} ${cpuMs.toFixed(1).padStart(7)} ${`${cpu.toFixed(2)}x`.padStart(6)}`);
 }
-console.log('time and memory: the median over rounds of (command ÷ the node -e 0 run just before it); ms and MiB: medians of the runs themselves (peak RSS, from process.resourceUsage() at exit).');
+console.log('time, memory and cpu: the median over rounds of (command ÷ the node -e 0 run just before it); ms, MiB and cpu ms: medians of the runs themselves (peak RSS and user + system CPU time, from process.resourceUsage() at exit).');
+console.log('The targets are on time (wall clock). On a shared or noisy host, wall time swings with the neighbours; the CPU-time ratio moves much less and shows whether a change did anything.');
 
 // What `byok --version` loads (issue 12: no command module, no AWS SDK, no prompt library).
 const modulesFile = join(dir, 'modules');
