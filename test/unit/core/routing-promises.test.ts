@@ -73,7 +73,7 @@ describe('APAC has no Opus profile: auto-selected Opus runs on Sonnet inside APA
     const r = resolveRoute({ task: 'plan', geography: 'apac', region: 'ap-southeast-2' });
     expect(r).toMatchObject({ ok: true, value: { model: 'sonnet', modelId: S, modelName: 'Claude Sonnet 4.5', inferenceProfileId: `au.${S}`, destinations: ['ap-southeast-2', 'ap-southeast-4'] } });
     if (r.ok) {
-      expect(r.value.reason).toMatch(/Opus 4\.5.*but No APAC inference profile serves Claude Opus 4\.5.*Using Sonnet 4\.5 inside APAC instead$/);
+      expect(r.value.reason).toMatch(/Opus 4\.5.*but no APAC inference profile serves Claude Opus 4\.5.*Using Sonnet 4\.5 inside APAC instead$/);
       expect(r.value.notes).toEqual([expect.stringMatching(/^Claude Opus 4\.5 is not available from ap-southeast-2 in apac: /)]);
     }
   });
