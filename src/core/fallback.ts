@@ -120,7 +120,7 @@ export function evaluateFallback(input: FallbackInput): FallbackDecision {
     detail:
       owner === null ? 'the platform credentials have no recorded owner (stored by an older byok), so they are not used for a fallback until someone sets them again: byok credentials set --platform ...'
       : typeof owner === 'string' ? `the platform credentials belong to ${owner}, the only user who can replace or remove them`
-      : input.platformRegions?.length === 0 ? 'there are no platform credentials'
+      : input.platformRegions?.length === 0 ? 'no owner to check: there are no platform credentials (the same-region rule refuses the fallback)'
       : "the platform credentials' owner was not checked",
   });
 

@@ -173,7 +173,7 @@ describe('each reason names the cause an admin needs to act on', () => {
   it('platform owner: names who answers for the platform credentials, or says ownerless ones are not used and how to fix it', () => {
     expect(detail({ platformOwner: 'alice' }, 'platform-owner')).toBe('the platform credentials belong to alice, the only user who can replace or remove them');
     expect(detail({ platformOwner: null }, 'platform-owner')).toBe('the platform credentials have no recorded owner (stored by an older byok), so they are not used for a fallback until someone sets them again: byok credentials set --platform ...');
-    expect(detail({ platformOwner: undefined, platformRegions: [] }, 'platform-owner')).toBe('there are no platform credentials');
+    expect(detail({ platformOwner: undefined, platformRegions: [] }, 'platform-owner')).toBe('no owner to check: there are no platform credentials (the same-region rule refuses the fallback)');
     expect(detail({ platformOwner: undefined, platformRegions: ['eu-west-1'] }, 'platform-owner')).toBe("the platform credentials' owner was not checked");
     expect(detail({ platformOwner: undefined, platformRegions: undefined }, 'platform-owner')).toBe("the platform credentials' owner was not checked");
   });
