@@ -284,10 +284,11 @@ export async function runWithFallback<T>(rt: Runtime, req: EngineRequest<T>): Pr
           inferenceProfileId: route.inferenceProfileId,
           region: route.region,
           policy: w.policy,
-          // Written before the retry, so the request's size is known and the reply's is not yet:
+          // Written before the retry, so the request's size is known (estimated: characters / 4)
+          // and the reply's is not yet (null, not 0: nothing was generated is not what happened);
           // the fallback-completed event that follows carries the counts Bedrock reported.
           inputTokens: Math.ceil(req.promptChars / 4),
-          outputTokens: 0,
+          outputTokens: null,
           maxTokens: req.maxTokens,
         },
       });

@@ -125,7 +125,7 @@ describe('the fallback audit events', () => {
       region: 'eu-west-3',
       policy: 'allow',
       inputTokens: 4,
-      outputTokens: 0,
+      outputTokens: null,
       maxTokens: 16,
     });
     // After it: the counts Bedrock reported for the platform reply.

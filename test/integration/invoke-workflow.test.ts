@@ -82,7 +82,7 @@ describe('a retryable BYOK failure under allow: one retry, platform credentials,
       expect(fb.details).toMatchObject({
         originalErrorCode: 'ThrottlingException', category: 'throttled', platformEndpoint: emu.url, user: 'alice', workspace: 'ws', conversation: 'conv-1',
         model: r.out.route.modelId, inferenceProfileId: r.out.route.inferenceProfileId, region, policy: 'allow',
-        inputTokens: Math.ceil('Summarise the quarterly report'.length / 4), outputTokens: 0, maxTokens: 512,
+        inputTokens: Math.ceil('Summarise the quarterly report'.length / 4), outputTokens: null, maxTokens: 512,
       });
       expect(done.details).toMatchObject({ conversation: 'conv-1', ok: true, platformEndpoint: emu.url, region, model: r.out.route.modelId });
       expect(typeof done.details.inputTokens).toBe('number');
