@@ -89,5 +89,5 @@ export function localSystemError(e: unknown): { code: string; syscall: string; p
 
 /** The first words of a hint for a call that never reached AWS. */
 export function networkLead(f: AwsFailure): string {
-  return `No answer from AWS (${f.code}): check the network, any proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL_* overrides; the SDK already retried.`;
+  return `No answer from AWS (${f.code}); the SDK already retried.`;
 }

@@ -12,7 +12,8 @@ export type Problem =
   | 'profile-leaves-geography'
   | 'apac-opus-unavailable'
   | 'marketplace-permission'
-  | 'marketplace-subscription-pending';
+  | 'marketplace-subscription-pending'
+  | 'network-unreachable';
 
 export interface Troubleshooting { title: string; steps: string[] }
 
@@ -123,6 +124,16 @@ const CATALOGUE: Record<Problem, Troubleshooting> = {
   'marketplace-permission': MARKETPLACE,
   // AWS reference §5.1 (MPAgreementBeingCreated): the first use of a model in an account subscribes
   // through AWS Marketplace, and until that completes the model answers AccessDeniedException.
+  // Nothing answered (a refused connection, a timeout, a name that does not resolve): AWS judged
+  // nothing, so the category's steps (quotas, the Health Dashboard, IAM) would send the admin the
+  // wrong way. The fallback rules still see the category (service-unavailable): only advice changes.
+  'network-unreachable': {
+    title: 'No answer from AWS',
+    steps: [
+      'Nothing answered, so AWS refused nothing: check that this machine reaches the endpoint (DNS, the firewall, any proxy: HTTPS_PROXY, NO_PROXY).',
+      'If AWS_ENDPOINT_URL or an AWS_ENDPOINT_URL_* variable is set, check that it names the endpoint you mean.',
+    ],
+  },
   'marketplace-subscription-pending': {
     title: 'AWS is still creating the model subscription',
     steps: [
@@ -149,7 +160,8 @@ const MARKETPLACE_DENIED = /aws-marketplace:(?:ViewSubscriptions|Subscribe)|not 
  * The catalogue entry that fits a failure: its category's, except where the message says more
  * (a model-access denial about the Marketplace first-use actions is not a missing use-case form).
  */
-export function problemFor(f: { category: ErrorCategory; message?: string }): Problem {
+export function problemFor(f: { category: ErrorCategory; message?: string; network?: boolean }): Problem {
+  if (f.network === true) return 'network-unreachable';
   if (f.category === 'model-access-denied' && MARKETPLACE_DENIED.test(f.message ?? '')) return 'marketplace-permission';
   if (f.category === 'model-access-denied' && SUBSCRIPTION_PENDING.test(f.message ?? '')) return 'marketplace-subscription-pending';
   return f.category;

@@ -399,9 +399,16 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     const body = JSON.parse(tc.stdout) as { checks: Check[] };
     expect(check(body, 'credentials')).toMatchObject({ status: 'fail', category: 'service-unavailable' });
     expect(check(body, 'credentials').hint).toContain('No answer from AWS (ECONNREFUSED)');
+    // The advice is the network's, never an outage's or a quota's: AWS judged nothing.
+    for (const c of body.checks.filter((x) => x.status === 'fail')) {
+      expect(c.hint, c.name).toContain('AWS_ENDPOINT_URL');
+      expect(c.hint, c.name).not.toMatch(/Health Dashboard|quota|IAM policy/);
+    }
     const refresh = await w.byok(['credentials', 'refresh'], { env: closed });
     expect(refresh.code).toBe(1);
     expect(refresh.stderr).toContain('could not reach AWS: ECONNREFUSED');
+    expect(refresh.stderr).toContain('AWS_ENDPOINT_URL');
+    expect(refresh.stderr).not.toMatch(/Health Dashboard|quota/);
     expect(refresh.stderr).not.toMatch(/bug in byok|\n\s+at /);
     const j = await w.byok(['credentials', 'refresh', '--json'], { env: closed });
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: { kind: 'aws', code: 'ECONNREFUSED', category: 'service-unavailable' } });
