@@ -41,8 +41,9 @@ const CREDENTIALS: Troubleshooting = {
     'Verify access key ID and secret access key are correct.',
     "Check that credentials haven't been rotated or revoked.",
     "For temporary credentials, ensure session token hasn't expired.",
-    'Test credentials using AWS CLI: aws sts get-caller-identity',
-    'Store the current key with: byok credentials set --access-key-id ID --secret-access-key-stdin',
+    // Each step is a sentence: hints join them with spaces.
+    'Test credentials using AWS CLI (aws sts get-caller-identity).',
+    'Store the current key (byok credentials set --access-key-id ID --secret-access-key-stdin).',
   ],
 };
 const SESSION: Troubleshooting = {
