@@ -75,10 +75,10 @@ void runCli(ctx, process.argv.slice(2)).then(async (code) => {
   process.exitCode = code;
   // Long-running commands (the emulator) keep the loop alive on purpose; everything else ends here.
   if (!ctx.keepAlive) {
-    // Leave once stdout holds nothing unwritten (a pipe can be written asynchronously, e.g. on
-    // macOS); a native keyring call must never hold the process open. Files, terminals and (on
-    // Linux) pipes are written synchronously, so there is usually nothing to wait for.
-    if (stdout && stdout.writableLength > 0) await new Promise<void>((resolve) => stdout!.write('', () => resolve()));
+    // Flush stdout before leaving; a native keyring call must never hold the process open. Always
+    // wait: a write that failed synchronously (ENOSPC on a full disk) raises its error on a later
+    // tick with writableLength already 0, and leaving at once would exit 0 with the output lost.
+    if (stdout) await new Promise<void>((resolve) => stdout!.write('', () => resolve()));
     process.exit(code);
   }
 });

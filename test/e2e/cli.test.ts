@@ -202,6 +202,13 @@ describe("the CLI's code cache", () => {
   });
 });
 
+describe('a write that fails', () => {
+  it('stdout on a full disk (/dev/full) is a failed command, never exit 0 with the output lost', async () => {
+    const r = await run('bash', ['-c', `"${process.execPath}" "${BYOK_BIN}" route --geography eu --region eu-west-1 --task plan >/dev/full; echo "rc=$?"`], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...t.env } });
+    expect(r.stdout).toMatch(/rc=[1-9]/);
+  });
+});
+
 describe('a reader that goes away', () => {
   it('`byok ... | true` is not a crash: no stack trace, the command exits as it would have', async () => {
     const { run } = await import('../helpers/spawn.js');
