@@ -36,7 +36,10 @@ export function resolveRoute(input: { task?: string; model?: ModelKey; geography
     // Auto-selected Opus with no profile here (APAC): stay inside the geography on Sonnet, and say so.
     const sonnet = profileFor(geography, 'sonnet', region, input.catalog);
     if (sonnet.ok) {
-      const why = `${choice.reason}, but ${p.error.reason.charAt(0).toLowerCase()}${p.error.reason.slice(1)} Using Sonnet 4.5 inside ${geography.toUpperCase()} instead`;
+      // A reason starting with a capitalised word ("No APAC …") continues the sentence in lower case;
+      // one starting with an acronym ("AWS's live profile list …") keeps it.
+      const reason = /^[A-Z][a-z]/.test(p.error.reason) ? `${p.error.reason.charAt(0).toLowerCase()}${p.error.reason.slice(1)}` : p.error.reason;
+      const why = `${choice.reason}, but ${reason} Using Sonnet 4.5 inside ${geography.toUpperCase()} instead`;
       // Stryker disable next-line StringLiteral: equivalent, Route carries no rule (only model, modelId and reason), so the rule's name is never seen
       choice = { model: 'sonnet', modelId: MODELS.sonnet.modelId, rule: 'geography-substitute', reason: why };
       p = sonnet;

@@ -80,6 +80,12 @@ describe('APAC has no Opus profile: auto-selected Opus runs on Sonnet inside APA
   it('Opus asked for by name is refused in APAC, never sent through another geography', () => {
     expect(resolveRoute({ model: 'opus', task: 'chat', geography: 'apac', region: 'ap-northeast-1' })).toMatchObject({ ok: false, error: { code: 'model-not-in-geography' } });
   });
+  it('when the live Opus profile leaves the EU, planning runs on Sonnet, and the reason keeps "AWS" as AWS', () => {
+    const leaky = { profileId: `eu.${O}`, sourceRegion: 'eu-west-1', destinations: ['eu-west-1', 'us-east-1'] };
+    const r = resolveRoute({ task: 'plan', geography: 'eu', region: 'eu-west-1', catalog: [leaky] });
+    expect(r).toMatchObject({ ok: true, value: { model: 'sonnet' } });
+    if (r.ok) expect(r.value.reason).toMatch(/, but AWS's live profile list routes eu\.\S+ from eu-west-1 to a region outside .*Using Sonnet 4\.5 inside EU instead$/);
+  });
   it('when the APAC Opus profile would leave APAC and Sonnet has no profile from that region, the Opus refusal stands', () => {
     // A live entry for an APAC Opus profile from ap-south-1 that routes to us-east-1: ap-south-1 is an
     // APAC region, but no jp./au. Sonnet profile has it as a source either.
