@@ -362,7 +362,7 @@ async function attempt(
   const bedrock = geography && geography !== 'global' ? await import('../aws/bedrock.js') : null;
   const control = bedrock ? await bedrock.openBedrock(ctx.env, { region, ...auth, clockOffsetMs: clock, requestTimeoutMs: CHECK_TIMEOUT_MS }) : null;
   type Probe = { model: ModelKey; op: 'converse' | 'converse-stream'; route: Route; result: PromiseSettledResult<Awaited<ReturnType<typeof probeConverse>>> };
-  type Looked = { model: ModelKey; route: Route; leaving: string[] | null; unverified: string | null };
+  type Looked = { model: ModelKey; route: Route; leaving: string[] | null; unverified: string | null; unverifiedHint?: string };
   const perModel: Promise<{ looked: Looked; probes: Probe[] }>[] = [];
   for (const model of MODEL_KEYS) {
     const route = routes[model];
@@ -377,6 +377,9 @@ async function attempt(
         } catch (e) {
           const f = toAwsFailure(e);
           looked.unverified = f.category === 'iam-permission' ? 'bedrock:GetInferenceProfile is not allowed' : describeFailure(f);
+          // The permission is the fix only when the permission was the refusal: a network failure
+          // or a throttle gets its own advice.
+          if (f.category !== 'iam-permission') looked.unverifiedHint = [leadFor(f), ...troubleshoot(problemFor(f)).steps].filter((x): x is string => x !== undefined && x !== '').join(' ');
         }
       }
       if (looked.leaving) return { looked, probes: [] };
@@ -412,7 +415,7 @@ async function attempt(
     if (looked.leaving && geography) {
       checks.push(residencyRefusal(`${looked.model}.profile`, geography, { profileId: looked.route.inferenceProfileId, sourceRegion: region, outsideRegions: looked.leaving }, 'GetInferenceProfile lists these destinations; no request was sent through the profile'));
     } else if (looked.unverified) {
-      checks.push({ name: `${looked.model}.profile`, ok: true, status: 'warn', detail: `destinations of ${looked.route.inferenceProfileId} not verified (${looked.unverified}); byok's policy grants the model only inside the geography, so AWS refuses a request it would route outside it`, category: null, hint: 'Let byok read the destinations before it sends anything: byok iam put-policy (the default policy includes the read-only bedrock:GetInferenceProfile).' });
+      checks.push({ name: `${looked.model}.profile`, ok: true, status: 'warn', detail: `destinations of ${looked.route.inferenceProfileId} not verified (${looked.unverified}); byok's policy grants the model only inside the geography, so AWS refuses a request it would route outside it`, category: null, hint: looked.unverifiedHint ?? 'Let byok read the destinations before it sends anything: byok iam put-policy (the default policy includes the read-only bedrock:GetInferenceProfile).' });
     }
   }
   for (const p of probes) {

@@ -404,6 +404,15 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
       expect(c.hint, c.name).toContain('AWS_ENDPOINT_URL');
       expect(c.hint, c.name).not.toMatch(/Health Dashboard|quota|IAM policy/);
     }
+    // Only the control plane unreachable: the profile checks cannot read the destinations, and
+    // that is the network too, not a permission to add.
+    const noControl = await w.byok(['test-connection', '--json'], { env: { AWS_ENDPOINT_URL_BEDROCK: 'http://127.0.0.1:1' } });
+    const unverified = (JSON.parse(noControl.stdout) as { checks: Check[] }).checks.filter((x) => x.name.endsWith('.profile') && x.status === 'warn');
+    expect(unverified.map((c) => c.name).sort()).toEqual(['opus.profile', 'sonnet.profile']);
+    for (const c of unverified) {
+      expect(c.hint, c.name).toContain('AWS_ENDPOINT_URL');
+      expect(c.hint, c.name).not.toMatch(/put-policy|GetInferenceProfile/);
+    }
     const refresh = await w.byok(['credentials', 'refresh'], { env: closed });
     expect(refresh.code).toBe(1);
     expect(refresh.stderr).toContain('could not reach AWS: ECONNREFUSED');
