@@ -75,8 +75,12 @@ export function skip(name: string, detail: string): CheckResult {
 /** A failed (or warning) check with the document's steps for `problem`; `category` overrides the one shown. */
 export function problemCheck(name: string, problem: Problem, detail: string, lead?: string, status: CheckStatus = 'fail', category: Problem = problem): CheckResult {
   const t = troubleshoot(problem);
-  const hint = [lead, ...t.steps].filter((s): s is string => s !== undefined && s !== '').join(' ');
-  return { name, ok: status !== 'fail', status, detail, category, hint, steps: t.steps };
+  return { name, ok: status !== 'fail', status, detail, category, hint: hintOf(lead, t.steps), steps: t.steps };
+}
+
+/** A hint: the lead (when there is one), then the document's steps, as sentences. */
+function hintOf(lead: string | undefined, steps: readonly string[]): string {
+  return [lead, ...steps].filter((s): s is string => s !== undefined && s !== '').join(' ');
 }
 
 export function describeFailure(f: AwsFailure): string {
@@ -379,7 +383,7 @@ async function attempt(
           looked.unverified = f.category === 'iam-permission' ? 'bedrock:GetInferenceProfile is not allowed' : describeFailure(f);
           // The permission is the fix only when the permission was the refusal: a network failure
           // or a throttle gets its own advice.
-          if (f.category !== 'iam-permission') looked.unverifiedHint = [leadFor(f), ...troubleshoot(problemFor(f)).steps].filter((x): x is string => x !== undefined && x !== '').join(' ');
+          if (f.category !== 'iam-permission') looked.unverifiedHint = hintOf(leadFor(f), troubleshoot(problemFor(f)).steps);
         }
       }
       if (looked.leaving) return { looked, probes: [] };

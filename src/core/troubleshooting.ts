@@ -123,8 +123,6 @@ const CATALOGUE: Record<Problem, Troubleshooting> = {
     ],
   },
   'marketplace-permission': MARKETPLACE,
-  // AWS reference §5.1 (MPAgreementBeingCreated): the first use of a model in an account subscribes
-  // through AWS Marketplace, and until that completes the model answers AccessDeniedException.
   // Nothing answered (a refused connection, a timeout, a name that does not resolve): AWS judged
   // nothing, so the category's steps (quotas, the Health Dashboard, IAM) would send the admin the
   // wrong way. The fallback rules still see the category (service-unavailable): only advice changes.
@@ -135,6 +133,8 @@ const CATALOGUE: Record<Problem, Troubleshooting> = {
       'If AWS_ENDPOINT_URL or an AWS_ENDPOINT_URL_* variable is set, check that it names the endpoint you mean.',
     ],
   },
+  // AWS reference §5.1 (MPAgreementBeingCreated): the first use of a model in an account subscribes
+  // through AWS Marketplace, and until that completes the model answers AccessDeniedException.
   'marketplace-subscription-pending': {
     title: 'AWS is still creating the model subscription',
     steps: [
