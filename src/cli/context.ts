@@ -6,6 +6,7 @@ import { ConfigStore, defaultConfigDir } from '../store/config-store.js';
 import type { KeyringBackend } from '../store/key-providers.js';
 import { canPrompt, makeChalk, plainChalk, type Io } from './io.js';
 import { inquirerPrompter, nonInteractivePrompter, type Prompter } from './prompter.js';
+import type { Output } from './stdout.js';
 import { guardStream, markedChalk, oneLine } from './terminal.js';
 
 export type { Env } from '../core/env.js';
@@ -19,7 +20,7 @@ export interface Context extends Runtime {
    * stdout without the scrubber, still terminal-safe: only for output whose job is to print a
    * credential (credential-process, the emulator's bootstrap keys).
    */
-  credentialStdout: NodeJS.WritableStream;
+  credentialStdout: Output;
   env: Env;
   now: () => Date;
   configDir: string;
@@ -61,9 +62,9 @@ export function createContext(init: ContextInit): Context {
   const ownSequences = () => !ctx.flags.json;
   // Built on first use: a local command that writes nothing to stderr never builds process.stderr
   // (a pipe's stream loads node:net), and one that reads nothing never builds process.stdin.
-  let stdout: NodeJS.WritableStream | undefined;
+  let stdout: Output | undefined;
   let stderr: NodeJS.WritableStream | undefined;
-  let credentialStdout: NodeJS.WritableStream | undefined;
+  let credentialStdout: Output | undefined;
   const io: Io = {
     get stdin() {
       return init.io.stdin;

@@ -1,10 +1,12 @@
 // Streams, TTY facts and colour, decided once per run (STYLE §4: gh's IOStreams).
 import type { ChalkInstance } from 'chalk';
 import { UsageError } from '../core/errors.js';
+import type { Output } from './stdout.js';
 
 export interface Io {
   stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
+  /** Not a stream when it is no terminal: main.ts writes a file or pipe straight to the descriptor (stdout.ts). */
+  stdout: Output;
   stderr: NodeJS.WritableStream;
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;

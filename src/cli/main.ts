@@ -1,6 +1,7 @@
 // The only module that reads `process`: builds the real context, runs the program, sets the exit code.
 import { createContext } from './context.js';
 import { runCli } from './program.js';
+import { DirectStdout, type Output } from './stdout.js';
 
 function osUser(): string {
   try {
@@ -32,8 +33,9 @@ const ignoreEpipe = (stream: NodeJS.WriteStream): NodeJS.WriteStream =>
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
   });
-let stdout: NodeJS.WriteStream | undefined;
+let stdout: Output | undefined;
 let stderr: NodeJS.WriteStream | undefined;
+let direct: DirectStdout | undefined;
 const memo = <T>(f: () => T): (() => T) => {
   let v: { value: T } | undefined;
   return () => (v ??= { value: f() }).value;
@@ -48,7 +50,7 @@ const ctx = createContext({
       return process.stdin;
     },
     get stdout() {
-      return (stdout ??= ignoreEpipe(process.stdout));
+      return (stdout ??= (direct = DirectStdout.open(1, () => process.stdout)) ?? ignoreEpipe(process.stdout));
     },
     get stderr() {
       return (stderr ??= ignoreEpipe(process.stderr));
@@ -75,10 +77,18 @@ void runCli(ctx, process.argv.slice(2)).then(async (code) => {
   process.exitCode = code;
   // Long-running commands (the emulator) keep the loop alive on purpose; everything else ends here.
   if (!ctx.keepAlive) {
-    // Flush stdout before leaving; a native keyring call must never hold the process open. Always
-    // wait: a write that failed synchronously (ENOSPC on a full disk) raises its error on a later
-    // tick with writableLength already 0, and leaving at once would exit 0 with the output lost.
-    if (stdout) await new Promise<void>((resolve) => stdout!.write('', () => resolve()));
+    // Flush stdout before leaving; a native keyring call must never hold the process open. Node's
+    // stream is always waited for: a write that failed synchronously (ENOSPC on a full disk) raises
+    // its error on a later tick with writableLength already 0, and leaving at once would exit 0
+    // with the output lost.
+    if (direct) await direct.flush();
+    else if (stdout) await new Promise<void>((resolve) => stdout!.write('', () => resolve()));
+    // Output that could not be written is a failed command, said on stderr without a stack trace.
+    const failure = direct?.failure;
+    if (failure) {
+      ctx.io.stderr.write(`error: the output could not be written to stdout (${failure.code ?? 'write failed'}: ${failure.message.replace(/^[A-Z]+: /, '').replace(/, write$/, '')}); what was printed is incomplete.\nFree space or lift the file size limit, or send the output elsewhere, and run the command again.\n`);
+      if (code === 0) code = 1;
+    }
     process.exit(code);
   }
 });

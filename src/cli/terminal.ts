@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import type { ChalkInstance } from 'chalk';
 import { scrubMessage } from '../aws/errors.js';
 import { spell } from '../core/text.js';
+import type { Output } from './stdout.js';
 
 // C0 controls but tab and line feed, DEL, C1 controls, and the bidirectional marks, embeddings,
 // overrides and isolates that make a terminal show text in another order than it was written.
@@ -48,11 +49,11 @@ export function forTerminal(chunk: string, o: WriteOptions): string {
 }
 
 /** The same stream, with every string or byte chunk (write, end) passed through forTerminal. */
-export function guardStream(stream: NodeJS.WritableStream, o: WriteOptions): NodeJS.WritableStream {
+export function guardStream<S extends Output>(stream: S, o: WriteOptions): S {
   const text = (chunk: unknown): unknown =>
     typeof chunk === 'string' ? forTerminal(chunk, o) : chunk instanceof Uint8Array ? forTerminal(Buffer.from(chunk).toString('utf8'), o) : chunk;
   const guarded = (method: 'write' | 'end') => (chunk: unknown, ...rest: unknown[]): unknown =>
-    (stream[method] as (...a: unknown[]) => unknown).call(stream, text(chunk), ...rest);
+    ((stream as unknown as Record<typeof method, (...a: unknown[]) => unknown>)[method]).call(stream, text(chunk), ...rest);
   const write = guarded('write');
   const end = guarded('end');
   return new Proxy(stream, {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ControlError, EmulatorControl } from './control-client.js';
 import { startEmulator } from './server.js';
 
-type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+type Io = { stdout: { write(chunk: string): unknown }; stderr: { write(chunk: string): unknown } };
 type Env = Readonly<Record<string, string | undefined>>;
 
 function int(name: string) {

@@ -206,6 +206,32 @@ describe('a write that fails', () => {
   it('stdout on a full disk (/dev/full) is a failed command, never exit 0 with the output lost', async () => {
     const r = await run('bash', ['-c', `"${process.execPath}" "${BYOK_BIN}" route --geography eu --region eu-west-1 --task plan >/dev/full; echo "rc=$?"`], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...t.env } });
     expect(r.stdout).toMatch(/rc=[1-9]/);
+    // Said in words, without a stack trace.
+    expect(r.stderr).toContain('could not be written to stdout (ENOSPC');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('a file cut short by a size limit (ulimit -f) is a failed command, not exit 0 with half a document', async () => {
+    const out = join(t.dir, 'help.txt');
+    // `byok --help` is over 1 KiB; the limit lets 1 KiB through, so the write comes back short and the next one fails.
+    const r = await run('bash', ['-c', `ulimit -f 1; "${process.execPath}" "${BYOK_BIN}" --help >"${out}"; echo "rc=$?"`], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...t.env } });
+    expect(readFileSync(out).length).toBe(1024);
+    expect(r.stdout).toMatch(/rc=[1-9]/);
+    expect(r.stderr).toContain('could not be written to stdout (EFBIG');
+  });
+
+  it('a command whose output was written whole exits 0, through a file, a pipe and /dev/null', async () => {
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...t.env };
+    const file = join(t.dir, 'route.txt');
+    const toFile = await run('bash', ['-c', `"${process.execPath}" "${BYOK_BIN}" --help >"${file}"; echo "rc=$?"`], { env });
+    const toPipe = await run('bash', ['-c', `"${process.execPath}" "${BYOK_BIN}" --help | cat; echo "rc=\${PIPESTATUS[0]}"`], { env });
+    const toNull = await run('bash', ['-c', `"${process.execPath}" "${BYOK_BIN}" --help >/dev/null; echo "rc=$?"`], { env });
+    for (const r of [toFile, toPipe, toNull]) {
+      expect(r.stdout).toMatch(/rc=0\s*$/);
+      expect(r.stderr).toBe('');
+    }
+    expect(readFileSync(file, 'utf8')).toBe(toPipe.stdout.replace(/rc=0\s*$/, ''));
+    expect(readFileSync(file, 'utf8')).toContain('credential-process');
   });
 });
 
