@@ -1,6 +1,8 @@
 // What the fallback policy would decide for a failed call (DESIGN §4.3), without making one: the
-// workspace's policy, region, platform credentials and pending re-confirmation, or, with an
-// explicit policy, nothing from the config at all.
+// workspace's policy, region, platform credentials and pending re-confirmation. An explicit policy
+// (a what-if) replaces only the policy; the rest still comes from the workspace when there is one.
+// With none (no config, or no workspace selected), nothing is known of the platform credentials,
+// so the decision is "fail", as the rules say of anything that cannot be decided.
 import { pickWorkspace, requireAccess } from '../core/access.js';
 import type { PolicyMode } from '../core/config-doc.js';
 import { UsageError } from '../core/errors.js';
@@ -20,13 +22,13 @@ export interface PolicyQuery {
   autonomous?: boolean;
   environment?: 'production' | 'staging' | 'development';
   region?: string;
-  /** Evaluate this policy instead of the workspace's (then no config is read). */
+  /** Evaluate this policy instead of the workspace's (a what-if): only the policy is replaced. */
   policy?: PolicyMode;
   workspace?: string;
 }
 
 export interface PolicyEvaluation {
-  /** The workspace whose policy was evaluated; null with an explicit policy. */
+  /** The workspace whose facts were evaluated; null for a what-if (an explicit policy) with no workspace. */
   workspace: string | null;
   decision: FallbackDecision;
 }
@@ -52,14 +54,17 @@ export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<Polic
   let policy = q.policy;
   let region = q.region !== undefined ? checkedRegion(q.region) : undefined;
   let workspace: string | null = null;
+  // Not known until a workspace is read: then the rules refuse the fallback.
   let platform: ReturnType<typeof platformTarget> = {};
   let confirmationPending: boolean | undefined;
-  // With an explicit policy the evaluation is self-contained: no workspace, no config, no key needed.
-  if (policy === undefined) {
-    const { doc } = await rt.store().read();
+  let workspacePolicy: PolicyMode | null = null;
+  const { doc } = await rt.store().read();
+  // A what-if needs no workspace; one that is named or selected is read, as invoke would.
+  if (q.policy === undefined || (q.workspace ?? rt.flags.workspace ?? doc.currentWorkspace) !== undefined) {
     const ws = pickWorkspace(rt, doc, q.workspace);
     requireAccess(rt, ws);
     workspace = ws.name;
+    workspacePolicy = ws.policy;
     policy ??= ws.policy;
     region ??= ws.region;
     // As invoke sees it: no platform credentials means no region to fall back to.
@@ -70,6 +75,7 @@ export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<Polic
     error: { code: q.errorCode, status: q.httpStatus, message: q.message },
     operation: { kind: q.operationKind, markedFallbackEligible: q.fallbackEligible === true, autonomous: q.autonomous === true, environment: q.environment },
     policy,
+    policyGiven: q.policy === undefined ? undefined : { workspacePolicy },
     region,
     ...platform,
     confirmationPending,

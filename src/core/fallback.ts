@@ -14,10 +14,15 @@ export interface FallbackInput {
     environment?: 'production' | 'staging' | 'development';
   };
   policy: PolicyMode | undefined;
+  /**
+   * The policy was given for this evaluation in place of the workspace's (a what-if, `byok policy
+   * evaluate --policy`): the workspace's own, or null when no workspace was read. Only the wording changes.
+   */
+  policyGiven?: { workspacePolicy: PolicyMode | null };
   region: string | undefined;
-  /** Regions the platform serves; when given, the original region must be among them. */
+  /** Regions the platform serves: the original region must be among them. Not known (undefined): no fallback. */
   platformRegions?: readonly string[];
-  /** Who owns the platform credentials; null when none is recorded (then no fallback); undefined: not checked. */
+  /** Who owns the platform credentials; null when none is recorded (then no fallback); undefined: not known (no fallback, unless there are no platform credentials at all). */
   platformOwner?: string | null;
   /** false when the audit event could not be written: then there is no fallback. */
   auditWritable?: boolean;
@@ -86,21 +91,28 @@ export function evaluateFallback(input: FallbackInput): FallbackDecision {
   const policy = typeof input.policy === 'string' && POLICIES.includes(input.policy) ? input.policy : undefined;
   const policyAllows = policy === 'allow' || policy === 'warn';
   const pending = policyAllows && input.confirmationPending === true;
+  const given = input.policyGiven;
+  const whose = given ? 'the policy given' : 'the workspace policy';
+  const whatIf = !given ? '' : given.workspacePolicy === null ? ' (a what-if: no workspace was read)' : ` (a what-if: the workspace's own is ${given.workspacePolicy})`;
   rules.push({
     rule: 'policy',
     passed: policyAllows && !pending,
     detail:
-      pending ? `the workspace policy is ${policy}, but an earlier fallback under warn awaits re-confirmation: nothing falls back again until it is confirmed (byok policy confirm)`
-      : policy === 'allow' ? 'the workspace policy is allow'
-      : policy === 'warn' ? 'the workspace policy is warn (the user must re-confirm on the next session)'
-      : policy === 'strict' ? 'the workspace policy is strict: never retry on a different credential'
-      : 'no valid fallback policy is known, so there is no fallback',
+      (pending ? `${whose} is ${policy}, but an earlier fallback under warn awaits re-confirmation: nothing falls back again until it is confirmed (byok policy confirm)`
+      : policy === 'allow' ? `${whose} is allow`
+      : policy === 'warn' ? `${whose} is warn (the user must re-confirm on the next session)`
+      : policy === 'strict' ? `${whose} is strict: never retry on a different credential`
+      : 'no valid fallback policy is known, so there is no fallback') + (policy === undefined ? '' : whatIf),
   });
 
   const region = typeof input.region === 'string' && isValidRegionName(input.region) ? input.region : undefined;
   let regionOk = region !== undefined;
   let regionDetail = region !== undefined ? `the retry would go to the platform endpoint in ${region}, the region of the original call` : 'the original region is unknown, so the retry cannot be pinned to it';
-  if (region !== undefined && input.platformRegions === undefined) regionDetail += " (the regions the platform serves were not given, so they were not checked)";
+  if (region !== undefined && input.platformRegions === undefined) {
+    // Nothing says the platform serves this region: the retry could not be held to it.
+    regionOk = false;
+    regionDetail = `the regions the platform credentials serve are not known, so a retry in ${region} cannot be shown to stay in the region`;
+  }
   if (region !== undefined && input.platformRegions !== undefined) {
     if (!input.platformRegions.includes(region)) {
       regionOk = false;
@@ -114,14 +126,15 @@ export function evaluateFallback(input: FallbackInput): FallbackDecision {
   // Platform credentials with no recorded owner were stored by an older byok, when any workspace
   // owner could replace them: nobody answers for where they send a request, so they are not used.
   const owner = input.platformOwner;
+  const named = typeof owner === 'string' && owner !== '';
   rules.push({
     rule: 'platform-owner',
-    passed: owner !== null,
+    passed: named || (owner === undefined && input.platformRegions?.length === 0),
     detail:
-      owner === null ? 'the platform credentials have no recorded owner (stored by an older byok), so they are not used for a fallback until someone sets them again: byok credentials set --platform ...'
-      : typeof owner === 'string' ? `the platform credentials belong to ${owner}, the only user who can replace or remove them`
+      owner === null || owner === '' ? 'the platform credentials have no recorded owner (stored by an older byok), so they are not used for a fallback until someone sets them again: byok credentials set --platform ...'
+      : named ? `the platform credentials belong to ${owner}, the only user who can replace or remove them`
       : input.platformRegions?.length === 0 ? 'no owner to check: there are no platform credentials (the same-region rule refuses the fallback)'
-      : "the platform credentials' owner was not checked",
+      : "the platform credentials' owner is not known, so they are not used for a fallback",
   });
 
   const auditOk = input.auditWritable !== false;

@@ -234,6 +234,30 @@ describe('policy', () => {
     expect(Array.isArray(JSON.parse(standalone.stdout).reasons)).toBe(true);
   });
 
+  it('--policy is a what-if that replaces only the policy: the region, platform credentials and re-confirmation are still the workspace\'s', async () => {
+    // The workspace is strict (Enterprise); its platform credentials serve only us-east-1.
+    await byok(['credentials', 'set', '--platform', '--regions', 'us-east-1', '--access-key-id', AKIA, '--secret-access-key-stdin'], { stdin: `${SECRET}\n` });
+    const elsewhere = await json(['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read', '--policy', 'allow']);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.body).toMatchObject({ workspace: 'bank', decision: 'fail', targetRegion: null, policy: 'allow' });
+    const rules = (body: Record<string, unknown>) => Object.fromEntries((body.rules as { rule: string; passed: boolean; detail: string }[]).map((r) => [r.rule, r]));
+    // The region is the workspace's (no --region needed), and the platform does not serve it.
+    expect(rules(elsewhere.body)['same-region']).toMatchObject({ passed: false, detail: expect.stringContaining('does not serve eu-west-1 (it serves us-east-1)') });
+    expect(rules(elsewhere.body).policy).toMatchObject({ passed: true, detail: "the policy given is allow (a what-if: the workspace's own is strict)" });
+    // Platform credentials in the workspace's region: the what-if falls back there.
+    await byok(['credentials', 'set', '--platform', '--regions', 'eu-west-1', '--access-key-id', AKIA, '--secret-access-key-stdin'], { stdin: `${SECRET}\n` });
+    const same = await byok(['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read', '--policy', 'allow']);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain('decision: fallback (platform endpoint in eu-west-1)');
+    expect(same.stdout).not.toContain('No workspace was read');
+    // With no config at all: nothing is known of platform credentials, so nothing falls back, and it says why.
+    const none = await runInProcess(['policy', 'evaluate', '--policy', 'allow', '--error-code', 'ThrottlingException', '--operation-kind', 'read', '--region', 'eu-west-1'], { env: { BYOK_CONFIG_DIR: join(t.dir, 'nothing-here'), BYOK_KEYRING: 'off' } });
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain('decision: fail');
+    expect(none.stdout).toContain('No workspace was read, so nothing is known of platform credentials and nothing would fall back.');
+    expect(none.stdout).not.toMatch(/✓ (same-region|platform-owner)/);
+  });
+
   it('a flood on stdin is bad input (exit 2), not a crash, and nothing is stored', async () => {
     const r = await byok(['credentials', 'set', '--access-key-id', AKIA, '--secret-access-key-stdin'], { stdin: 'a'.repeat(70_000) });
     expect(r.code).toBe(2);

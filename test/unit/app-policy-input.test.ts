@@ -15,7 +15,12 @@ describe('evaluatePolicy refuses values it does not know', () => {
   }
   it('known values still evaluate', async () => {
     const r = await evaluatePolicy(rt, { errorCode: 'ThrottlingException', operationKind: 'read', policy: 'allow', region: 'eu-west-1' });
-    // A what-if with an explicit policy reads no config: a retryable read under allow falls back, same region.
-    expect(r.decision).toMatchObject({ decision: 'fallback', targetRegion: 'eu-west-1' });
+    // A what-if with no config: the policy and operation rules hold, but nothing is known of
+    // platform credentials, so nothing falls back (fail closed), and the policy is called a what-if.
+    expect(r.workspace).toBeNull();
+    expect(r.decision).toMatchObject({ decision: 'fail', targetRegion: null });
+    const passed = Object.fromEntries(r.decision.rules.map((x) => [x.rule, x.passed]));
+    expect(passed).toMatchObject({ retryable: true, 'operation-eligible': true, policy: true, 'same-region': false, 'platform-owner': false });
+    expect(r.decision.rules.find((x) => x.rule === 'policy')!.detail).toBe('the policy given is allow (a what-if: no workspace was read)');
   });
 });

@@ -86,6 +86,7 @@ export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context):
       `category: ${d.category} (${d.retryable ? 'retryable' : 'not retryable'})`,
       ...rules,
       ...(d.requiresConfirmation ? ['The user must re-confirm on their next session (warn policy).'] : []),
+      ...(workspace === null ? ['No workspace was read, so nothing is known of platform credentials and nothing would fall back. To see a workspace\'s decision under this policy, name it: -w NAME.'] : []),
     ],
     exitCode: d.decision === 'fallback' ? EXIT.ok : EXIT.checkFailed,
   };
@@ -129,7 +130,7 @@ export function registerPolicy(program: Command, ctx: Context): void {
     .option('--autonomous', 'the operation is an autonomous agent action')
     .option('--environment <env>', 'production|staging|development', choiceParser('environment', ['production', 'staging', 'development'] as const))
     .option('--region <region>', 'region of the original BYOK call (default: the workspace region)')
-    .option('--policy <mode>', 'evaluate under this policy instead of the workspace one (needs no workspace)', choiceParser('policy', POLICY_MODES))
+    .option('--policy <mode>', 'evaluate under this policy instead of the workspace one (a what-if; the rest still comes from the workspace, if any)', choiceParser('policy', POLICY_MODES))
     .action(async (o: PolicyEvaluateOptions) => emit(ctx, await runPolicyEvaluate(o, ctx)));
   cmd.command('confirm').description('acknowledge a fallback that happened under the warn policy').action(async () => emit(ctx, await runPolicyConfirm(ctx)));
 }

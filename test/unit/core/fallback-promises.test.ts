@@ -66,8 +66,10 @@ function model(g: Gen): Record<(typeof RULES)[number], boolean> {
     retryable: g.error[1],
     'operation-eligible': g.kind === 'read' || (g.kind === 'write' && !autonomousProduction && g.marked === true),
     policy: (g.policy === 'allow' || g.policy === 'warn') && g.confirmationPending !== true,
-    'same-region': g.region !== undefined && REGIONS.includes(g.region) && (g.platformRegions === undefined || g.platformRegions.includes(g.region)),
-    'platform-owner': g.platformOwner !== null,
+    // What is not known is not assumed (fail closed): the regions the platform serves must be given
+    // and hold the original region; the owner must be named, or there are no platform credentials at all.
+    'same-region': g.region !== undefined && REGIONS.includes(g.region) && g.platformRegions !== undefined && g.platformRegions.includes(g.region),
+    'platform-owner': g.platformOwner === 'alice' || (g.platformOwner === undefined && g.platformRegions !== undefined && g.platformRegions.length === 0),
     audit: g.auditWritable !== false,
   };
 }
@@ -92,7 +94,7 @@ describe('the fallback decision follows the product rules for every input', () =
         const d = evaluateFallback(toInput(g));
         if (d.decision === 'fallback') {
           expect(d.targetRegion).toBe(g.region);
-          if (g.platformRegions !== undefined) expect(g.platformRegions).toContain(d.targetRegion);
+          expect(g.platformRegions).toContain(d.targetRegion);
         } else expect(d.targetRegion).toBeNull();
       }),
       { numRuns: 1500 },
@@ -148,6 +150,14 @@ describe('each reason names the cause an admin needs to act on', () => {
     expect(detail({ operation: { kind: 'write', markedFallbackEligible: true, autonomous: true } }, 'operation-eligible')).toMatch(/no environment given is treated as production/);
     expect(detail({ operation: { kind: undefined } }, 'operation-eligible')).toMatch(/operation kind is unknown/);
   });
+  it('policy: a policy given for a what-if is called that, beside the workspace\'s own (or that none was read)', () => {
+    expect(detail({ policyGiven: { workspacePolicy: 'strict' } }, 'policy')).toBe("the policy given is allow (a what-if: the workspace's own is strict)");
+    expect(detail({ policy: 'strict', policyGiven: { workspacePolicy: 'allow' } }, 'policy')).toBe("the policy given is strict: never retry on a different credential (a what-if: the workspace's own is allow)");
+    expect(detail({ policy: 'warn', policyGiven: { workspacePolicy: null } }, 'policy')).toBe('the policy given is warn (the user must re-confirm on the next session) (a what-if: no workspace was read)');
+    expect(detail({ policy: 'warn', confirmationPending: true, policyGiven: { workspacePolicy: 'warn' } }, 'policy')).toMatch(/^the policy given is warn, but an earlier fallback under warn awaits re-confirmation: .* \(a what-if: the workspace's own is warn\)$/);
+    expect(detail({ policy: undefined, policyGiven: { workspacePolicy: 'allow' } }, 'policy')).toBe('no valid fallback policy is known, so there is no fallback');
+    expect(detail({}, 'policy')).toBe('the workspace policy is allow');
+  });
   it('policy: names the policy, says warn needs re-confirmation and strict never retries', () => {
     expect(detail({}, 'policy')).toMatch(/policy is allow/);
     expect(detail({ policy: 'warn' }, 'policy')).toMatch(/policy is warn \(the user must re-confirm/);
@@ -156,7 +166,7 @@ describe('each reason names the cause an admin needs to act on', () => {
   });
   it('region: names the region the retry goes to, the regions the platform serves, or why it cannot be pinned', () => {
     expect(detail({}, 'same-region')).toBe('the retry would go to the platform endpoint in eu-west-1, the region of the original call');
-    expect(detail({ platformRegions: undefined }, 'same-region')).toMatch(/in eu-west-1, .*were not given, so they were not checked/);
+    expect(detail({ platformRegions: undefined }, 'same-region')).toBe('the regions the platform credentials serve are not known, so a retry in eu-west-1 cannot be shown to stay in the region');
     expect(detail({ platformRegions: ['us-east-1', 'us-west-2'] }, 'same-region')).toBe('the platform does not serve eu-west-1 (it serves us-east-1, us-west-2); a fallback never leaves the region');
     expect(detail({ platformRegions: [] }, 'same-region')).toMatch(/no platform credentials are configured for any region/);
     expect(detail({ region: undefined }, 'same-region')).toMatch(/original region is unknown/);
@@ -174,8 +184,9 @@ describe('each reason names the cause an admin needs to act on', () => {
     expect(detail({ platformOwner: 'alice' }, 'platform-owner')).toBe('the platform credentials belong to alice, the only user who can replace or remove them');
     expect(detail({ platformOwner: null }, 'platform-owner')).toBe('the platform credentials have no recorded owner (stored by an older byok), so they are not used for a fallback until someone sets them again: byok credentials set --platform ...');
     expect(detail({ platformOwner: undefined, platformRegions: [] }, 'platform-owner')).toBe('no owner to check: there are no platform credentials (the same-region rule refuses the fallback)');
-    expect(detail({ platformOwner: undefined, platformRegions: ['eu-west-1'] }, 'platform-owner')).toBe("the platform credentials' owner was not checked");
-    expect(detail({ platformOwner: undefined, platformRegions: undefined }, 'platform-owner')).toBe("the platform credentials' owner was not checked");
+    expect(detail({ platformOwner: undefined, platformRegions: ['eu-west-1'] }, 'platform-owner')).toBe("the platform credentials' owner is not known, so they are not used for a fallback");
+    expect(detail({ platformOwner: undefined, platformRegions: undefined }, 'platform-owner')).toBe("the platform credentials' owner is not known, so they are not used for a fallback");
+    expect(detail({ platformOwner: '' }, 'platform-owner')).toMatch(/^the platform credentials have no recorded owner/);
   });
   it('audit: says the event is written first, or that the fallback does not happen without it', () => {
     expect(detail({}, 'audit')).toMatch(/audit event is written before any fallback/);

@@ -48,7 +48,7 @@ describe('classifyError (reference aws.md §5)', () => {
 });
 
 describe('evaluateFallback', () => {
-  const base: FallbackInput = { error: { code: 'ThrottlingException' }, operation: { kind: 'read' }, policy: 'allow', region: 'eu-west-1' };
+  const base: FallbackInput = { error: { code: 'ThrottlingException' }, operation: { kind: 'read' }, policy: 'allow', region: 'eu-west-1', platformRegions: ['eu-west-1'], platformOwner: 'alice' };
   it('falls back only when every rule holds, to the same region', () => {
     expect(evaluateFallback(base)).toMatchObject({ decision: 'fallback', targetRegion: 'eu-west-1', requiresConfirmation: false });
     expect(evaluateFallback({ ...base, policy: 'warn' })).toMatchObject({ decision: 'fallback', requiresConfirmation: true });
@@ -68,6 +68,9 @@ describe('evaluateFallback', () => {
     ['no platform', { platformRegions: [] }],
     ['audit unwritable', { auditWritable: false }],
     ['platform credentials with no recorded owner', { platformRegions: ['eu-west-1'], platformOwner: null }],
+    // What is not known is not assumed: a what-if with no workspace read knows no platform credentials.
+    ['the regions the platform serves are not known', { platformRegions: undefined }],
+    ["the platform credentials' owner is not known", { platformOwner: undefined }],
     ['an earlier warn fallback awaits re-confirmation (warn)', { policy: 'warn' as const, confirmationPending: true }],
     ['an earlier warn fallback awaits re-confirmation (allow)', { confirmationPending: true }],
   ])('fails closed: %s', (_n, patch) => {
