@@ -67,19 +67,21 @@ setup(['credentials', 'set', '--platform', '--regions', 'eu-west-1', '--access-k
 setup(['policy', 'set', 'allow']);
 setup(['credential-process']); // fetches and caches the STS session the measured runs reuse
 
+// Issue 12's targets, on time (wall clock); peak memory ≤ 1.2× node's for every one of them.
 const commands = [
-  ['byok --version', ['--version']],
-  ['byok policy show', ['policy', 'show']],
-  ['byok route --task plan', ['route', '--task', 'plan']],
-  ['byok policy evaluate --error-code ThrottlingException', ['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read']],
-  ['byok credential-process (cached session)', ['credential-process']],
+  ['byok --version', ['--version'], 1.2],
+  ['byok policy show', ['policy', 'show'], 1.5],
+  ['byok route --task plan', ['route', '--task', 'plan'], 1.5],
+  ['byok policy evaluate --error-code ThrottlingException', ['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read'], 1.5],
+  ['byok credential-process (cached session)', ['credential-process'], 1.5],
 ];
+const MEMORY_TARGET = 1.2;
 
 const node = ['-e', '0'];
 once(node); // warm the file cache
 for (const [, args] of commands) once([bin, ...args]);
 
-const rows = commands.map(([label]) => ({ label, pairs: [] }));
+const rows = commands.map(([label, , target]) => ({ label, target, pairs: [] }));
 for (let i = 0; i < runs; i++) {
   // Interleaved: every round measures each command against its own `node -e 0` right before it.
   commands.forEach(([, args], c) => rows[c].pairs.push({ base: once(node), cmd: once([bin, ...args]) }));
@@ -87,8 +89,9 @@ for (let i = 0; i < runs; i++) {
 
 const nodeRuns = rows.flatMap((r) => r.pairs.map((p) => p.base));
 console.log(`startup: ${runs} paired rounds per command, medians — ${process.version}, ${new Date().toISOString()}`);
-console.log(`${'command'.padEnd(56)} ${'ms'.padStart(7)} ${'node ms'.padStart(8)} ${'time'.padStart(6)} ${'MiB'.padStart(6)} ${'memory'.padStart(7)} ${'cpu ms'.padStart(7)} ${'cpu'.padStart(6)}`);
-console.log(`${'node -e 0'.padEnd(56)} ${median(nodeRuns.map((x) => x.ms)).toFixed(1).padStart(7)} ${''.padStart(8)} ${'1.00x'.padStart(6)} ${(median(nodeRuns.map((x) => x.kib)) / 1024).toFixed(1).padStart(6)} ${'1.00x'.padStart(7)} ${median(nodeRuns.map((x) => x.cpu)).toFixed(1).padStart(7)} ${'1.00x'.padStart(6)}`);
+console.log(`${'command'.padEnd(56)} ${'ms'.padStart(7)} ${'node ms'.padStart(8)} ${'time'.padStart(6)} ${'target'.padStart(7)} ${'MiB'.padStart(6)} ${'memory'.padStart(7)} ${'cpu ms'.padStart(7)} ${'cpu'.padStart(6)}`);
+console.log(`${'node -e 0'.padEnd(56)} ${median(nodeRuns.map((x) => x.ms)).toFixed(1).padStart(7)} ${''.padStart(8)} ${'1.00x'.padStart(6)} ${''.padStart(7)} ${(median(nodeRuns.map((x) => x.kib)) / 1024).toFixed(1).padStart(6)} ${'1.00x'.padStart(7)} ${median(nodeRuns.map((x) => x.cpu)).toFixed(1).padStart(7)} ${'1.00x'.padStart(6)}`);
+const missed = [];
 for (const r of rows) {
   const ms = median(r.pairs.map((p) => p.cmd.ms));
   const baseMs = median(r.pairs.map((p) => p.base.ms));
@@ -97,9 +100,13 @@ for (const r of rows) {
   const mem = median(r.pairs.map((p) => p.cmd.kib / p.base.kib));
   const cpuMs = median(r.pairs.map((p) => p.cmd.cpu));
   const cpu = median(r.pairs.map((p) => p.cmd.cpu / p.base.cpu));
-  console.log(`${r.label.padEnd(56)} ${ms.toFixed(1).padStart(7)} ${baseMs.toFixed(1).padStart(8)} ${`${ratio.toFixed(2)}x`.padStart(6)} ${mib.toFixed(1).padStart(6)} ${`${mem.toFixed(2)}x`.padStart(7)} ${cpuMs.toFixed(1).padStart(7)} ${`${cpu.toFixed(2)}x`.padStart(6)}`);
+  if (ratio > r.target) missed.push(`${r.label}: time ${ratio.toFixed(2)}x > ${r.target}x`);
+  if (mem > MEMORY_TARGET) missed.push(`${r.label}: memory ${mem.toFixed(2)}x > ${MEMORY_TARGET}x`);
+  console.log(`${r.label.padEnd(56)} ${ms.toFixed(1).padStart(7)} ${baseMs.toFixed(1).padStart(8)} ${`${ratio.toFixed(2)}x`.padStart(6)} ${`≤ ${r.target}x`.padStart(7)} ${mib.toFixed(1).padStart(6)} ${`${mem.toFixed(2)}x`.padStart(7)} ${cpuMs.toFixed(1).padStart(7)} ${`${cpu.toFixed(2)}x`.padStart(6)}`);
 }
-console.log('time, memory and cpu: the median over rounds of (command ÷ the node -e 0 run just before it); ms, MiB and cpu ms: medians of the runs themselves (peak RSS and user + system CPU time, from process.resourceUsage() at exit).');
+console.log('ms: the command\'s median wall time; node ms: the median of the node -e 0 runs paired with it (one just before each of its runs).');
+console.log(`time, memory and cpu: the median over rounds of (command ÷ the node -e 0 run just before it); MiB and cpu ms: medians of the runs themselves (peak RSS and user + system CPU time, from process.resourceUsage() at exit). target: issue 12's, on time; memory ≤ ${MEMORY_TARGET}x for all.`);
+console.log(missed.length === 0 ? 'Every target met in this run.' : `Missed in this run: ${missed.join('; ')}.`);
 console.log('The targets are on time (wall clock). On a shared or noisy host, wall time swings with the neighbours; the CPU-time ratio moves much less and shows whether a change did anything.');
 
 // What `byok --version` loads (issue 12: no command module, no AWS SDK, no prompt library).

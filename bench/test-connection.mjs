@@ -1,8 +1,12 @@
 // Round trips on `byok test-connection`'s critical path, measured in one run against the emulator:
 //   (wall time with L ms injected per AWS call − wall time with none) / L
-// With a cached STS session every call (GetCallerIdentity, Converse and ConverseStream for both
-// models) can start at once: ~1. Without one, GetSessionToken must come first: ~2. One call after
-// another would be 5 or more. Prints figures; asserts nothing (tests never assert on wall time).
+// In a geography (US, EU, APAC), byok reads each inference profile's destinations
+// (GetInferenceProfile, beside GetCallerIdentity) before it sends a prompt through the profile, so
+// that no prompt goes to a profile AWS now routes outside the geography; then Converse and
+// ConverseStream for both models run at once: ~2 with a cached STS session. Without one,
+// GetSessionToken must come first: ~3. A Global workspace has no destinations to check: one round
+// trip fewer. One call after another would be 7 or more. Prints figures; asserts nothing (tests
+// never assert on wall time).
 // Run: npm run bench   (builds first), or after a build: node bench/test-connection.mjs
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -64,7 +68,8 @@ function byok(args, stdin = '') {
 const setCredentials = () => byok(['credentials', 'set', '--access-key-id', account.admin.accessKeyId, '--secret-access-key-stdin'], `${account.admin.secretAccessKey}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function measure(cached) {
+async function measure(cached, geography) {
+  await byok(['config', 'set', 'geography', geography]);
   const wall = { 0: [], [L]: [] };
   let source = '';
   for (let i = 0; i < runs; i++) {
@@ -93,13 +98,18 @@ try {
   await byok(['config', 'set', 'region', 'us-east-1']);
   await setCredentials();
   await byok(['test-connection']); // warm the file cache
-  const cached = await measure(true);
-  const uncached = await measure(false);
+  const rows = [
+    ['US, cached session', await measure(true, 'us'), 2.2],
+    ['US, no cached session', await measure(false, 'us'), 3.2],
+    ['Global, cached session', await measure(true, 'global'), 1.2],
+  ];
   console.log(`test-connection critical path, ${runs} runs each, L = ${L} ms per AWS call — ${process.version}, ${new Date().toISOString()}`);
-  console.log('5 AWS calls with a cached session (GetCallerIdentity, Converse and ConverseStream for each model), 6 without (GetSessionToken first)');
-  for (const [label, r, aim] of [['cached session', cached, 1.2], ['no cached session', uncached, 2.2]]) {
-    console.log(`${label.padEnd(18)} (${r.source.padEnd(14)}) wall ${r.m0.toFixed(0).padStart(5)} ms → ${r.mL.toFixed(0).padStart(5)} ms with latency: ${r.trips.toFixed(2)} round trips (aim ≤ ${aim})`);
+  console.log('AWS calls: GetCallerIdentity, GetInferenceProfile for each model (not in Global), Converse and ConverseStream for each model; GetSessionToken first without a cached session');
+  console.log(`${'workspace'.padEnd(24)} ${'credentials'.padEnd(16)} ${'no latency'.padStart(10)} ${`+${L} ms/call`.padStart(13)} ${'round trips'.padStart(11)} ${'aim'.padStart(6)}`);
+  for (const [label, r, aim] of rows) {
+    console.log(`${label.padEnd(24)} ${r.source.padEnd(16)} ${`${r.m0.toFixed(0)} ms`.padStart(10)} ${`${r.mL.toFixed(0)} ms`.padStart(13)} ${r.trips.toFixed(2).padStart(11)} ${`≤ ${aim}`.padStart(6)}`);
   }
+  console.log('round trips: the median over runs of (wall time with the latency − the run without it just before) ÷ the latency.');
 } finally {
   emulator.kill();
   rmSync(dir, { recursive: true, force: true });
