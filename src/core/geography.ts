@@ -127,6 +127,11 @@ export function arnOutsideGeography(geography: Geography, arn: string): string |
 }
 
 /** "the US geography (regions in the United States)". */
+/** The geography as a word in a sentence: Global, US, EU or APAC (the names the product document uses). */
+export function geographyLabel(geography: Geography): string {
+  return geography === 'global' ? 'Global' : geography.toUpperCase();
+}
+
 export function geographyName(geography: Geography): string {
   return geography === 'global' ? 'the global profile' : `the ${geography.toUpperCase()} geography (${RESIDENCY[geography].label})`;
 }
@@ -281,17 +286,17 @@ export function checkRegion(
 ): Result<{ region: string; models: Record<ModelKey, { profileId: string; destinations: string[] } | null>; notes: string[] }, RouteRefusal> {
   const allowed = sourceRegions(geography, undefined, catalog);
   if (!isValidRegionName(region)) {
-    return err({ code: 'invalid-region', reason: `"${region.slice(0, 32)}" is not an AWS region name.`, hint: `Use one of the ${geography} source regions: ${allowed.join(', ')}.`, allowedRegions: allowed });
+    return err({ code: 'invalid-region', reason: `"${region.slice(0, 32)}" is not an AWS region name.`, hint: `Use one of the ${geographyLabel(geography)} source regions: ${allowed.join(', ')}.`, allowedRegions: allowed });
   }
   if (!allowed.includes(region)) {
     const inside = isRegionInGeography(geography, region);
     const prefixes = GEO_PREFIXES[geography].filter((pre) => INFERENCE_PROFILES.some((f) => f.prefix === pre && f.routes[region] !== undefined));
     // Stryker disable next-line StringLiteral: equivalent, at most one prefix of a geography (us. or eu.) accepts a region outside it
-    const awsNote = !inside && prefixes.length > 0 ? ` AWS's ${prefixes.map((p) => `${p}.`).join('/')} profile accepts requests from ${region}, but byok's ${geography} geography means ${RESIDENCY[geography].label}, so it refuses ${region} as a source region and any destination outside them.` : '';
+    const awsNote = !inside && prefixes.length > 0 ? ` AWS's ${prefixes.map((p) => `${p}.`).join('/')} profile accepts requests from ${region}, but byok's ${geographyLabel(geography)} geography means ${RESIDENCY[geography].label}, so it refuses ${region} as a source region and any destination outside them.` : '';
     return err({
       code: 'region-outside-geography',
       reason: inside
-        ? `${region} is not a source region of the ${geography} inference profiles for Sonnet 4.5 or Opus 4.5 that stay inside ${geographyName(geography)}.`
+        ? `${region} is not a source region of the ${geographyLabel(geography)} inference profiles for Sonnet 4.5 or Opus 4.5 that stay inside ${geographyName(geography)}.`
         : `${outsideReason(geography, region)}.${awsNote}`,
       hint: `Use one of: ${allowed.join(', ')}.`,
       allowedRegions: allowed,
@@ -303,7 +308,7 @@ export function checkRegion(
   for (const m of ['sonnet', 'opus'] as const) {
     const p = profileFor(geography, m, region, catalog);
     if (p.ok) models[m] = { profileId: p.value.profileId, destinations: p.value.destinations };
-    else notes.push(`${MODELS[m].name} is not available from ${region} in ${geography}: ${p.error.reason}`);
+    else notes.push(`${MODELS[m].name} is not available from ${region} in ${geographyLabel(geography)}: ${p.error.reason}`);
   }
   return ok({ region, models, notes });
 }

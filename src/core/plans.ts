@@ -20,7 +20,7 @@ export function checkPlan(plan: Plan): Result<{ plan: Plan; label: string }, Pla
 
 export function defaultPolicy(plan: Plan): { policy: PolicyMode; reason: string } {
   if (plan === 'enterprise' || plan === 'byoc') {
-    return { policy: 'strict', reason: `strict is the default for ${PLAN_LABELS[plan]} (fallback disabled by default; recommended for regulated deployments)` };
+    return { policy: 'strict', reason: `fallback is disabled by default on ${PLAN_LABELS[plan]}, as recommended for regulated deployments` };
   }
   return { policy: 'strict', reason: 'fallback is opt-in: every workspace starts at strict until its owner chooses allow or warn' };
 }

@@ -2,7 +2,7 @@
 // Never routes outside the workspace's geography: APAC work that needs Opus goes nowhere.
 import type { Geography } from './config-doc.js';
 import { err, ok, type Result } from './errors.js';
-import { checkRegion, profileFor, type LiveProfile, type RouteRefusal } from './geography.js';
+import { checkRegion, geographyLabel, profileFor, type LiveProfile, type RouteRefusal } from './geography.js';
 import { checkTask, MODELS, selectModel, type ModelKey } from './models.js';
 
 export interface Route {
@@ -29,7 +29,7 @@ export function resolveRoute(input: { task?: string; model?: ModelKey; geography
   const region_ = checkRegion(geography, region, input.catalog);
   if (!region_.ok) return region_;
   let choice = selectModel({ task: input.task, model: input.model });
-  const notes = [...region_.value.notes];
+  let notes = [...region_.value.notes];
   let p = profileFor(geography, choice.model, region, input.catalog);
   // Stryker disable next-line ConditionalExpression: equivalent, if the auto-selected model is already Sonnet, asking again for Sonnet's profile from the same region gives the same refusal
   if (!p.ok && !input.model && choice.model === 'opus') {
@@ -39,10 +39,13 @@ export function resolveRoute(input: { task?: string; model?: ModelKey; geography
       // A reason starting with a capitalised word ("No APAC …") continues the sentence in lower case;
       // one starting with an acronym ("AWS's live profile list …") keeps it.
       const reason = /^[A-Z][a-z]/.test(p.error.reason) ? `${p.error.reason.charAt(0).toLowerCase()}${p.error.reason.slice(1)}` : p.error.reason;
-      const why = `${choice.reason}, but ${reason} Using Sonnet 4.5 inside ${geography.toUpperCase()} instead`;
+      const why = `${choice.reason}, but ${reason} Using Sonnet 4.5 inside ${geographyLabel(geography)} instead.`;
       // Stryker disable next-line StringLiteral: equivalent, Route carries no rule (only model, modelId and reason), so the rule's name is never seen
       choice = { model: 'sonnet', modelId: MODELS.sonnet.modelId, rule: 'geography-substitute', reason: why };
       p = sonnet;
+      // The reason says why Opus is not here; checkRegion's note on it would say it again.
+      const opusNote = `${MODELS.opus.name} is not available from `;
+      notes = notes.filter((n) => !n.startsWith(opusNote));
     }
   }
   if (!p.ok) return p;

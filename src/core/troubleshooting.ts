@@ -129,7 +129,7 @@ const CATALOGUE: Record<Problem, Troubleshooting> = {
   'network-unreachable': {
     title: 'No answer from AWS',
     steps: [
-      'Nothing answered, so AWS refused nothing: check that this machine reaches the endpoint (DNS, the firewall, any proxy: HTTPS_PROXY, NO_PROXY).',
+      'No answer came, so AWS has not refused anything: check that this machine reaches the endpoint (DNS, the firewall, any proxy: HTTPS_PROXY, NO_PROXY).',
       'If AWS_ENDPOINT_URL or an AWS_ENDPOINT_URL_* variable is set, check that it names the endpoint you mean.',
     ],
   },

@@ -1,7 +1,7 @@
 // byok route: which model, inference profile and region a task would use, and why.
 import type { Command } from 'commander';
 import { GEOGRAPHIES, type Geography } from '../../core/config-doc.js';
-import type { ModelKey } from '../../core/geography.js';
+import { geographyLabel, type ModelKey } from '../../core/geography.js';
 import { routeFor } from '../../app/route.js';
 import type { Context } from '../context.js';
 import { emit, table, type Output } from '../output.js';
@@ -28,7 +28,7 @@ export async function runRoute(o: RouteOptions, ctx: Context): Promise<Output> {
       ...table([
         ['model', `${route.modelName} (${route.modelId})`],
         ['inference profile', route.inferenceProfileId],
-        ['region', `${route.region} (source region; ${route.geography} geography)`],
+        ['region', `${route.region} (source region; ${geographyLabel(route.geography)} geography)`],
         ['may run in', route.destinations.join(', ')],
         ['why', route.reason],
       ]),

@@ -54,7 +54,7 @@ describe('fallback is opt-in: every plan starts at strict', () => {
     ['enterprise', 'Enterprise'],
     ['byoc', 'BYOC'],
   ] as const)('for %s the reason says fallback is disabled by default on %s, as recommended for regulated deployments', (plan, label) => {
-    expect(defaultPolicy(plan).reason).toBe(`strict is the default for ${label} (fallback disabled by default; recommended for regulated deployments)`);
+    expect(defaultPolicy(plan).reason).toBe(`fallback is disabled by default on ${label}, as recommended for regulated deployments`);
   });
 
   it.each(['free', 'pro', 'scale', 'scale-plus'] as const)('for %s the reason says fallback is opt-in until the owner chooses', (plan) => {

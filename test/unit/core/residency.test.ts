@@ -169,7 +169,7 @@ describe('refusals say what is wrong and what is allowed', () => {
     expect(p).toMatchObject({ ok: false, error: { code: 'invalid-region', reason: `"${'x'.repeat(32)}" is not an AWS region name.`, allowedRegions: sourceRegions('eu', 'sonnet') } });
     const c = checkRegion('eu', 'EU-WEST-1');
     expect(c).toMatchObject({ ok: false, error: { code: 'invalid-region', allowedRegions: sourceRegions('eu') } });
-    expect(!c.ok && c.error.hint).toBe(`Use one of the eu source regions: ${sourceRegions('eu').join(', ')}.`);
+    expect(!c.ok && c.error.hint).toBe(`Use one of the EU source regions: ${sourceRegions('eu').join(', ')}.`);
   });
   it('APAC Opus: no profile in the geography, and byok will not route through another', () => {
     const p = profileFor('apac', 'opus', 'ap-northeast-1');
@@ -193,7 +193,7 @@ describe('refusals say what is wrong and what is allowed', () => {
     const c = checkRegion('apac', 'ap-southeast-2');
     expect(c).toMatchObject({ ok: true, value: { region: 'ap-southeast-2', models: { sonnet: { profileId: `au.${SONNET}`, destinations: AU['ap-southeast-2'] }, opus: null } } });
     expect(c.ok && c.value.notes).toHaveLength(1);
-    expect(c.ok && c.value.notes[0]).toMatch(/^Claude Opus 4\.5 is not available from ap-southeast-2 in apac: /);
+    expect(c.ok && c.value.notes[0]).toMatch(/^Claude Opus 4\.5 is not available from ap-southeast-2 in APAC: /);
   });
 });
 
@@ -217,7 +217,7 @@ describe('for every region outside a geography, configuration refuses it and the
         if (inside(geo, region)) {
           // Inside, but no profile that stays inside serves it: not called outside.
           expect(c.error.outsideRegions).toBeUndefined();
-          expect(c.error.reason).toBe(`${region} is not a source region of the ${geo} inference profiles for Sonnet 4.5 or Opus 4.5 that stay inside ${LABEL[geo]}.`);
+          expect(c.error.reason).toBe(`${region} is not a source region of the ${({ global: 'Global', us: 'US', eu: 'EU', apac: 'APAC' } as const)[geo]} inference profiles for Sonnet 4.5 or Opus 4.5 that stay inside ${LABEL[geo]}.`);
         } else {
           expect(c.error.outsideRegions).toEqual([region]);
           expect(c.error.reason.startsWith(`${region}`)).toBe(true);
@@ -232,9 +232,9 @@ describe('for every region outside a geography, configuration refuses it and the
 
   it('names the country of a region AWS reaches outside the geography, and says when AWS\'s own profile accepts it but byok does not', () => {
     const reason = (geo: Geo, r: string) => { const c = checkRegion(geo, r); return c.ok ? 'accepted' : c.error.reason; };
-    expect(reason('us', 'ca-central-1')).toBe("ca-central-1 is in Canada, so it is outside the US geography (regions in the United States). AWS's us. profile accepts requests from ca-central-1, but byok's us geography means regions in the United States, so it refuses ca-central-1 as a source region and any destination outside them.");
-    expect(reason('eu', 'eu-west-2')).toBe("eu-west-2 is in the United Kingdom, so it is outside the EU geography (regions in EU member states). AWS's eu. profile accepts requests from eu-west-2, but byok's eu geography means regions in EU member states, so it refuses eu-west-2 as a source region and any destination outside them.");
-    expect(reason('eu', 'eu-central-2')).toBe("eu-central-2 is in Switzerland, so it is outside the EU geography (regions in EU member states). AWS's eu. profile accepts requests from eu-central-2, but byok's eu geography means regions in EU member states, so it refuses eu-central-2 as a source region and any destination outside them.");
+    expect(reason('us', 'ca-central-1')).toBe("ca-central-1 is in Canada, so it is outside the US geography (regions in the United States). AWS's us. profile accepts requests from ca-central-1, but byok's US geography means regions in the United States, so it refuses ca-central-1 as a source region and any destination outside them.");
+    expect(reason('eu', 'eu-west-2')).toBe("eu-west-2 is in the United Kingdom, so it is outside the EU geography (regions in EU member states). AWS's eu. profile accepts requests from eu-west-2, but byok's EU geography means regions in EU member states, so it refuses eu-west-2 as a source region and any destination outside them.");
+    expect(reason('eu', 'eu-central-2')).toBe("eu-central-2 is in Switzerland, so it is outside the EU geography (regions in EU member states). AWS's eu. profile accepts requests from eu-central-2, but byok's EU geography means regions in EU member states, so it refuses eu-central-2 as a source region and any destination outside them.");
     // No profile of the geography accepts these: the country (if known) and the geography only.
     expect(reason('us', 'ca-west-1')).toBe('ca-west-1 is in Canada, so it is outside the US geography (regions in the United States).');
     expect(reason('eu', 'us-east-1')).toBe('us-east-1 is outside the EU geography (regions in EU member states).');
