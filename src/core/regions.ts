@@ -17,13 +17,17 @@ function knownRegions(): readonly string[] {
   return [...set].sort();
 }
 
-export const KNOWN_REGIONS: readonly string[] = knownRegions();
+// Made on first use: every command loads this module, few check a region name (a start-up profile
+// showed the table built at load on every run).
+let known: readonly string[] | undefined;
+const knownRegionsOnce = (): readonly string[] => (known ??= knownRegions());
 
 export interface RegionProblem { code: 'invalid-region' | 'unknown-region'; reason: string; hint: string }
 
 /** Trims and lower-cases; refuses what is not a region name, and a name AWS does not have. */
 export function checkRegionName(raw: string, shown: string = raw): Result<string, RegionProblem> {
   const r = raw.trim().toLowerCase();
+  const KNOWN_REGIONS = knownRegionsOnce();
   if (!isValidRegionName(r)) {
     return err({ code: 'invalid-region', reason: `${shown} is not an AWS region name.${didYouMean(r, KNOWN_REGIONS)}`, hint: 'Use a name like eu-west-1 or us-east-1.' });
   }
