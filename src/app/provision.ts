@@ -7,7 +7,7 @@
 import { GEOGRAPHIES, type ConfigDoc, type Geography, type StoredCredentials, type Workspace, workspaceCatalog } from '../core/config-doc.js';
 import { mask } from '../core/credentials.js';
 import { AwsRefusedError, CheckFailedError, LocalStateError, UsageError } from '../core/errors.js';
-import { buildBedrockPolicy, POLICY_NAME, policySize, samePolicy, type PolicyPlan } from '../core/iam-policy.js';
+import { buildBedrockPolicy, managedPolicyName, POLICY_NAME, policySize, samePolicy, type PolicyPlan } from '../core/iam-policy.js';
 import { checkRegion, type LiveProfile } from '../core/geography.js';
 import { checkRegionName } from '../core/regions.js';
 import { iamUserFromArn } from '../core/policy-fix.js';
@@ -286,7 +286,8 @@ async function ensurePolicy(s: IamSession, userName: string, o: IamCommonOptions
     const inline = await s.iam.inlinePolicies(userName);
     const other = Object.entries(inline).filter(([n]) => n !== POLICY_NAME).reduce((n, [, d]) => n + policySize(d), 0);
     const plan = planPolicy(s, o, route, other);
-    const managedArn = `arn:aws:iam::${s.accountId}:policy/${POLICY_NAME}`;
+    const managedName = managedPolicyName(userName);
+    const managedArn = `arn:aws:iam::${s.accountId}:policy/${managedName}`;
     if (plan.placement === 'inline') {
       const current = inline[POLICY_NAME];
       if (current !== undefined && samePolicy(current, plan.json)) s.note({ step: 'policy', state: 'unchanged', detail: `inline ${POLICY_NAME} (${plan.size} chars): ${plan.reason}` });
@@ -298,10 +299,10 @@ async function ensurePolicy(s: IamSession, userName: string, o: IamCommonOptions
     }
     const existing = await s.iam.managedPolicy(managedArn);
     if (!existing) {
-      await s.iam.createPolicy(POLICY_NAME, plan.json);
-      s.note({ step: 'policy', state: 'created', detail: `managed ${POLICY_NAME} (${plan.size} chars): ${plan.reason}`, arn: managedArn });
+      await s.iam.createPolicy(managedName, plan.json);
+      s.note({ step: 'policy', state: 'created', detail: `managed ${managedName} (${plan.size} chars): ${plan.reason}`, arn: managedArn });
     } else if (samePolicy(existing.defaultDocument, plan.json)) {
-      s.note({ step: 'policy', state: 'unchanged', detail: `managed ${POLICY_NAME} (${plan.size} chars)`, arn: managedArn });
+      s.note({ step: 'policy', state: 'unchanged', detail: `managed ${managedName} (${plan.size} chars)`, arn: managedArn });
     } else {
       // §7: five versions at most; prune the oldest non-default one first.
       if (existing.versions.length >= 5) {
@@ -312,13 +313,20 @@ async function ensurePolicy(s: IamSession, userName: string, o: IamCommonOptions
         }
       }
       await s.iam.createPolicyVersion(managedArn, plan.json);
-      s.note({ step: 'policy', state: 'updated', detail: `managed ${POLICY_NAME}: new default version (${plan.size} chars)`, arn: managedArn });
+      s.note({ step: 'policy', state: 'updated', detail: `managed ${managedName}: new default version (${plan.size} chars)`, arn: managedArn });
     }
     const attached = await s.iam.attachedPolicies(userName);
-    if (attached.includes(managedArn)) s.note({ step: 'attach', state: 'exists', detail: `${POLICY_NAME} attached to ${userName}`, arn: managedArn });
+    if (attached.includes(managedArn)) s.note({ step: 'attach', state: 'exists', detail: `${managedName} attached to ${userName}`, arn: managedArn });
     else {
       await s.iam.attachUserPolicy(userName, managedArn);
-      s.note({ step: 'attach', state: 'created', detail: `${POLICY_NAME} attached to ${userName}`, arn: managedArn });
+      s.note({ step: 'attach', state: 'created', detail: `${managedName} attached to ${userName}`, arn: managedArn });
+    }
+    // Earlier byok versions attached one managed policy, byok-bedrock-invoke, to every workspace's
+    // user: another workspace's provisioning could rewrite it. This user no longer needs it.
+    const shared = `arn:aws:iam::${s.accountId}:policy/${POLICY_NAME}`;
+    if (attached.includes(shared)) {
+      await s.iam.detachUserPolicy(userName, shared);
+      s.note({ step: 'attach', state: 'deleted', detail: `byok's old shared ${POLICY_NAME} detached from ${userName} (every workspace's user had it, so one workspace's provisioning changed the others'); the policy itself is left for the users still attached to it`, arn: shared });
     }
     if (inline[POLICY_NAME] !== undefined) {
       await s.iam.deleteUserPolicy(userName, POLICY_NAME);
@@ -747,12 +755,12 @@ export async function provisionCommands(ctx: Runtime, o: ProvisionOptions): Prom
   }
   const p = buildBedrockPolicy({ geography: route.geography, region: route.region, accountId: account, models: parseModels(o.models), withDiscovery: o.discovery !== false, catalog: route.catalog });
   if (!p.ok) throw new UsageError(p.error.code, p.error.reason, p.error.hint);
-  const arn = `arn:aws:iam::${account}:policy/${POLICY_NAME}`;
+  const arn = `arn:aws:iam::${account}:policy/${managedPolicyName(userName)}`;
   const commands = [
     `aws iam create-user --user-name ${userName} --tags ${tags.map((t) => sq(`Key=${t.Key},Value=${t.Value}`)).join(' ')}`,
     ...(p.value.placement === 'inline'
       ? [`aws iam put-user-policy --user-name ${userName} --policy-name ${POLICY_NAME} --policy-document ${sq(p.value.json)}`]
-      : [`aws iam create-policy --policy-name ${POLICY_NAME} --policy-document ${sq(p.value.json)}`, `aws iam attach-user-policy --user-name ${userName} --policy-arn ${arn}`]),
+      : [`aws iam create-policy --policy-name ${managedPolicyName(userName)} --policy-document ${sq(p.value.json)}`, `aws iam attach-user-policy --user-name ${userName} --policy-arn ${arn}`]),
     // The secret goes straight from AWS into byok's encrypted store: never into a file. If byok
     // cannot store it, the new key is deleted again (its secret would be lost otherwise).
     // What provision would save: the geography and region the workspace did not have yet (audited by config set).

@@ -52,6 +52,7 @@ export async function openIam(env: Env, credentials: CredentialSource, clockOffs
       return ((await reads.send(new sdk.ListAttachedUserPoliciesCommand({ UserName: userName }))).AttachedPolicies ?? []).map((p) => p.PolicyArn!);
     },
     attachUserPolicy: (userName: string, arn: string) => writes.send(new sdk.AttachUserPolicyCommand({ UserName: userName, PolicyArn: arn })),
+    detachUserPolicy: (userName: string, arn: string) => writes.send(new sdk.DetachUserPolicyCommand({ UserName: userName, PolicyArn: arn })),
     async accessKeys(userName: string): Promise<{ id: string; status: string; created: Date }[]> {
       return ((await reads.send(new sdk.ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata ?? []).map((k) => ({ id: k.AccessKeyId!, status: k.Status!, created: k.CreateDate ?? new Date(0) }));
     },

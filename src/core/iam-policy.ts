@@ -25,6 +25,16 @@ export const INLINE_LIMIT = 2048;
 export const MANAGED_LIMIT = 6144;
 export const POLICY_NAME = 'byok-bedrock-invoke';
 
+/**
+ * The customer-managed policy of one IAM user: a managed policy is an account-wide object, so one
+ * name for every workspace would let provisioning a US workspace rewrite the EU one's permissions
+ * (new-user review, stop 23). IAM user names are at most 64 of [\w+=,.@-], so this stays a valid
+ * policy name (1–128 of the same characters).
+ */
+export function managedPolicyName(userName: string): string {
+  return `${POLICY_NAME}-${userName}`;
+}
+
 export interface Statement {
   Sid: string;
   Effect: 'Allow';

@@ -18,6 +18,7 @@ import {
   DeletePolicyVersionCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
+import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempConfig, type TestEnv } from '../helpers/context.js';
@@ -233,13 +234,45 @@ describe('provision does not adopt an IAM user it did not create', () => {
 
 interface Check { name: string; status: string; category: string | null; hint: string | null; permission?: { statement?: { Sid: string }; policy?: { document: { Statement: { Sid: string }[] }; placement: string }; commands?: string[] } }
 
+describe("one workspace's provisioning never changes another's permissions", () => {
+  it('each user has its own managed policy: provisioning a US workspace after an EU one leaves the EU user unable to reach US models', async () => {
+    const w = await world();
+    await workspace(w, 'eu1', 'eu', 'eu-west-1');
+    await workspace(w, 'us1', 'us', 'us-east-1');
+    await ok(w.admin(['iam', 'provision', '-w', 'eu1', '--user-name', 'byok-eu1']));
+    await ok(w.admin(['iam', 'provision', '-w', 'us1', '--user-name', 'byok-us1']));
+    const policyArn = (user: string) => `arn:aws:iam::${w.acct.accountId}:policy/byok-bedrock-invoke-${user}`;
+    const all = await users(w.acct.accountId);
+    expect(all.find((u) => u.name === 'byok-eu1')!.attached).toEqual([policyArn('byok-eu1')]);
+    expect(all.find((u) => u.name === 'byok-us1')!.attached).toEqual([policyArn('byok-us1')]);
+    // The EU workspace still works, and its identity is refused a US profile (a request AWS would run in the US).
+    await ok(w.user(['test-connection', '-w', 'eu1']));
+    const creds = JSON.parse((await ok(w.user(['credential-process', '-w', 'eu1']))).stdout) as { AccessKeyId: string; SecretAccessKey: string; SessionToken?: string };
+    const runtime = new BedrockRuntimeClient(sdkConfig(emu, 'us-east-1', { accessKeyId: creds.AccessKeyId, secretAccessKey: creds.SecretAccessKey, sessionToken: creds.SessionToken }));
+    const us = runtime.send(new ConverseCommand({ modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { maxTokens: 1 } }));
+    await expect(us).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    runtime.destroy();
+  });
+
+  it("a user an older byok gave the shared byok-bedrock-invoke is moved to its own policy and the shared one is detached from it", async () => {
+    const w = await world();
+    await workspace(w, 'eu1', 'eu', 'eu-west-1');
+    await ok(w.admin(['iam', 'provision', '-w', 'eu1', '--user-name', 'byok-eu1']));
+    const shared = (await w.iam.send(new CreatePolicyCommand({ PolicyName: 'byok-bedrock-invoke', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'Old', Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: '*' }] }) }))).Policy!.Arn!;
+    await w.iam.send(new AttachUserPolicyCommand({ UserName: 'byok-eu1', PolicyArn: shared }));
+    const put = JSON.parse((await ok(w.admin(['iam', 'put-policy', '-w', 'eu1', '--json']))).stdout) as { steps: { step: string; state: string; arn?: string }[] };
+    expect(put.steps).toContainEqual(expect.objectContaining({ step: 'attach', state: 'deleted', arn: shared }));
+    expect((await users(w.acct.accountId)).find((u) => u.name === 'byok-eu1')!.attached).toEqual([`arn:aws:iam::${w.acct.accountId}:policy/byok-bedrock-invoke-byok-eu1`]);
+  });
+});
+
 describe('the permissions hint fixes every missing permission at once', () => {
   /** An EU workspace provisioned by byok, then its policy cut down to the Sonnet profile ARN only. */
   async function brokenEu() {
     const w = await world();
     await workspace(w, 'ws', 'eu', 'eu-west-1');
     await ok(w.admin(['iam', 'provision']));
-    const arn = `arn:aws:iam::${w.acct.accountId}:policy/byok-bedrock-invoke`;
+    const arn = `arn:aws:iam::${w.acct.accountId}:policy/byok-bedrock-invoke-byok-bedrock`;
     const cut = async () => {
       const versions = (await w.iam.send(new ListPolicyVersionsCommand({ PolicyArn: arn }))).Versions ?? [];
       for (const v of versions.filter((x) => !x.IsDefaultVersion)) await w.iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v.VersionId! }));

@@ -249,7 +249,7 @@ describe('--print-commands', () => {
     const user = st.users.find((u) => u.name === 'byok-bedrock')!;
     expect(user.accessKeys).toHaveLength(1);
     if (geography === 'apac') expect(user.inlinePolicies).toEqual(['byok-bedrock-invoke']);
-    else expect(user.attached).toEqual([`arn:aws:iam::${w.acct.accountId}:policy/byok-bedrock-invoke`]);
+    else expect(user.attached).toEqual([`arn:aws:iam::${w.acct.accountId}:policy/byok-bedrock-invoke-byok-bedrock`]);
     // Same state as provision: a provision run now finds everything in place.
     const again = JSON.parse((await w.byok(['iam', 'provision', '--json'])).stdout);
     expect(again.steps.filter((s: { state: string }) => s.state === 'created' || s.state === 'updated')).toEqual([]);
