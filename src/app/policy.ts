@@ -4,11 +4,12 @@
 // With none (no config, or no workspace selected), nothing is known of the platform credentials,
 // so the decision is "fail", as the rules say of anything that cannot be decided.
 import { pickWorkspace, requireAccess } from '../core/access.js';
-import type { PolicyMode } from '../core/config-doc.js';
+import { workspaceCatalog, type PolicyMode } from '../core/config-doc.js';
 import { UsageError } from '../core/errors.js';
 import { evaluateFallback, platformTarget, type FallbackDecision } from '../core/fallback.js';
 import { didYouMean } from '../core/suggest.js';
 import { printable } from '../core/text.js';
+import { checkRegion, geographyLabel } from '../core/geography.js';
 import { checkedRegion } from './route.js';
 import type { Runtime } from './runtime.js';
 
@@ -31,6 +32,11 @@ export interface PolicyEvaluation {
   /** The workspace whose facts were evaluated; null for a what-if (an explicit policy) with no workspace. */
   workspace: string | null;
   decision: FallbackDecision;
+  /** The workspace has BYOK disabled: invoke makes no BYOK call there, so nothing falls back. */
+  byokDisabled: boolean;
+  /** The original call's region, and where it came from (--region, or the workspace's); null when neither gave one. */
+  region: string | null;
+  regionFrom: 'given' | 'workspace' | null;
 }
 
 export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<PolicyEvaluation> {
@@ -58,6 +64,7 @@ export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<Polic
   let platform: ReturnType<typeof platformTarget> = {};
   let confirmationPending: boolean | undefined;
   let workspacePolicy: PolicyMode | null = null;
+  let byokDisabled = false;
   const { doc } = await rt.store().read();
   // A what-if needs no workspace; one that is named or selected is read, as invoke would.
   if (q.policy === undefined || (q.workspace ?? rt.flags.workspace ?? doc.currentWorkspace) !== undefined) {
@@ -66,9 +73,18 @@ export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<Polic
     workspace = ws.name;
     workspacePolicy = ws.policy;
     policy ??= ws.policy;
+    if (region !== undefined && ws.geography !== undefined) {
+      // invoke only ever calls from a source region of the workspace's geography: a region outside
+      // it is a question with no real answer, refused as route refuses it (a "fallback in
+      // us-east-1" for an EU workspace would read as permission to go there).
+      const inside = checkRegion(ws.geography, region, workspaceCatalog(ws));
+      if (!inside.ok) throw new UsageError(inside.error.code, `${inside.error.reason} Workspace ${ws.name} is in ${geographyLabel(ws.geography)}: its calls, and any fallback, stay there.`, inside.error.hint);
+    }
     region ??= ws.region;
-    // As invoke sees it: no platform credentials means no region to fall back to.
-    platform = platformTarget(doc.platform);
+    // As invoke sees it: no platform credentials means no region to fall back to, and a workspace
+    // with BYOK disabled makes no BYOK call (invoke refuses it) and never falls back.
+    platform = platformTarget(ws.byokEnabled ? doc.platform : undefined);
+    byokDisabled = !ws.byokEnabled;
     confirmationPending = ws.confirmationRequired !== undefined;
   }
   const decision = evaluateFallback({
@@ -80,5 +96,5 @@ export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<Polic
     ...platform,
     confirmationPending,
   });
-  return { workspace, decision };
+  return { workspace, decision, byokDisabled, region: region ?? null, regionFrom: q.region !== undefined ? 'given' : region !== undefined ? 'workspace' : null };
 }

@@ -93,7 +93,7 @@ export function evaluateFallback(input: FallbackInput): FallbackDecision {
   const pending = policyAllows && input.confirmationPending === true;
   const given = input.policyGiven;
   const whose = given ? 'the policy given' : 'the workspace policy';
-  const whatIf = !given ? '' : given.workspacePolicy === null ? ' (a what-if: no workspace was read)' : ` (a what-if: the workspace's own is ${given.workspacePolicy})`;
+  const whatIf = !given ? '' : given.workspacePolicy === null ? '; a what-if: no workspace was read' : `; a what-if: the workspace's own is ${given.workspacePolicy}`;
   rules.push({
     rule: 'policy',
     passed: policyAllows && !pending,

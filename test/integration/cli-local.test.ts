@@ -243,12 +243,14 @@ describe('policy', () => {
     const rules = (body: Record<string, unknown>) => Object.fromEntries((body.rules as { rule: string; passed: boolean; detail: string }[]).map((r) => [r.rule, r]));
     // The region is the workspace's (no --region needed), and the platform does not serve it.
     expect(rules(elsewhere.body)['same-region']).toMatchObject({ passed: false, detail: expect.stringContaining('does not serve eu-west-1 (it serves us-east-1)') });
-    expect(rules(elsewhere.body).policy).toMatchObject({ passed: true, detail: "the policy given is allow (a what-if: the workspace's own is strict)" });
+    expect(rules(elsewhere.body).policy).toMatchObject({ passed: true, detail: "the policy given is allow; a what-if: the workspace's own is strict" });
+    expect(elsewhere.body).toMatchObject({ whatIf: true, region: 'eu-west-1', byokDisabled: false });
     // Platform credentials in the workspace's region: the what-if falls back there.
     await byok(['credentials', 'set', '--platform', '--regions', 'eu-west-1', '--access-key-id', AKIA, '--secret-access-key-stdin'], { stdin: `${SECRET}\n` });
     const same = await byok(['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read', '--policy', 'allow']);
     expect(same.code).toBe(0);
     expect(same.stdout).toContain('decision: fallback (platform endpoint in eu-west-1)');
+    expect(same.stdout).toContain("evaluated: workspace bank, region eu-west-1 (the workspace's), policy allow (--policy, a what-if)");
     expect(same.stdout).not.toContain('No workspace was read');
     // With no config at all: nothing is known of platform credentials, so nothing falls back, and it says why.
     const none = await runInProcess(['policy', 'evaluate', '--policy', 'allow', '--error-code', 'ThrottlingException', '--operation-kind', 'read', '--region', 'eu-west-1'], { env: { BYOK_CONFIG_DIR: join(t.dir, 'nothing-here'), BYOK_KEYRING: 'off' } });
@@ -256,6 +258,23 @@ describe('policy', () => {
     expect(none.stdout).toContain('decision: fail');
     expect(none.stdout).toContain('No workspace was read, so nothing is known of platform credentials and nothing would fall back.');
     expect(none.stdout).not.toMatch(/✓ (same-region|platform-owner)/);
+    // A region outside the workspace's geography is a call invoke never makes: refused, with or without --policy.
+    await byok(['credentials', 'set', '--platform', '--regions', 'eu-west-1,us-east-1', '--access-key-id', AKIA, '--secret-access-key-stdin'], { stdin: `${SECRET}\n` });
+    for (const extra of [['--policy', 'allow'], []]) {
+      const before = configBytes();
+      const outside = await byok(['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read', '--region', 'us-east-1', ...extra]);
+      expect(outside.code, outside.stdout).toBe(2);
+      expect(outside.stdout).not.toContain('fallback');
+      expect(outside.stderr).toContain('us-east-1 is outside the EU geography (regions in EU member states).');
+      expect(outside.stderr).toContain('Workspace bank is in EU: its calls, and any fallback, stay there.');
+      expect(configBytes().equals(before)).toBe(true);
+    }
+    // BYOK disabled: invoke makes no BYOK call, so the what-if does not fall back either, and says why.
+    await byok(['config', 'set', 'enabled', 'false']);
+    const disabled = await byok(['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read', '--policy', 'allow']);
+    expect(disabled.code).toBe(1);
+    expect(disabled.stdout).toContain('decision: fail');
+    expect(disabled.stdout).toContain('BYOK is disabled for workspace bank');
   });
 
   it('a flood on stdin is bad input (exit 2), not a crash, and nothing is stored', async () => {

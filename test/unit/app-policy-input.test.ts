@@ -21,6 +21,6 @@ describe('evaluatePolicy refuses values it does not know', () => {
     expect(r.decision).toMatchObject({ decision: 'fail', targetRegion: null });
     const passed = Object.fromEntries(r.decision.rules.map((x) => [x.rule, x.passed]));
     expect(passed).toMatchObject({ retryable: true, 'operation-eligible': true, policy: true, 'same-region': false, 'platform-owner': false });
-    expect(r.decision.rules.find((x) => x.rule === 'policy')!.detail).toBe('the policy given is allow (a what-if: no workspace was read)');
+    expect(r.decision.rules.find((x) => x.rule === 'policy')!.detail).toBe('the policy given is allow; a what-if: no workspace was read');
   });
 });

@@ -151,10 +151,10 @@ describe('each reason names the cause an admin needs to act on', () => {
     expect(detail({ operation: { kind: undefined } }, 'operation-eligible')).toMatch(/operation kind is unknown/);
   });
   it('policy: a policy given for a what-if is called that, beside the workspace\'s own (or that none was read)', () => {
-    expect(detail({ policyGiven: { workspacePolicy: 'strict' } }, 'policy')).toBe("the policy given is allow (a what-if: the workspace's own is strict)");
-    expect(detail({ policy: 'strict', policyGiven: { workspacePolicy: 'allow' } }, 'policy')).toBe("the policy given is strict: never retry on a different credential (a what-if: the workspace's own is allow)");
-    expect(detail({ policy: 'warn', policyGiven: { workspacePolicy: null } }, 'policy')).toBe('the policy given is warn (the user must re-confirm on the next session) (a what-if: no workspace was read)');
-    expect(detail({ policy: 'warn', confirmationPending: true, policyGiven: { workspacePolicy: 'warn' } }, 'policy')).toMatch(/^the policy given is warn, but an earlier fallback under warn awaits re-confirmation: .* \(a what-if: the workspace's own is warn\)$/);
+    expect(detail({ policyGiven: { workspacePolicy: 'strict' } }, 'policy')).toBe("the policy given is allow; a what-if: the workspace's own is strict");
+    expect(detail({ policy: 'strict', policyGiven: { workspacePolicy: 'allow' } }, 'policy')).toBe("the policy given is strict: never retry on a different credential; a what-if: the workspace's own is allow");
+    expect(detail({ policy: 'warn', policyGiven: { workspacePolicy: null } }, 'policy')).toBe('the policy given is warn (the user must re-confirm on the next session); a what-if: no workspace was read');
+    expect(detail({ policy: 'warn', confirmationPending: true, policyGiven: { workspacePolicy: 'warn' } }, 'policy')).toMatch(/^the policy given is warn, but an earlier fallback under warn awaits re-confirmation: .*\(byok policy confirm\); a what-if: the workspace's own is warn$/);
     expect(detail({ policy: undefined, policyGiven: { workspacePolicy: 'allow' } }, 'policy')).toBe('no valid fallback policy is known, so there is no fallback');
     expect(detail({}, 'policy')).toBe('the workspace policy is allow');
   });
