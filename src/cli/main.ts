@@ -36,6 +36,21 @@ const ignoreEpipe = (stream: NodeJS.WriteStream): NodeJS.WriteStream =>
 let stdout: Output | undefined;
 let stderr: NodeJS.WriteStream | undefined;
 let direct: DirectStdout | undefined;
+
+/** Output that could not be written, said on stderr without a stack trace (the exit code then says it failed). */
+function reportLostOutput(failure: NodeJS.ErrnoException): void {
+  ctx.io.stderr.write(`error: the output could not be written to stdout (${failure.code ?? 'write failed'}: ${failure.message.replace(/^[A-Z]+: /, '').replace(/, write$/, '')}); what was printed is incomplete.\nFree space or lift the file size limit, or send the output elsewhere, and run the command again.\n`);
+}
+/**
+ * A long-running command (the emulator, the gateway) prints what its user needs first (the
+ * endpoint, the exports) and then serves: if that is lost there is no one to tell later, so it
+ * stops at once. Any other command finishes and reports when it exits.
+ */
+function lostOutput(failure: NodeJS.ErrnoException): void {
+  if (!ctx.keepAlive) return;
+  reportLostOutput(failure);
+  process.exit(1);
+}
 const memo = <T>(f: () => T): (() => T) => {
   let v: { value: T } | undefined;
   return () => (v ??= { value: f() }).value;
@@ -50,7 +65,7 @@ const ctx = createContext({
       return process.stdin;
     },
     get stdout() {
-      return (stdout ??= (direct = DirectStdout.open(1, () => process.stdout)) ?? ignoreEpipe(process.stdout));
+      return (stdout ??= (direct = DirectStdout.open(1, () => process.stdout, lostOutput)) ?? ignoreEpipe(process.stdout));
     },
     get stderr() {
       return (stderr ??= ignoreEpipe(process.stderr));
@@ -86,7 +101,7 @@ void runCli(ctx, process.argv.slice(2)).then(async (code) => {
     // Output that could not be written is a failed command, said on stderr without a stack trace.
     const failure = direct?.failure;
     if (failure) {
-      ctx.io.stderr.write(`error: the output could not be written to stdout (${failure.code ?? 'write failed'}: ${failure.message.replace(/^[A-Z]+: /, '').replace(/, write$/, '')}); what was printed is incomplete.\nFree space or lift the file size limit, or send the output elsewhere, and run the command again.\n`);
+      reportLostOutput(failure);
       if (code === 0) code = 1;
     }
     process.exit(code);

@@ -14,8 +14,9 @@ type Callback = (error?: Error | null) => void;
 
 export class DirectStdout implements Output {
   /**
-   * The write error that lost output (ENOSPC on a full disk, EFBIG past `ulimit -f`, EIO), if any.
-   * The exit code must say so: output that was lost is not a success. Everything after it is dropped.
+   * The write error that lost output (ENOSPC on a full disk, EFBIG past `ulimit -f`, EIO), if any;
+   * `onFailure` hears of it at once. The exit code must say so: output that was lost is not a
+   * success. Everything after it is dropped.
    */
   failure: NodeJS.ErrnoException | undefined;
   /** Node's own stream for the descriptor, once a write would have blocked (EAGAIN): every later write goes there, in order. */
@@ -26,7 +27,14 @@ export class DirectStdout implements Output {
   private constructor(
     private readonly fd: number,
     private readonly fallback: () => NodeJS.WriteStream,
+    private readonly onFailure?: (error: NodeJS.ErrnoException) => void,
   ) {}
+
+  private fail(error: NodeJS.ErrnoException): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.onFailure?.(error);
+  }
 
   /**
    * A direct writer for `fd`, or undefined when it is a terminal or cannot be read (Node's stream
@@ -34,11 +42,11 @@ export class DirectStdout implements Output {
    * is told by its device number, without node:tty (which loads node:net); any other device asks
    * node:tty, which a terminal's stream would load anyway.
    */
-  static open(fd: number, fallback: () => NodeJS.WriteStream): DirectStdout | undefined {
+  static open(fd: number, fallback: () => NodeJS.WriteStream, onFailure?: (error: NodeJS.ErrnoException) => void): DirectStdout | undefined {
     try {
       const st = fstatSync(fd);
-      if (st.isFile() || st.isFIFO() || st.isSocket()) return new DirectStdout(fd, fallback);
-      if (st.isCharacterDevice() && (st.rdev === statSync('/dev/null').rdev || !(require('node:tty') as typeof import('node:tty')).isatty(fd))) return new DirectStdout(fd, fallback);
+      if (st.isFile() || st.isFIFO() || st.isSocket()) return new DirectStdout(fd, fallback, onFailure);
+      if (st.isCharacterDevice() && (st.rdev === statSync('/dev/null').rdev || !(require('node:tty') as typeof import('node:tty')).isatty(fd))) return new DirectStdout(fd, fallback, onFailure);
     } catch {
       // A closed or unknown descriptor: Node's stream decides what it is.
     }
@@ -59,12 +67,12 @@ export class DirectStdout implements Output {
         if (err.code === 'EAGAIN') {
           // A descriptor in non-blocking mode that is full: Node's stream waits for it.
           this.stream = this.fallback().on('error', (e: NodeJS.ErrnoException) => {
-            if (e.code !== 'EPIPE') this.failure ??= e;
+            if (e.code !== 'EPIPE') this.fail(e);
           });
           return this.stream.write(rest, done);
         }
         if (err.code === 'EPIPE') this.gone = true;
-        else this.failure = err;
+        else this.fail(err);
       }
     }
     if (done) process.nextTick(done);

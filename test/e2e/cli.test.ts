@@ -223,6 +223,13 @@ describe('a write that fails', () => {
     expect(r.stderr).toContain('could not be written to stdout (EFBIG');
   });
 
+  it('a long-running command whose first output is lost (emulator start > /dev/full) stops at once with exit 1 and says why, instead of serving with its exports unseen', async () => {
+    const r = await run('bash', ['-c', `timeout 20 "${process.execPath}" "${BYOK_BIN}" emulator start --port 0 >/dev/full; echo "rc=$?"`], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...t.env } });
+    expect(r.stdout).toMatch(/rc=1\s*$/);
+    expect(r.stderr).toContain('could not be written to stdout (ENOSPC');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('a command whose output was written whole exits 0, through a file, a pipe and /dev/null', async () => {
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...t.env };
     const file = join(t.dir, 'route.txt');
