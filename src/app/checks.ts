@@ -221,6 +221,8 @@ export interface ConnectionReport {
   ok: boolean;
   /** AWS refused the credentials outright (or an ASIA key had expired): exit 4. */
   refused: boolean;
+  /** The refusal was byok's own (an expired ASIA key or API key): no call was made to AWS. */
+  noCallMade?: boolean;
   workspace: string;
   geography: string | null;
   region: string | null;
@@ -325,8 +327,10 @@ async function attempt(
   } catch (e) {
     if (e instanceof CredentialsRefusedError) {
       report.refused = true;
+      // No AWS answer behind it (failure null): byok saw the expiry itself and sent nothing.
+      if (e.failure === null) report.noCallMade = true;
       const c = problemCheck('credentials', e.category, e.message, e.hint);
-      report.checks = [c, ...skippedProbes(routes, refusals, o, 'credentials were refused')];
+      report.checks = [c, ...skippedProbes(routes, refusals, o, e.failure === null ? 'the credentials cannot be used, so no call was made' : 'credentials were refused')];
       return report;
     }
     if (e instanceof ByokError) throw e;

@@ -44,7 +44,8 @@ export interface Attempt {
   ok: boolean;
   endpoint: string;
   region: string;
-  error?: { code: string | null; status: number | null; message: string | null; category: string };
+  /** local: byok refused the call itself (an expired ASIA key) and sent nothing; the code is the AWS one it stands for. */
+  error?: { code: string | null; status: number | null; message: string | null; category: string; local?: true };
 }
 
 export interface OperationFacts {
@@ -230,7 +231,7 @@ export async function runWithFallback<T>(rt: Runtime, req: EngineRequest<T>): Pr
     } else if (e instanceof CredentialsRefusedError) {
       // Classified from what AWS said (or, for an expired ASIA key, from the expiry byok saw),
       // never from byok's own sentence: that carries the workspace name, which decides nothing.
-      failure = e.failure ?? { code: 'ExpiredTokenException', status: 403, message: e.message, category: e.category, retryable: RETRYABLE_CATEGORIES.includes(e.category) };
+      failure = e.failure ?? { code: 'ExpiredTokenException', status: 403, message: e.message, category: e.category, retryable: RETRYABLE_CATEGORIES.includes(e.category), local: true };
       refusalHint = e.hint;
       knownBetter = { category: failure.category, explanation: e.hint };
     } else if (e instanceof ByokError) {
@@ -241,7 +242,7 @@ export async function runWithFallback<T>(rt: Runtime, req: EngineRequest<T>): Pr
   }
   const delivered = req.delivered();
   if (delivered > 0) refusalHint ??= `${delivered} characters of the reply had already been delivered when the stream broke.`;
-  attempts.push({ via: 'byok', ok: false, endpoint: byokAt, region: route.region, error: { code: failure.code ?? null, status: failure.status ?? null, message: failure.message ?? null, category: failure.category } });
+  attempts.push({ via: 'byok', ok: false, endpoint: byokAt, region: route.region, error: { code: failure.code ?? null, status: failure.status ?? null, message: failure.message ?? null, category: failure.category, ...(failure.local ? { local: true } : {}) } });
   const fail = (decision: FallbackDecision): EngineOutcome<T> => ({ ...base(), ok: false, servedBy: null, failure, decision, hint: refusalHint ?? failureHint(ws, route, failure) });
 
   // 2. The policy decides; the audit event must be written before any fallback.

@@ -12,6 +12,11 @@ export interface AwsFailure {
   requestId?: string;
   category: ErrorCategory;
   retryable: boolean;
+  /**
+   * byok decided this itself and sent nothing (an expired ASIA key): `code` is the AWS error code
+   * the case stands for, so the fallback rules treat it as AWS would, but AWS never said it.
+   */
+  local?: boolean;
 }
 
 // Not \b: a key ID joined to `_` or a lower-case word (AWS_KEY_AKIA…_prod) is still one.

@@ -181,10 +181,12 @@ export function classifyError(input: { code?: string; status?: number; message?:
     // written. Access denied, validation and not-found codes cover several causes and the message
     // tells which, but it may only ever make the error less fallback-eligible, never more (issue 9).
     const widens = rule !== undefined && isRetryable(rule.category) && !isRetryable(cat);
-    if (rule && widens) return result(cat, 'code', `AWS's code ${input.code} says so; ${rule.why}, but a message never makes a non-retryable code retryable`, code);
+    if (rule && widens) return result(cat, 'code', `the code ${input.code} says so; ${rule.why}, but a message never makes a non-retryable code retryable`, code);
     if (rule && AMBIGUOUS.has(code)) return result(rule.category, 'message', `${input.code}: ${rule.why}`, code);
-    // Shown after the category ("throttled: AWS's code ThrottlingException says so"), so it does not repeat it.
-    return result(cat, 'code', `AWS's code ${input.code} says so`, code);
+    // Shown after the category ("throttled: the code ThrottlingException says so"), so it does not
+    // repeat it. Not "AWS's code": a code may come from byok itself (an expired key it saw) or from
+    // whoever typed it into policy evaluate.
+    return result(cat, 'code', `the code ${input.code} says so`, code);
   }
   if (rule) return result(rule.category, 'message', rule.why, code);
   // Stryker disable next-line ConditionalExpression: equivalent, byStatus(undefined) decides nothing

@@ -328,6 +328,10 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     expect(c.detail).toContain('no call was made');
     expect(c.hint).toContain('Temporary (ASIA) credentials cannot be refreshed');
     expect(body.checks.filter((x) => x.name !== 'credentials' && x.name !== 'permissions').every((x) => x.status === 'skip')).toBe(true);
+    // Nothing was asked of AWS, so nothing is put as AWS's answer (new-user review).
+    const human = await w.byok(['test-connection'], { now: later });
+    expect(human.stdout + human.stderr).toContain('no call was made to AWS, so nothing else could be checked');
+    expect(human.stdout + human.stderr).not.toContain('AWS refused');
     const doctor = await w.json(['doctor'], { now: later });
     expect(check(doctor.body, 'session-token-expiry')).toMatchObject({ status: 'fail', category: 'session-expired' });
     // invoke checks the expiry before its call too (strict policy: no fallback either): exit 4, how to reconfigure.
@@ -335,6 +339,8 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     expect(inv.code).toBe(4);
     expect(inv.stderr).toContain('no call was made');
     expect(inv.stderr).toContain('Reconfigure with new ones: byok credentials set');
+    expect(inv.stderr).toContain('BYOK call not made (session-expired)');
+    expect(inv.stderr).not.toMatch(/BYOK call failed: ExpiredTokenException/);
     const faults = (await emu.control.listFaults()).faults as { remaining?: number }[];
     expect(faults[0]).toMatchObject({ remaining: 100 });
   });

@@ -85,7 +85,9 @@ function failed(ctx: Context, out: Extract<EngineOutcome<InvokeReply>, { ok: fal
   const byok = attempts[0]?.error;
   const status = [
     `${ctx.chalk.dim('route:')} ${route.modelName} via ${route.inferenceProfileId} from ${route.region}`,
-    mark.fail(ctx, `BYOK call failed: ${oneLine(failure.code ?? 'error')} (${failure.category})${failure.message ? ` — ${oneLine(failure.message)}` : ''}`),
+    failure.local
+      ? mark.fail(ctx, `BYOK call not made (${failure.category}): ${oneLine(failure.message ?? 'byok refused it before sending')}`)
+      : mark.fail(ctx, `BYOK call failed: ${oneLine(failure.code ?? 'error')} (${failure.category})${failure.message ? ` — ${oneLine(failure.message)}` : ''}`),
     ...(hint ? [`  ${ctx.chalk.dim('hint:')} ${oneLine(hint)}`] : []),
     ...fallbackLines(ws, attempts, decision),
     ...decision.reasons.map((r) => `  - ${oneLine(r)}`),

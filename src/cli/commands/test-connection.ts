@@ -28,7 +28,7 @@ export async function runTestConnection(o: TestConnectionOptions, ctx: Context):
   const summary = report.ok
     ? mark.ok(ctx, `Connection test passed for ${report.workspace} (${report.geography} from ${report.region}) in ${report.durationMs} ms.`)
     : code === 4
-      ? mark.fail(ctx, `AWS refused the credentials of ${report.workspace}; nothing else could be checked.`)
+      ? mark.fail(ctx, report.noCallMade ? `The credentials of ${report.workspace} cannot be used (above); no call was made to AWS, so nothing else could be checked.` : `AWS refused the credentials of ${report.workspace}; nothing else could be checked.`)
       : mark.fail(ctx, `Connection test failed for ${report.workspace}: ${failed} of ${report.checks.length} checks failed. byok doctor checks the rest of the setup.`);
   return { json: connectionJson(report), lines: [...renderChecks(ctx, report.checks), summary], exitCode: code };
 }

@@ -80,7 +80,7 @@ describe('every known error code has the category the AWS reference gives it', (
   it.each(CODES)('%s is %s, decided by its code', (code, category) => {
     const c = classifyError({ code });
     expect(c).toMatchObject({ category, retryable: RETRYABLE.has(category), matchedBy: 'code', normalizedCode: normalizeCode(code) });
-    expect(c.explanation).toBe(`AWS's code ${code} says so`);
+    expect(c.explanation).toBe(`the code ${code} says so`);
   });
 
   it('the table lists exactly these codes (a new row needs its row here)', () => {
@@ -257,10 +257,10 @@ describe('ambiguous codes are refined by the message, never widened', () => {
   it('a retryable-sounding message on a non-retryable code says so and stays with the code', () => {
     const c = classifyError({ code: 'AccessDeniedException', message: 'Rate exceeded' });
     expect(c).toMatchObject({ category: 'iam-permission', retryable: false, matchedBy: 'code' });
-    expect(c.explanation).toMatch(/^AWS's code AccessDeniedException says so; the message says the call was throttled, but a message never makes a non-retryable code retryable$/);
+    expect(c.explanation).toMatch(/^the code AccessDeniedException says so; the message says the call was throttled, but a message never makes a non-retryable code retryable$/);
   });
   it('a retryable message on a retryable code is not called a widening', () => {
-    expect(classifyError({ code: 'ThrottlingException', message: 'Rate exceeded' }).explanation).toBe("AWS's code ThrottlingException says so");
+    expect(classifyError({ code: 'ThrottlingException', message: 'Rate exceeded' }).explanation).toBe('the code ThrottlingException says so');
   });
 });
 
