@@ -7,7 +7,7 @@ import { pass, problemCheck, recordConnectionTest, runConnectionChecks, skip, wo
 import { pickWorkspace, requireAccess, type Role } from '../core/access.js';
 import { workspaceCatalog, type Workspace } from '../core/config-doc.js';
 import { expiryStatus, mask } from '../core/credentials.js';
-import { checkRegion } from '../core/geography.js';
+import { checkRegion, geographyLabel } from '../core/geography.js';
 import { MODELS } from '../core/models.js';
 
 export interface DoctorReport {
@@ -38,10 +38,10 @@ function regionCheck(ws: Workspace, report: ConnectionReport | null): CheckResul
   const warned = report?.checks.filter((c) => c.category === 'region-mismatch' && c.status === 'warn') ?? [];
   const served = (['sonnet', 'opus'] as const).filter((m) => r.value.models[m] !== null).map((m) => `${MODELS[m].name} via ${r.value.models[m]!.profileId}`);
   if (warned.length > 0 || r.value.notes.length > 0) {
-    const w = problemCheck('region', ws.geography === 'apac' ? 'apac-opus-unavailable' : 'region-mismatch', `${ws.region} in ${ws.geography}: ${served.join(', ') || 'no model'}; ${[...r.value.notes, ...warned.map((c) => c.detail)][0]}`, undefined, 'warn', 'region-mismatch');
+    const w = problemCheck('region', ws.geography === 'apac' ? 'apac-opus-unavailable' : 'region-mismatch', `${ws.region} in ${geographyLabel(ws.geography)}: ${served.join(', ') || 'no model'}; ${[...r.value.notes, ...warned.map((c) => c.detail)][0]}`, undefined, 'warn', 'region-mismatch');
     return w;
   }
-  return pass('region', `${ws.region} is a source region of the ${ws.geography} profiles: ${served.join(', ')}`);
+  return pass('region', `${ws.region} is a source region of the ${geographyLabel(ws.geography)} profiles: ${served.join(', ')}`);
 }
 
 function sessionCheck(ctx: Runtime, ws: Workspace, report: ConnectionReport | null): CheckResult {

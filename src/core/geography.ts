@@ -128,7 +128,7 @@ export function arnOutsideGeography(geography: Geography, arn: string): string |
 
 /** "the US geography (regions in the United States)". */
 /** The geography as a word in a sentence: Global, US, EU or APAC (the names the product document uses). */
-export function geographyLabel(geography: Geography): string {
+export function geographyLabel(geography: Geography | string): string {
   return geography === 'global' ? 'Global' : geography.toUpperCase();
 }
 
@@ -265,13 +265,13 @@ export function profileFor(geography: Geography, model: ModelKey, region: string
         // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, only APAC lacks a profile for a model (Opus), so this is APAC's note
         reason: `No ${geography.toUpperCase()} inference profile serves ${name}${geography === 'apac' ? ' (AWS lists only jp. and au. profiles for Sonnet 4.5 in APAC)' : ''}; byok will not route it through another geography.`,
         // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, every geography has a Sonnet profile, so only Opus is ever missing
-        hint: model === 'opus' ? 'Use Sonnet 4.5 (--model sonnet), or pick a geography that serves Opus 4.5 (global, us, eu) if your residency rules allow it.' : 'Pick another geography.',
+        hint: model === 'opus' ? `Use Sonnet 4.5 inside ${geographyLabel(geography)} (--model sonnet). Opus 4.5 runs only in Global, US or EU: moving the workspace there sends its requests outside ${geographyLabel(geography)}, so do that only if your residency rules allow it.` : `Pick a model served inside ${geographyLabel(geography)}; another geography sends requests outside it.`,
         allowedRegions: [],
       });
     }
     return err({
       code: 'region-not-a-source',
-      reason: `${region} is not a source region of the ${geography} profile for ${name}.`,
+      reason: `${region} is not a source region of the ${geographyLabel(geography)} profile for ${name}.`,
       hint: `Use one of: ${allowed.join(', ')} (byok config set region REGION).`,
       allowedRegions: allowed,
     });

@@ -10,7 +10,7 @@
 // policy granting the model only inside the geography, which makes AWS refuse such a request).
 import type { Geography } from './config-doc.js';
 import { err, ok, type Result } from './errors.js';
-import { checkRegion, foundationModelArn, inferenceProfileArn, profileFor, type LiveProfile, type RouteRefusal } from './geography.js';
+import { checkRegion, foundationModelArn, geographyLabel, inferenceProfileArn, profileFor, type LiveProfile, type RouteRefusal } from './geography.js';
 import { MODELS, type ModelKey } from './models.js';
 
 export const INVOKE_ACTIONS = ['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream'] as const;
@@ -102,7 +102,7 @@ export function buildBedrockPolicy(input: { geography: Geography; region: string
     }
   }
   if (served.length === 0) {
-    return err({ code: 'no-model-servable', reason: `No requested model has a ${input.geography} inference profile from ${input.region}.`, hint: notes.join(' '), allowedRegions: [] });
+    return err({ code: 'no-model-servable', reason: `No requested model has a ${geographyLabel(input.geography)} inference profile from ${input.region}.`, hint: notes.join(' '), allowedRegions: [] });
   }
   statements.push({ Sid: 'MarketplaceFirstUseViaBedrock', Effect: 'Allow', Action: [...MARKETPLACE_ACTIONS], Resource: '*', Condition: { StringEquals: { 'aws:CalledViaLast': ['bedrock.amazonaws.com'] } } });
   if (input.withDiscovery !== false) {

@@ -144,7 +144,7 @@ const CATALOGUE: Record<Problem, Troubleshooting> = {
   },
   'apac-opus-unavailable': {
     title: 'Opus 4.5 has no APAC inference profile',
-    steps: ['AWS lists only the jp. and au. profiles for Sonnet 4.5 in APAC, and none for Opus 4.5; byok will not route Opus through global. (byok models check re-reads the live list).', 'Use Sonnet 4.5 in APAC, or a geography that serves Opus 4.5 if your residency rules allow it.'],
+    steps: ['AWS lists only the jp. and au. profiles for Sonnet 4.5 in APAC, and none for Opus 4.5; byok will not route Opus through Global (byok models check re-reads the live list).', 'Use Sonnet 4.5 in APAC, or a geography that serves Opus 4.5 if your residency rules allow it.'],
   },
 };
 

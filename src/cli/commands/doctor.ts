@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import { lazySpinner } from '../spinner.js';
 import { checkJson, connectionJson, renderChecks } from '../render/checks.js';
+import { geographyLabel } from '../../core/geography.js';
 
 export async function runDoctor(ctx: Context): Promise<Output> {
   const { runDoctorChecks } = await import('../../app/doctor.js');
@@ -42,8 +43,8 @@ export async function runDoctorClaudeCode(ctx: Context, o: { path: string; gatew
   const lines = [
     ...renderChecks(ctx, r.checks),
     r.ok
-      ? mark.ok(ctx, `${r.file} matches workspace ${r.workspace} (${r.geography}, ${r.region}).`)
-      : mark.fail(ctx, `${failed.length} mismatch${failed.length === 1 ? '' : 'es'} between ${r.file} and workspace ${r.workspace} (${r.geography}, ${r.region}): ${failed.map((c) => c.name).join(', ')}. byok export claude-code prints settings that match.`),
+      ? mark.ok(ctx, `${r.file} matches workspace ${r.workspace} (${geographyLabel(r.geography)}, ${r.region}).`)
+      : mark.fail(ctx, `${failed.length} mismatch${failed.length === 1 ? '' : 'es'} between ${r.file} and workspace ${r.workspace} (${geographyLabel(r.geography)}, ${r.region}): ${failed.map((c) => c.name).join(', ')}. byok export claude-code prints settings that match.`),
   ];
   return { json: { ok: r.ok, workspace: r.workspace, geography: r.geography, region: r.region, file: r.file, checks: r.checks.map(checkJson) }, lines, exitCode: r.ok ? 0 : 1 };
 }

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
+import { geographyLabel } from '../../core/geography.js';
 
 interface ExportOptions { gateway?: string }
 
@@ -16,7 +17,7 @@ export async function runExportClaudeCode(o: ExportOptions, ctx: Context): Promi
   const { exportSettings } = await import('../../app/exports.js');
   const x = await exportSettings(ctx, { gateway: o.gateway });
   const status = [
-    mark.ok(ctx, `Claude Code settings for workspace ${x.workspace} (${x.geography}, ${x.region}): merge the "env" block into ~/.claude/settings.json, or a project's .claude/settings.json.`),
+    mark.ok(ctx, `Claude Code settings for workspace ${x.workspace} (${geographyLabel(x.geography)}, ${x.region}): merge the "env" block into ~/.claude/settings.json, or a project's .claude/settings.json.`),
     ...x.notes.map((n) => `  ${n}`),
     ...(x.awsProfile ? ['  ~/.aws/config:', ...x.awsProfile.configSection.split('\n').map((l) => `    ${l}`)] : []),
     `  Check a settings file against the workspace with: byok doctor --claude-code-settings FILE${x.gateway ? ` --gateway ${x.gateway}` : ''}`,
@@ -28,7 +29,7 @@ export async function runExportEnv(o: ExportOptions, ctx: Context): Promise<Outp
   const { exportSettings } = await import('../../app/exports.js');
   const x = await exportSettings(ctx, { gateway: o.gateway });
   const lines = [
-    `# byok: workspace ${x.workspace}, ${x.geography} geography, source region ${x.region}. Model IDs are the geography's inference profiles byok routes.`,
+    `# byok: workspace ${x.workspace}, ${geographyLabel(x.geography)} geography, source region ${x.region}. Model IDs are the geography's inference profiles byok routes.`,
     ...Object.entries(x.shellEnv).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
   ];
   if (x.gateway) {

@@ -10,6 +10,7 @@ import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import { stepPrinter } from '../render/steps.js';
 import { choiceParser } from './shared.js';
+import { geographyLabel } from '../../core/geography.js';
 
 async function runPolicyDocument(o: IamCommonOptions, ctx: Context): Promise<Output> {
   const r = await iam.policyDocument(ctx, o);
@@ -22,7 +23,7 @@ async function runPolicyDocument(o: IamCommonOptions, ctx: Context): Promise<Out
 
 function commandsOutput(r: ProvisionCommands): Output {
   const lines = [
-    `# byok iam provision for workspace ${r.workspace}: ${r.geography} from ${r.region}, account ${r.accountId}`,
+    `# byok iam provision for workspace ${r.workspace}: ${geographyLabel(r.geography)} from ${r.region}, account ${r.accountId}`,
     `# Policy: ${r.placement}, ${r.policySize} characters — ${r.policyReason}.`,
     ...r.notes.map((n) => `# ${n}`),
     ...r.commands.slice(0, -1),

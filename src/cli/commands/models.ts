@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { ModelsCheckReport, UseCaseForm, UseCaseFormCredentials, UseCaseFormSubmission } from '../../app/models.js';
 import { UsageError, CancelledError } from '../../core/errors.js';
-import { isValidRegionName } from '../../core/geography.js';
+import { geographyLabel, isValidRegionName } from '../../core/geography.js';
 import type { Context } from '../context.js';
 import { emit, mark, table, type Output } from '../output.js';
 import { lazySpinner } from '../spinner.js';
@@ -40,7 +40,7 @@ export async function runModelsCheck(o: ModelsCheckOptions, ctx: Context): Promi
   lines.push(...renderChecks(ctx, r.general));
   const reachable = r.models.filter((mv) => mv.accessible).map((mv) => mv.name);
   const unrouted = r.models.filter((mv) => mv.inferenceProfileId === null).map((mv) => mv.name);
-  const served = `${reachable.join(' and ')} ${reachable.length === 1 ? 'is' : 'are'} accessible from ${r.region}${unrouted.length ? `; ${unrouted.join(' and ')} has no inference profile from ${r.region} in ${r.geography}` : ''}.`;
+  const served = `${reachable.join(' and ')} ${reachable.length === 1 ? 'is' : 'are'} accessible from ${r.region}${unrouted.length ? `; ${unrouted.join(' and ')} has no inference profile from ${r.region} in ${r.geography === null ? "no geography" : geographyLabel(r.geography)}` : ''}.`;
   lines.push(r.ok ? mark.ok(ctx, served) : mark.fail(ctx, `Model access is not complete: ${r.checks.filter((c) => c.status === 'fail').map((c) => c.name).join(', ')}.`));
   return { json, lines, exitCode: r.exitCode };
 }

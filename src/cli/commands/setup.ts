@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { GEOGRAPHIES, PLANS, POLICY_MODES, validateWorkspaceName, type Geography, type Plan, type PolicyMode } from '../../core/config-doc.js';
 import { parseAccessKeyId, parseSecretAccessKey } from '../../core/credentials.js';
 import { EXIT, UsageError } from '../../core/errors.js';
-import { checkRegion, sourceRegions } from '../../core/geography.js';
+import { checkRegion, geographyLabel, sourceRegions } from '../../core/geography.js';
 import { defaultPolicy, PLAN_LABELS } from '../../core/plans.js';
 import type { ConnectionCheck, CredentialInput, CredentialMethod, SetupProvider, SetupQuestions, SetupSummary } from '../../app/setup.js';
 import type { Context } from '../context.js';
@@ -197,7 +197,7 @@ async function questions(o: SetupOptions, ctx: Context): Promise<SetupQuestions>
       const common = (notesOf.get(regions[0]!) ?? []).filter((n) => regions.every((r) => (notesOf.get(r) ?? []).some((m) => shape(r, m) === shape(regions[0]!, n))));
       for (const n of common) ctx.io.stderr.write(`${mark.warn(ctx, n.slice(n.indexOf(': ') + 2) || n)}\n`);
       return p.select(
-        `Source region (requests are sent from here; ${geography} profile):`,
+        `Source region (requests are sent from here; ${geographyLabel(geography)} profile):`,
         regions.map((r) => {
           const notes = (notesOf.get(r) ?? []).filter((m) => !common.some((n) => shape(regions[0]!, n) === shape(r, m))).join('; ');
           return { value: r, name: notes ? `${r} — ${notes}` : r };
@@ -235,7 +235,7 @@ function summaryTable(s: SetupSummary): string[] {
     ['workspace', `${s.workspace} (${PLAN_LABELS[s.plan]}, owner ${s.owner})`],
     ...(s.provider === 'iam' ? [] : [['provider', s.provider === 'short-term-api-keys' ? 'Bedrock API keys, short-term, minted by byok from the IAM credentials below' : 'Bedrock API key, long-term'] as [string, string]]),
     ['credentials', `${s.accessKeyId} (${s.kind}${s.expiresAt ? `, expires ${s.expiresAt}` : ''})`],
-    ['inference profile', `${s.geography} from ${s.region}`],
+    ['inference profile', `${geographyLabel(s.geography)} from ${s.region}`],
     ['fallback policy', `${s.policy}${s.locked ? ' (locked)' : ''}`],
     ['connection test', s.connectionTest],
     ...s.changes.map((c) => [`changed ${c.key}`, `${c.from} → ${c.to}`] as [string, string]),
@@ -291,7 +291,7 @@ export async function runSetupCommand(o: SetupOptions, ctx: Context): Promise<Ou
       provider: s.provider,
       warning: s.warning,
     },
-    status: [mark.ok(ctx, `Saved BYOK for ${s.workspace}: ${s.geography} from ${s.region}, policy ${s.policy}.`), ...(interactive ? [] : summaryTable(s).map((l) => `  ${l}`)), ...(s.warning ? [mark.warn(ctx, s.warning)] : [])],
+    status: [mark.ok(ctx, `Saved BYOK for ${s.workspace}: ${geographyLabel(s.geography)} from ${s.region}, policy ${s.policy}.`), ...(interactive ? [] : summaryTable(s).map((l) => `  ${l}`)), ...(s.warning ? [mark.warn(ctx, s.warning)] : [])],
     exitCode: EXIT.ok,
   };
 }

@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import { emit, mark, type Output } from '../output.js';
 import { connectionJson, renderChecks } from '../render/checks.js';
 import { startSpinner } from '../spinner.js';
+import { geographyLabel } from '../../core/geography.js';
 
 export interface TestConnectionOptions { workspace?: string }
 
@@ -26,7 +27,7 @@ export async function runTestConnection(o: TestConnectionOptions, ctx: Context):
   const code = reportExitCode(report);
   const failed = report.checks.filter((c) => c.status === 'fail').length;
   const summary = report.ok
-    ? mark.ok(ctx, `Connection test passed for ${report.workspace} (${report.geography} from ${report.region}) in ${report.durationMs} ms.`)
+    ? mark.ok(ctx, `Connection test passed for ${report.workspace} (${report.geography === null ? 'no geography' : geographyLabel(report.geography)} from ${report.region}) in ${report.durationMs} ms.`)
     : code === 4
       ? mark.fail(ctx, report.noCallMade ? `The credentials of ${report.workspace} cannot be used (above); no call was made to AWS, so nothing else could be checked.` : `AWS refused the credentials of ${report.workspace}; nothing else could be checked.`)
       : mark.fail(ctx, `Connection test failed for ${report.workspace}: ${failed} of ${report.checks.length} checks failed. byok doctor checks the rest of the setup.`);

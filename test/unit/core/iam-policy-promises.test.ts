@@ -177,7 +177,7 @@ describe('no policy at all when it would break residency or the input is wrong',
     const catalog = [SONNET, OPUS].map((m) => ({ profileId: `us.${m}`, sourceRegion: 'us-east-1', destinations: ['us-east-1', 'ca-central-1'], status: 'ACTIVE' }));
     const e = refuse({ geography: 'us', region: 'us-east-1', accountId: ACCT, catalog });
     expect(e.code).toBe('no-model-servable');
-    expect(e.reason).toBe('No requested model has a us inference profile from us-east-1.');
+    expect(e.reason).toBe('No requested model has a US inference profile from us-east-1.');
     expect(e.hint).toMatch(/^Claude Sonnet 4\.5 is left out: .*outside.* Claude Opus 4\.5 is left out: /);
     expect(e.allowedRegions).toEqual([]);
   });

@@ -180,7 +180,7 @@ describe('refusals say what is wrong and what is allowed', () => {
   it('a region that is not a source of the profile names the ones that are', () => {
     const p = profileFor('global', 'opus', 'ca-west-1');
     expect(p).toMatchObject({ ok: false, error: { code: 'region-not-a-source', allowedRegions: [...GLOBAL_OPUS].sort() } });
-    expect(!p.ok && p.error.reason).toMatch(/^ca-west-1 is not a source region of the global profile for /);
+    expect(!p.ok && p.error.reason).toMatch(/^ca-west-1 is not a source region of the Global profile for /);
   });
   it('a region outside the geography is refused at configuration time, naming the geography', () => {
     const c = checkRegion('eu', 'us-east-1');
@@ -287,7 +287,7 @@ describe('other refusals say what is allowed and how to fix it', () => {
   it('a region that is not a source of the profile: the hint lists the sources and the command', () => {
     const p = profileFor('global', 'opus', 'ca-west-1');
     expect(!p.ok && p.error.hint).toBe(`Use one of: ${[...GLOBAL_OPUS].sort().join(', ')} (byok config set region REGION).`);
-    expect(!p.ok && p.error.reason).toBe('ca-west-1 is not a source region of the global profile for Claude Opus 4.5.');
+    expect(!p.ok && p.error.reason).toBe('ca-west-1 is not a source region of the Global profile for Claude Opus 4.5.');
   });
   it('a name that is not a region: an example of a region name', () => {
     const p = profileFor('us', 'opus', 'nowhere');
@@ -301,7 +301,7 @@ describe('other refusals say what is allowed and how to fix it', () => {
         error: {
           code: 'model-not-in-geography',
           reason: 'No APAC inference profile serves Claude Opus 4.5 (AWS lists only jp. and au. profiles for Sonnet 4.5 in APAC); byok will not route it through another geography.',
-          hint: 'Use Sonnet 4.5 (--model sonnet), or pick a geography that serves Opus 4.5 (global, us, eu) if your residency rules allow it.',
+          hint: 'Use Sonnet 4.5 inside APAC (--model sonnet). Opus 4.5 runs only in Global, US or EU: moving the workspace there sends its requests outside APAC, so do that only if your residency rules allow it.',
           allowedRegions: [],
         },
       });

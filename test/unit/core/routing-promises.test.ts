@@ -100,7 +100,7 @@ describe('the route carries what the region check found', () => {
     // §2.2: the global Opus 4.5 profile has no ca-west-1 source; the global Sonnet 4.5 one has.
     const r = resolveRoute({ geography: 'global', region: 'ca-west-1' });
     expect(r).toMatchObject({ ok: true, value: { model: 'sonnet', inferenceProfileId: `global.${S}` } });
-    if (r.ok) expect(r.value.notes).toEqual(['Claude Opus 4.5 is not available from ca-west-1 in Global: ca-west-1 is not a source region of the global profile for Claude Opus 4.5.']);
+    if (r.ok) expect(r.value.notes).toEqual(['Claude Opus 4.5 is not available from ca-west-1 in Global: ca-west-1 is not a source region of the Global profile for Claude Opus 4.5.']);
   });
   it('destinations taken from the live profile list are marked as such', () => {
     const live = { profileId: `us.${S}`, sourceRegion: 'us-east-1', destinations: ['us-east-1', 'us-east-2'] };
