@@ -38,13 +38,16 @@ export function resolveRoute(input: { task?: string; model?: ModelKey; geography
     if (sonnet.ok) {
       // A reason starting with a capitalised word ("No APAC …") continues the sentence in lower case;
       // one starting with an acronym ("AWS's live profile list …") keeps it.
+      // Stryker disable next-line Regex: equivalent, no refusal text has a capital followed by a lower-case letter after its start
       const reason = /^[A-Z][a-z]/.test(p.error.reason) ? `${p.error.reason.charAt(0).toLowerCase()}${p.error.reason.slice(1)}` : p.error.reason;
       const why = `${choice.reason}, but ${reason} Using Sonnet 4.5 inside ${geographyLabel(geography)} instead.`;
       // Stryker disable next-line StringLiteral: equivalent, Route carries no rule (only model, modelId and reason), so the rule's name is never seen
       choice = { model: 'sonnet', modelId: MODELS.sonnet.modelId, rule: 'geography-substitute', reason: why };
       p = sonnet;
       // The reason says why Opus is not here; checkRegion's note on it would say it again.
+      // Stryker disable next-line StringLiteral,ArrowFunction: equivalent, Sonnet is served here (sonnet.ok), so the region check's only note is Opus's
       const opusNote = `${MODELS.opus.name} is not available from `;
+      // Stryker disable next-line ArrowFunction: equivalent, as above
       notes = notes.filter((n) => !n.startsWith(opusNote));
     }
   }

@@ -170,7 +170,13 @@ describe('each reason names the cause an admin needs to act on', () => {
     expect(detail({ platformRegions: ['us-east-1', 'us-west-2'] }, 'same-region')).toBe('the platform does not serve eu-west-1 (it serves us-east-1, us-west-2); a fallback never leaves the region');
     expect(detail({ platformRegions: [] }, 'same-region')).toMatch(/no platform credentials are configured for any region/);
     expect(detail({ region: undefined }, 'same-region')).toMatch(/original region is unknown/);
-    expect(detail({ region: undefined, platformRegions: undefined }, 'same-region')).not.toMatch(/not checked/);
+    expect(detail({ region: undefined, platformRegions: undefined }, 'same-region')).toBe('the original region is unknown, so the retry cannot be pinned to it');
+    // A name that is not a region is no region, even where the platform list carries the same text.
+    for (const bad of ['EU-WEST-1', 'nowhere', 'eu-west-1 ']) {
+      const d = evaluateFallback({ ...base, region: bad, platformRegions: [bad], platformOwner: 'alice' });
+      expect(d.rules.find((r) => r.rule === 'same-region')).toEqual({ rule: 'same-region', passed: false, detail: 'the original region is unknown, so the retry cannot be pinned to it' });
+      expect(d.decision).toBe('fail');
+    }
   });
   it('policy: an earlier warn fallback awaiting re-confirmation stops the next one, names the policy and says how to confirm', () => {
     for (const policy of ['allow', 'warn'] as const) {
@@ -187,6 +193,9 @@ describe('each reason names the cause an admin needs to act on', () => {
     expect(detail({ platformOwner: undefined, platformRegions: ['eu-west-1'] }, 'platform-owner')).toBe("the platform credentials' owner is not known, so they are not used for a fallback");
     expect(detail({ platformOwner: undefined, platformRegions: undefined }, 'platform-owner')).toBe("the platform credentials' owner is not known, so they are not used for a fallback");
     expect(detail({ platformOwner: '' }, 'platform-owner')).toMatch(/^the platform credentials have no recorded owner/);
+    // An empty owner is no owner: the rule fails, as for null.
+    expect(evaluateFallback({ ...base, platformOwner: '' }).rules.find((r) => r.rule === 'platform-owner')!.passed).toBe(false);
+    expect(evaluateFallback({ ...base, platformOwner: 'alice' }).rules.find((r) => r.rule === 'platform-owner')!.passed).toBe(true);
   });
   it('audit: says the event is written first, or that the fallback does not happen without it', () => {
     expect(detail({}, 'audit')).toMatch(/audit event is written before any fallback/);
