@@ -54,7 +54,7 @@ export function checkPolicyChange(input: {
   if (locked && input.next !== 'strict') {
     return err({
       code: 'policy-locked',
-      reason: `The fallback policy is locked at strict by the workspace admin; it cannot be set to ${input.next}.`,
+      reason: `The fallback policy is locked at strict${isOwner ? '' : ` by the workspace owner (${input.owner})`}; it cannot be set to ${input.next}.`,
       hint: isOwner ? `As the owner you can unlock it: byok policy set ${input.next} --unlock` : `Only the owner (${input.owner}) can unlock it.`,
     });
   }

@@ -12,7 +12,7 @@ import { connect, createServer as createNetServer, type AddressInfo, type Socket
 import { workspaceCatalog, workspaceNamed, type ConfigDoc, type Workspace } from '../../core/config-doc.js';
 import { ByokError, LocalStateError, UsageError } from '../../core/errors.js';
 import { classifyClientModel, findToken } from '../../core/gateway.js';
-import { foundationModelArn, geographyName, inferenceProfileArn } from '../../core/geography.js';
+import { foundationModelArn, geographyLabel, inferenceProfileArn } from '../../core/geography.js';
 import { MODELS, type ModelKey } from '../../core/models.js';
 import { resolveRoute, type Route } from '../../core/routing.js';
 import { printable } from '../../core/text.js';
@@ -310,7 +310,7 @@ export async function startGateway(rt: Runtime, o: GatewayOptions = {}): Promise
     if (!ws.geography) return refuse(refusal(new UsageError('geography-not-set', `Workspace ${ws.name} has no geography set.`, 'The owner runs: byok config set geography global|us|eu|apac')));
     const cm = classifyClientModel(m.modelId, ws.geography);
     if (cm.kind === 'outside') {
-      return refuse({ status: 400, code: 'ValidationException', message: `byok gateway: ${printable(m.modelId, 200)} was not forwarded: workspace ${ws.name} keeps inference inside ${geographyName(ws.geography)}, and ${cm.reason}. ${servedIds(ws)}`, why: 'outside-geography' });
+      return refuse({ status: 400, code: 'ValidationException', message: `byok gateway: ${printable(m.modelId, 200)} was not forwarded: workspace ${ws.name} keeps inference inside ${geographyLabel(ws.geography)}, and ${cm.reason}. ${servedIds(ws)}`, why: 'outside-geography' });
     }
     if (cm.kind === 'unserved') return refuse({ status: 404, code: 'ResourceNotFoundException', message: NOT_FOUND, why: `not served: ${cm.reason}` });
 
@@ -471,7 +471,7 @@ export async function startGateway(rt: Runtime, o: GatewayOptions = {}): Promise
     } else {
       if (!ws.geography) return refuse(refusal(new UsageError('geography-not-set', `Workspace ${ws.name} has no geography set.`)));
       const cm = classifyClientModel(m.id, ws.geography);
-      if (cm.kind === 'outside') return refuse({ status: 400, code: 'ValidationException', message: `byok gateway: workspace ${ws.name} keeps inference inside ${geographyName(ws.geography)}, and ${cm.reason}. ${servedIds(ws)}`, why: 'outside-geography' });
+      if (cm.kind === 'outside') return refuse({ status: 400, code: 'ValidationException', message: `byok gateway: workspace ${ws.name} keeps inference inside ${geographyLabel(ws.geography)}, and ${cm.reason}. ${servedIds(ws)}`, why: 'outside-geography' });
       const found = cm.kind === 'served' ? summaries.find((s) => s.inferenceProfileId === cm.profileId) : undefined;
       if (!found) return refuse({ status: 404, code: 'ResourceNotFoundException', message: NOT_FOUND, why: 'not a profile this workspace serves' });
       payload = found;

@@ -97,14 +97,14 @@ describe('the strict lock: Enterprise and BYOC owners only, and only at strict',
   it.each(['allow', 'warn'] as const)('while locked, a member cannot set %s and is told only the owner can unlock', (next) => {
     expect(checkPolicyChange({ ...base, actor: 'bob', locked: true, next })).toEqual({
       ok: false,
-      error: { code: 'policy-locked', reason: `The fallback policy is locked at strict by the workspace admin; it cannot be set to ${next}.`, hint: 'Only the owner (alice) can unlock it.' },
+      error: { code: 'policy-locked', reason: `The fallback policy is locked at strict by the workspace owner (alice); it cannot be set to ${next}.`, hint: 'Only the owner (alice) can unlock it.' },
     });
   });
 
   it('while locked, the owner setting warn without --unlock is refused and shown the exact command to unlock', () => {
     expect(checkPolicyChange({ ...base, locked: true, next: 'warn' })).toEqual({
       ok: false,
-      error: { code: 'policy-locked', reason: 'The fallback policy is locked at strict by the workspace admin; it cannot be set to warn.', hint: 'As the owner you can unlock it: byok policy set warn --unlock' },
+      error: { code: 'policy-locked', reason: 'The fallback policy is locked at strict; it cannot be set to warn.', hint: 'As the owner you can unlock it: byok policy set warn --unlock' },
     });
   });
 
