@@ -137,7 +137,16 @@ export function checkAuditState(path: string, seal: AuditSeal | undefined): Audi
       if (lines.length < s.count) return cut(`it holds ${lines.length} event${lines.length === 1 ? '' : 's'}, where the config records ${events}`);
       sealedBytes = Buffer.byteLength(lines.slice(0, s.count).map((l) => `${l}\n`).join(''));
     }
-    if (size < sealedBytes) return cut(`it is ${size} bytes long, where the config records ${events} in ${sealedBytes} bytes`);
+    if (size < sealedBytes) {
+      // Shorter than sealed: its end was cut off, or an event in it was edited to fewer bytes. Only
+      // an edit leaves every event in place, ending at the sealed one: say which happened.
+      const { lines, torn } = splitLines(readLogText(path).text);
+      const last = !torn && lines.length === s.count ? parseEntry(lines[lines.length - 1]!) : null;
+      if (last !== null && last.seq === s.count && last.hash === s.head) {
+        return { kind: 'problem', code: 'audit-log-rewritten', message: `The audit log ${path} was changed outside byok: it still holds the ${events} the config records, ending at the sealed one, but is ${size} bytes long where the config records ${sealedBytes}, so an earlier event was edited (byok audit verify shows which).` };
+      }
+      return cut(`it is ${size} bytes long, where the config records ${events} in ${sealedBytes} bytes`);
+    }
     if (s.count > 0) {
       // The line that ends at the sealed size must be event `count` with the sealed hash.
       const lastLine = (window: number): AuditEntry | null => {

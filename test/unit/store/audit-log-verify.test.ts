@@ -301,6 +301,22 @@ describe('the open check every command makes: does the log end exactly at the se
     expect(st.message).toBe(`The audit log ${path} was cut short (truncated) outside byok: it is ${size} bytes long, where the config records 5 events in ${seal.bytes} bytes. Events byok wrote are missing from its end, so byok stops rather than chain new events onto a log with a gap.`);
   });
 
+  it('a log made shorter by an edit, every event still there: said to be edited, not cut (nothing is missing from its end)', () => {
+    const { path } = place();
+    const { seal, lines } = logOf(path, 5);
+    const edited = [...lines];
+    edited[1] = edited[1]!.replace(/"type":"([a-z-]+)"/, (_m, t: string) => `"type":"${t.slice(0, -1)}"`);
+    writeLines(path, edited);
+    const size = statSync(path).size;
+    expect(size).toBe(seal.bytes - 1);
+    const st = problem(checkAuditState(path, seal));
+    expect(st.code).toBe('audit-log-rewritten');
+    expect(st.message).toBe(`The audit log ${path} was changed outside byok: it still holds the 5 events the config records, ending at the sealed one, but is ${size} bytes long where the config records ${seal.bytes}, so an earlier event was edited (byok audit verify shows which).`);
+    // The last event cut off instead: still a cut.
+    writeLines(path, lines.slice(0, 4));
+    expect(problem(checkAuditState(path, seal)).code).toBe('audit-log-cut');
+  });
+
   it('the sealed end must hold the sealed event, by number as well as by hash', () => {
     const { path } = place();
     const { seal, lines } = logOf(path, 5);
