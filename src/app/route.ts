@@ -4,7 +4,7 @@
 import { pickWorkspace, requireAccess } from '../core/access.js';
 import { workspaceCatalog, type Geography } from '../core/config-doc.js';
 import { UsageError } from '../core/errors.js';
-import type { LiveProfile, ModelKey } from '../core/geography.js';
+import { geographyLabel, type LiveProfile, type ModelKey } from '../core/geography.js';
 import { checkRegionName } from '../core/regions.js';
 import { checkTask } from '../core/models.js';
 import { resolveRoute, type Route } from '../core/routing.js';
@@ -52,17 +52,27 @@ export async function routeFor(rt: Runtime, q: RouteQuery): Promise<RouteResult>
   let region = q.region !== undefined ? checkedRegion(q.region) : undefined;
   let workspace: string | null = null;
   let catalog: readonly LiveProfile[] | undefined;
-  if (geography === undefined || region === undefined) {
+  // Where a workspace's own setting stands in for what the query left out, or where the query names
+  // a workspace whose geography it overrides, the answer says so (new-user review).
+  let regionFromWorkspace = false;
+  let otherGeography: { workspace: string; geography: Geography } | undefined;
+  if (geography === undefined || region === undefined || (q.workspace ?? rt.flags.workspace) !== undefined) {
     const { doc } = await rt.store().read();
     const ws = pickWorkspace(rt, doc, q.workspace);
     requireAccess(rt, ws);
     workspace = ws.name;
+    if (geography !== undefined && ws.geography !== undefined && geography !== ws.geography) otherGeography = { workspace: ws.name, geography: ws.geography };
+    regionFromWorkspace = region === undefined && ws.region !== undefined;
     geography ??= ws.geography;
     region ??= ws.region;
     // The live profiles models check stored, where they were read from this very region.
     if (geography === ws.geography && region === ws.region) catalog = workspaceCatalog(ws);
   }
   const r = resolveRoute({ task: q.task, model: q.model, geography, region, catalog });
-  if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
-  return { workspace, ...r.value };
+  if (!r.ok) {
+    const fix = regionFromWorkspace && r.error.code === 'region-outside-geography' && geography !== undefined ? ` ${region} is workspace ${workspace}'s region: give --region for one in ${geographyLabel(geography)}.` : '';
+    throw new UsageError(r.error.code, `${r.error.reason}${fix}`, r.error.hint);
+  }
+  const notes = otherGeography ? [...r.value.notes, `a what-if: workspace ${otherGeography.workspace} is in ${geographyLabel(otherGeography.geography)}, and its calls (invoke, the gateway) never take this ${geographyLabel(r.value.geography)} route`] : r.value.notes;
+  return { workspace, ...r.value, notes };
 }

@@ -166,6 +166,19 @@ describe('config and route', () => {
     for (const d of sonnet.body.destinations as string[]) expect(d.startsWith('eu-')).toBe(true);
   });
 
+  it("a route for another geography than the named workspace's says invoke never takes it; a --geography the workspace's region is outside of says --region is the fix", async () => {
+    await byok(['config', 'set', 'geography', 'eu']);
+    await byok(['config', 'set', 'region', 'eu-west-1']);
+    const other = await json(['-w', 'acme', 'route', '--geography', 'us', '--region', 'us-east-1', '--task', 'plan']);
+    expect(other.code).toBe(0);
+    expect(other.body.notes).toContain('a what-if: workspace acme is in EU, and its calls (invoke, the gateway) never take this US route');
+    // Its own geography: no such note.
+    expect((await json(['-w', 'acme', 'route', '--geography', 'eu', '--region', 'eu-west-1'])).body.notes).toEqual([]);
+    const half = await byok(['route', '--geography', 'us']);
+    expect(half.code).toBe(2);
+    expect(half.stderr).toContain("eu-west-1 is workspace acme's region: give --region for one in US.");
+  });
+
   it('says plainly that APAC has no Opus profile', async () => {
     await byok(['config', 'set', 'geography', 'apac']);
     await byok(['config', 'set', 'region', 'ap-northeast-1']);

@@ -308,7 +308,7 @@ describe('the open check every command makes: does the log end exactly at the se
     edited[1] = edited[1]!.replace(/"type":"([a-z-]+)"/, (_m, t: string) => `"type":"${t.slice(0, -1)}"`);
     writeLines(path, edited);
     const size = statSync(path).size;
-    expect(size).toBe(seal.bytes - 1);
+    expect(size).toBe(seal.bytes! - 1);
     const st = problem(checkAuditState(path, seal));
     expect(st.code).toBe('audit-log-rewritten');
     expect(st.message).toBe(`The audit log ${path} was changed outside byok: it still holds the 5 events the config records, ending at the sealed one, but is ${size} bytes long where the config records ${seal.bytes}, so an earlier event was edited (byok audit verify shows which).`);
