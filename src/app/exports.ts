@@ -101,7 +101,12 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
  */
 function jsonErrorAt(text: string, msg: string): { what: string; offset: number | null } {
   const pos = /at position (\d+)/.exec(msg)?.[1];
-  if (pos !== undefined) return { what: msg.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+.*$/, '').replace(/["'].*$/, '').trim(), offset: Number(pos) };
+  // These messages quote only JSON's own punctuation ("Expected property name or '}'"): kept; from
+  // any other quote on, the text is cut (it could be the file's).
+  if (pos !== undefined) {
+    const what = msg.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+.*$/, '').replace(/'([{}[\],:])'/g, '\u0000$1\u0001').replace(/["'].*$/, '').replace(/\u0000(.)\u0001/g, "'$1'").trim();
+    return { what, offset: Number(pos) };
+  }
   const q = /^(Unexpected [a-z ]+?)(?: '(.)')?, (\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON$/.exec(msg);
   if (q) {
     const snippet = q[4]!;

@@ -254,6 +254,8 @@ describe('byok doctor --claude-code-settings: every mismatch with the workspace 
       const r = await byok(['doctor', '--claude-code-settings', p, ...json]);
       expect(r.code).toBe(2);
       expect(r.stdout + r.stderr).toMatch(/not valid JSON at line 4/);
+      // V8's own words, whole: the punctuation it expected is JSON's, not the file's.
+      expect(r.stdout + r.stderr).toContain("(Expected double-quoted property name)");
       expect(r.stdout + r.stderr).not.toContain(SECRET);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
