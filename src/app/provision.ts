@@ -8,7 +8,7 @@ import { GEOGRAPHIES, type ConfigDoc, type Geography, type StoredCredentials, ty
 import { mask } from '../core/credentials.js';
 import { AwsRefusedError, CheckFailedError, LocalStateError, UsageError } from '../core/errors.js';
 import { buildBedrockPolicy, managedPolicyName, POLICY_NAME, policySize, samePolicy, type PolicyPlan } from '../core/iam-policy.js';
-import { checkRegion, type LiveProfile } from '../core/geography.js';
+import { checkRegion, geographyLabel, type LiveProfile } from '../core/geography.js';
 import { checkRegionName } from '../core/regions.js';
 import { iamUserFromArn } from '../core/policy-fix.js';
 import { MODELS, type ModelKey } from '../core/models.js';
@@ -295,6 +295,14 @@ async function ensurePolicy(s: IamSession, userName: string, o: IamCommonOptions
         await s.iam.putUserPolicy(userName, POLICY_NAME, plan.json);
         s.note({ step: 'policy', state: current === undefined ? 'created' : 'updated', detail: `inline ${POLICY_NAME} (${plan.size} chars): ${plan.reason}` });
       }
+      // The inline policy is now the whole grant: a managed one byok attached before (this user's own,
+      // from a larger route, or the old shared one) would keep that route's permissions beside it.
+      const attached = await s.iam.attachedPolicies(userName);
+      for (const arn of [managedArn, `arn:aws:iam::${s.accountId}:policy/${POLICY_NAME}`]) {
+        if (!attached.includes(arn)) continue;
+        await s.iam.detachUserPolicy(userName, arn);
+        s.note({ step: 'attach', state: 'deleted', detail: `${arn.split('/').pop()} detached from ${userName}: the inline ${POLICY_NAME} replaces it (the policy itself is left in the account)`, arn });
+      }
       return plan;
     }
     const existing = await s.iam.managedPolicy(managedArn);
@@ -508,9 +516,15 @@ export async function putPolicy(ctx: Runtime, o: IamCommonOptions, hooks: Provis
     return { geography: o.geography, region: o.region.trim().toLowerCase() };
   })();
   parseModels(o.models);
+  if (ws) await refuseUserOfOtherRoute(ctx, ws.name, userName, route);
   const s = await openSession(ctx, o, hooks);
   try {
-    if (!(await s.iam.getUser(userName))) throw new UsageError('no-such-user', `IAM user ${userName} does not exist in account ${s.accountId}.`, `Create it first: byok iam create-user --user-name ${userName} (or run byok iam provision).`);
+    const existing = await s.iam.getUser(userName);
+    if (!existing) throw new UsageError('no-such-user', `IAM user ${userName} does not exist in account ${s.accountId}.`, `Create it first: byok iam create-user --user-name ${userName} (or run byok iam provision).`);
+    // A user byok made for another workspace is that workspace's: its policy is not rewritten from
+    // here unless told to, as provision refuses to take it over (attack review, stop 23).
+    const forWs = existing.tags.find((t) => t.Key === 'byok-workspace')?.Value;
+    if (ws && forWs !== undefined && forWs !== ws.name && !o.adoptExistingUser) await refuseAdoption(s, userName, existing, ws.name);
     const plan = await ensurePolicy(s, userName, o, route);
     return result(s, { userName, placement: plan.placement, size: plan.size, reason: plan.reason, policyName: POLICY_NAME });
   } finally {
@@ -680,10 +694,30 @@ export type ProvisionResult = IamResult<{
 }>;
 
 /** What provision and its printed twin check before anything happens (all of it bad input: exit 2). */
+/**
+ * One IAM user holds one route's least-privilege policy. Where another workspace of this config
+ * keeps its key on the same user with another geography or region, writing this route's policy
+ * would take that workspace's models away, and its own put-policy hint would then take them back
+ * from this one (attack review, stop 23): refused whatever --adopt-existing-user says.
+ */
+async function refuseUserOfOtherRoute(ctx: Runtime, workspace: string, userName: string, route: { geography: Geography; region: string }): Promise<void> {
+  const { doc } = await ctx.store().read();
+  for (const w of Object.values(doc.workspaces)) {
+    if (w.name === workspace || w.credentials?.iamUserName !== userName) continue;
+    if (w.geography === route.geography && w.region === route.region) continue;
+    throw new UsageError(
+      'user-of-another-route',
+      `IAM user ${userName} holds the key of workspace ${w.name} (${w.geography ? geographyLabel(w.geography) : 'no geography'} from ${w.region ?? 'no region'}), and its policy is for that route. Writing the ${geographyLabel(route.geography)} policy from ${route.region} for ${workspace} would take ${w.name}'s models away, and ${w.name}'s own put-policy would then take ${workspace}'s. Nothing was changed.`,
+      `Give workspace ${workspace} its own user: byok iam provision --workspace ${workspace} --user-name byok-${workspace}`,
+    );
+  }
+}
+
 async function provisionInput(ctx: Runtime, o: ProvisionOptions) {
   const ws = await ownedWorkspace(ctx, o.workspace);
   const route = workspaceRoute(ctx, ws, o, 'provision');
   const userName = await userFor(ctx, o, ws);
+  await refuseUserOfOtherRoute(ctx, ws.name, userName, route);
   const tags = parseTags(o.tag, ws.name);
   parseModels(o.models);
   return { ws, route, userName, tags };

@@ -254,6 +254,43 @@ describe("one workspace's provisioning never changes another's permissions", () 
     runtime.destroy();
   });
 
+  it('a user moved to a route whose policy fits inline loses the managed policy of its old route', async () => {
+    const w = await world();
+    await workspace(w, 'ws1', 'us', 'us-east-1');
+    await ok(w.admin(['iam', 'provision', '-w', 'ws1', '--user-name', 'byok-ws1']));
+    expect((await users(w.acct.accountId)).find((u) => u.name === 'byok-ws1')!.attached).toHaveLength(1);
+    await ok(w.admin(['iam', 'provision', '-w', 'ws1', '--geography', 'apac', '--region', 'ap-northeast-1', '--change-workspace-route']));
+    const u = (await users(w.acct.accountId)).find((x) => x.name === 'byok-ws1')!;
+    expect(u.attached).toEqual([]);
+    expect(u.inlinePolicies).toEqual(['byok-bedrock-invoke']);
+    // The now-APAC workspace's identity is refused the US profile it used to have.
+    const creds = JSON.parse((await ok(w.user(['credential-process', '-w', 'ws1']))).stdout) as { AccessKeyId: string; SecretAccessKey: string; SessionToken?: string };
+    const runtime = new BedrockRuntimeClient(sdkConfig(emu, 'us-east-1', { accessKeyId: creds.AccessKeyId, secretAccessKey: creds.SecretAccessKey, sessionToken: creds.SessionToken }));
+    await expect(runtime.send(new ConverseCommand({ modelId: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', messages: [{ role: 'user', content: [{ text: 'hi' }] }], inferenceConfig: { maxTokens: 1 } }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    runtime.destroy();
+  });
+
+  it("put-policy never rewrites another workspace's user unless told to, and no user holds two workspaces' routes", async () => {
+    const w = await world();
+    await workspace(w, 'eu1', 'eu', 'eu-west-1');
+    await workspace(w, 'ap1', 'apac', 'ap-northeast-1');
+    await ok(w.admin(['iam', 'provision', '-w', 'ap1', '--user-name', 'byok-ap1']));
+    const before = (await users(w.acct.accountId)).find((u) => u.name === 'byok-ap1')!;
+    // ap1 keeps its key on that user, for another route: refused, even with --adopt-existing-user.
+    for (const args of [['iam', 'put-policy', '-w', 'eu1', '--user-name', 'byok-ap1'], ['iam', 'provision', '-w', 'eu1', '--user-name', 'byok-ap1', '--adopt-existing-user']]) {
+      const r = await ok(w.admin(args), 2);
+      expect(r.stderr, args.join(' ')).toContain('IAM user byok-ap1 holds the key of workspace ap1 (APAC from ap-northeast-1)');
+    }
+    const after = (await users(w.acct.accountId)).find((u) => u.name === 'byok-ap1')!;
+    expect({ inline: after.inlinePolicies, attached: after.attached, keys: after.accessKeys.length }).toEqual({ inline: before.inlinePolicies, attached: before.attached, keys: before.accessKeys.length });
+    await ok(w.user(['test-connection', '-w', 'ap1']));
+    // With ap1's key gone from this config, the user is still ap1's by its tag: put-policy from eu1 asks for --adopt-existing-user.
+    await ok(w.user(['credentials', 'remove', '-w', 'ap1']));
+    const tagged = await ok(w.admin(['iam', 'put-policy', '-w', 'eu1', '--user-name', 'byok-ap1']), 2);
+    expect(tagged.stderr).toContain('was created by byok for workspace ap1');
+    expect((await users(w.acct.accountId)).find((u) => u.name === 'byok-ap1')!.inlinePolicies).toEqual(before.inlinePolicies);
+  });
+
   it("a user an older byok gave the shared byok-bedrock-invoke is moved to its own policy and the shared one is detached from it", async () => {
     const w = await world();
     await workspace(w, 'eu1', 'eu', 'eu-west-1');

@@ -72,7 +72,7 @@ export function registerIam(program: Command, ctx: Context): void {
     .action(run(runPolicyDocument));
   const adopt = ['--adopt-existing-user', 'use an existing IAM user byok did not create for this workspace (byok tags it and adds its policy)'] as const;
   common(cmd.command('create-user').description('create (or reuse) the IAM user').option('--tag <k=v...>', 'extra tags').option(...adopt)).action(steps(iam.createUser));
-  common(cmd.command('put-policy').description('create or update the least-privilege policy on the user')).action(steps(iam.putPolicy));
+  common(cmd.command('put-policy').description('create or update the least-privilege policy on the user').option(...adopt)).action(steps(iam.putPolicy));
   common(cmd.command('create-access-key').description("create an access key and store it encrypted in the workspace at once (the workspace's previous key is left in IAM; rotate-key replaces it)").option('--store', 'store it in the workspace (always on: byok never prints a secret)')).action(run(runCreateAccessKey));
   common(cmd.command('rotate-key').description('create, store and test a new key, then deactivate and delete the old one')).action(steps(iam.rotateKey));
   common(cmd.command('provision').description('user → policy → key → store → test, idempotently; saves --geography/--region the workspace lacks').option('--tag <k=v...>', 'extra tags').option(...adopt).option('--change-workspace-route', "move the workspace to --geography/--region when they differ from its own (audited)").option('--account <id>', 'account ID (for --print-commands without credentials)').option('--print-commands', 'print the equivalent AWS CLI commands instead of running them')).action(run(runProvision));
