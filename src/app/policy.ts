@@ -32,8 +32,6 @@ export interface PolicyEvaluation {
   /** The workspace whose facts were evaluated; null for a what-if (an explicit policy) with no workspace. */
   workspace: string | null;
   decision: FallbackDecision;
-  /** The workspace has BYOK disabled: invoke makes no BYOK call there, so nothing falls back. */
-  byokDisabled: boolean;
   /** The original call's region, and where it came from (--region, or the workspace's); null when neither gave one. */
   region: string | null;
   regionFrom: 'given' | 'workspace' | null;
@@ -64,16 +62,19 @@ export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<Polic
   let platform: ReturnType<typeof platformTarget> = {};
   let confirmationPending: boolean | undefined;
   let workspacePolicy: PolicyMode | null = null;
-  let byokDisabled = false;
   const { doc } = await rt.store().read();
   // A what-if needs no workspace; one that is named or selected is read, as invoke would.
   if (q.policy === undefined || (q.workspace ?? rt.flags.workspace ?? doc.currentWorkspace) !== undefined) {
     const ws = pickWorkspace(rt, doc, q.workspace);
     requireAccess(rt, ws);
+    // invoke refuses these workspaces before any call, so there is nothing to fall back from: said
+    // as invoke says it, rather than as a decision whose reasons would not be the real ones.
+    if (!ws.byokEnabled) throw new UsageError('byok-disabled', `BYOK is disabled in workspace ${ws.name}: invoke makes no BYOK call there, so nothing falls back.`, `The owner (${ws.owner}) can enable it: byok config set enabled true`);
+    if (ws.geography === undefined) throw new UsageError('geography-not-set', `Workspace ${ws.name} has no geography set: invoke refuses it, so nothing falls back, and no region can be checked against it.`, 'Run: byok config set geography global|us|eu|apac, then byok config set region REGION');
     workspace = ws.name;
     workspacePolicy = ws.policy;
     policy ??= ws.policy;
-    if (region !== undefined && ws.geography !== undefined) {
+    if (region !== undefined) {
       // invoke only ever calls from a source region of the workspace's geography: a region outside
       // it is a question with no real answer, refused as route refuses it (a "fallback in
       // us-east-1" for an EU workspace would read as permission to go there).
@@ -81,10 +82,8 @@ export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<Polic
       if (!inside.ok) throw new UsageError(inside.error.code, `${inside.error.reason} Workspace ${ws.name} is in ${geographyLabel(ws.geography)}: its calls, and any fallback, stay there.`, inside.error.hint);
     }
     region ??= ws.region;
-    // As invoke sees it: no platform credentials means no region to fall back to, and a workspace
-    // with BYOK disabled makes no BYOK call (invoke refuses it) and never falls back.
-    platform = platformTarget(ws.byokEnabled ? doc.platform : undefined);
-    byokDisabled = !ws.byokEnabled;
+    // As invoke sees it: no platform credentials means no region to fall back to.
+    platform = platformTarget(doc.platform);
     confirmationPending = ws.confirmationRequired !== undefined;
   }
   const decision = evaluateFallback({
@@ -96,5 +95,5 @@ export async function evaluatePolicy(rt: Runtime, q: PolicyQuery): Promise<Polic
     ...platform,
     confirmationPending,
   });
-  return { workspace, decision, byokDisabled, region: region ?? null, regionFrom: q.region !== undefined ? 'given' : region !== undefined ? 'workspace' : null };
+  return { workspace, decision, region: region ?? null, regionFrom: q.region !== undefined ? 'given' : region !== undefined ? 'workspace' : null };
 }

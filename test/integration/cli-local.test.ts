@@ -257,7 +257,7 @@ describe('policy', () => {
     // The region is the workspace's (no --region needed), and the platform does not serve it.
     expect(rules(elsewhere.body)['same-region']).toMatchObject({ passed: false, detail: expect.stringContaining('does not serve eu-west-1 (it serves us-east-1)') });
     expect(rules(elsewhere.body).policy).toMatchObject({ passed: true, detail: "the policy given is allow; a what-if: the workspace's own is strict" });
-    expect(elsewhere.body).toMatchObject({ whatIf: true, region: 'eu-west-1', byokDisabled: false });
+    expect(elsewhere.body).toMatchObject({ whatIf: true, region: 'eu-west-1' });
     // Platform credentials in the workspace's region: the what-if falls back there.
     await byok(['credentials', 'set', '--platform', '--regions', 'eu-west-1', '--access-key-id', AKIA, '--secret-access-key-stdin'], { stdin: `${SECRET}\n` });
     const same = await byok(['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read', '--policy', 'allow']);
@@ -282,12 +282,18 @@ describe('policy', () => {
       expect(outside.stderr).toContain('Workspace bank is in EU: its calls, and any fallback, stay there.');
       expect(configBytes().equals(before)).toBe(true);
     }
-    // BYOK disabled: invoke makes no BYOK call, so the what-if does not fall back either, and says why.
+    // BYOK disabled, or no geography: invoke refuses the workspace, so evaluate does too (never "fallback").
     await byok(['config', 'set', 'enabled', 'false']);
     const disabled = await byok(['policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read', '--policy', 'allow']);
-    expect(disabled.code).toBe(1);
-    expect(disabled.stdout).toContain('decision: fail');
-    expect(disabled.stdout).toContain('BYOK is disabled for workspace bank');
+    expect(disabled.code).toBe(2);
+    expect(disabled.stdout).not.toContain('fallback');
+    expect(disabled.stderr).toContain('BYOK is disabled in workspace bank: invoke makes no BYOK call there, so nothing falls back.');
+    await byok(['workspace', 'create', 'nogeo', '--plan', 'scale']);
+    await byok(['credentials', 'set', '--platform', '--regions', 'us-east-1', '--access-key-id', AKIA, '--secret-access-key-stdin'], { stdin: `${SECRET}\n` });
+    await byok(['-w', 'nogeo', 'policy', 'set', 'allow']);
+    const nogeo = await byok(['-w', 'nogeo', 'policy', 'evaluate', '--error-code', 'ThrottlingException', '--operation-kind', 'read', '--region', 'us-east-1']);
+    expect(nogeo.code).toBe(2);
+    expect(nogeo.stderr).toContain('Workspace nogeo has no geography set: invoke refuses it');
   });
 
   it('a flood on stdin is bad input (exit 2), not a crash, and nothing is stored', async () => {

@@ -77,7 +77,7 @@ export async function runPolicyShow(ctx: Context): Promise<Output> {
 export type PolicyEvaluateOptions = Omit<PolicyQuery, 'workspace'>;
 
 export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context): Promise<Output> {
-  const { workspace, decision: d, byokDisabled, region, regionFrom } = await evaluatePolicy(ctx, o);
+  const { workspace, decision: d, region, regionFrom } = await evaluatePolicy(ctx, o);
   const rules = d.rules.map((r) => `${r.passed ? ctx.chalk.green('✓') : ctx.chalk.red('✗')} ${r.rule.padEnd(18)} ${r.detail}`);
   // What the decision was made on: the workspace read (if any), the region and the policy, each with where it came from.
   const read = [
@@ -86,14 +86,13 @@ export async function runPolicyEvaluate(o: PolicyEvaluateOptions, ctx: Context):
     d.policy === null ? 'no valid policy' : `policy ${d.policy} (${o.policy !== undefined ? '--policy, a what-if' : "the workspace's"})`,
   ];
   return {
-    json: { workspace, whatIf: o.policy !== undefined, region, byokDisabled, ...decisionJson(d) },
+    json: { workspace, whatIf: o.policy !== undefined, region, ...decisionJson(d) },
     lines: [
       `evaluated: ${read.join(', ')}`,
       `decision: ${d.decision === 'fallback' ? ctx.chalk.yellow('fallback') : ctx.chalk.bold('fail')}${d.targetRegion ? ` (platform endpoint in ${d.targetRegion})` : ''}`,
       `category: ${d.category} (${d.retryable ? 'retryable' : 'not retryable'})`,
       ...rules,
       ...(d.requiresConfirmation ? ['The user must re-confirm on their next session (warn policy).'] : []),
-      ...(byokDisabled ? [`BYOK is disabled for workspace ${workspace}: invoke makes no BYOK call there, so nothing falls back (byok config set enabled true turns it on).`] : []),
       ...(workspace === null ? ['No workspace was read, so nothing is known of platform credentials and nothing would fall back. To see a workspace\'s decision under this policy, name it: -w NAME.'] : []),
     ],
     exitCode: d.decision === 'fallback' ? EXIT.ok : EXIT.checkFailed,
