@@ -275,6 +275,8 @@ export async function runWithFallback<T>(rt: Runtime, req: EngineRequest<T>): Pr
         workspace: ws.name,
         details: {
           originalErrorCode: failure.code ?? `HTTP ${failure.status ?? 'unknown'}`,
+          // byok saw the error itself (an expired ASIA key) and sent nothing: the code is the one it stands for, not AWS's answer.
+          ...(failure.local ? { originalErrorLocal: true } : {}),
           category: failure.category,
           platformEndpoint: endpoint,
           platformOwner: d.platform.owner ?? null,

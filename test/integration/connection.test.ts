@@ -345,6 +345,27 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     expect(faults[0]).toMatchObject({ remaining: 100 });
   });
 
+  it('an expired ASIA token under allow: the fallback is taken (session-expired is retryable), and nothing says AWS answered', async () => {
+    const w = await workspace();
+    const sts = new STSClient(sdkConfig(emu, 'us-east-1', w.admin));
+    const s = (await sts.send(new GetSessionTokenCommand({ DurationSeconds: 900 }))).Credentials!;
+    sts.destroy();
+    await w.setCredentials({ accessKeyId: s.AccessKeyId!, secretAccessKey: s.SecretAccessKey!, sessionToken: s.SessionToken!, expiresAt: s.Expiration!.toISOString() });
+    const platform = await emu.control.createAccount({});
+    const later = new Date(s.Expiration!.getTime() + 60_000);
+    // The platform call is signed at `later`: the emulator's clock goes there too (put back after the test).
+    await emu.control.advanceClock(later.getTime() - new Date((await emu.control.clock()).now).getTime());
+    expect((await w.byok(['credentials', 'set', '--platform', '--regions', 'us-east-1', '--access-key-id', platform.admin.accessKeyId, '--secret-access-key-stdin'], { stdin: `${platform.admin.secretAccessKey}\n`, now: later })).code).toBe(0);
+    expect((await w.byok(['policy', 'set', 'allow'], { now: later })).code).toBe(0);
+    const inv = await w.byok(['invoke', 'hi'], { now: later, env: { BYOK_PLATFORM_ENDPOINT_URL: emu.url } });
+    expect(inv.code, inv.stderr).toBe(0);
+    expect(inv.stderr).toContain('BYOK call not made (session-expired: the stored key had expired); served by platform credentials in us-east-1');
+    expect(inv.stderr).not.toMatch(/BYOK failed \(ExpiredTokenException\)/);
+    const events = (await w.json(['audit', 'list'], { now: later })).body.events as { type: string; details: Record<string, unknown> }[];
+    const fallback = events.find((e) => e.type === 'fallback')!;
+    expect(fallback.details).toMatchObject({ originalErrorCode: 'ExpiredTokenException', originalErrorLocal: true, category: 'session-expired' });
+  });
+
   it('an ASIA token AWS has expired although its recorded expiry is later: session-expired, exit 4', async () => {
     const w = await workspace();
     const sts = new STSClient(sdkConfig(emu, 'us-east-1', w.admin));

@@ -58,7 +58,7 @@ function done(ctx: Context, o: InvokeOptions, out: Extract<EngineOutcome<InvokeR
   const status = [
     `${ctx.chalk.dim('route:')} ${route.modelName} via ${route.inferenceProfileId} from ${route.region} — ${route.reason}`,
     fellBack
-      ? mark.warn(ctx, `BYOK failed (${attempts[0]?.error?.code ?? attempts[0]?.error?.category}); served by platform credentials in ${route.region} under the ${ws.policy} policy. Audit event written.${ws.policy === 'warn' ? ' The next session must re-confirm: byok policy confirm' : ''}`)
+      ? mark.warn(ctx, `${attempts[0]?.error?.local ? `BYOK call not made (${attempts[0].error.category}: the stored key had expired)` : `BYOK failed (${attempts[0]?.error?.code ?? attempts[0]?.error?.category})`}; served by platform credentials in ${route.region} under the ${ws.policy} policy. Audit event written.${ws.policy === 'warn' ? ' The next session must re-confirm: byok policy confirm' : ''}`)
       : mark.ok(ctx, `served by BYOK (${r.inputTokens ?? '?'} in / ${r.outputTokens ?? '?'} out tokens)`),
   ];
   return {
