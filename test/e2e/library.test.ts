@@ -87,8 +87,8 @@ process.stdout.write(JSON.stringify({ evaluation, strict, route, reply, streamed
     expect((out.doctor as { checks: number }).checks).toBeGreaterThan(0);
     // Throttling is retryable; a read under allow may fall back, on the platform, in the same region.
     expect(out.evaluation).toMatchObject({ workspace: 'ws', decision: { decision: 'fallback', targetRegion: 'eu-west-3', policy: 'allow' } });
-    // strict never falls back, and an explicit policy reads no workspace.
-    expect(out.strict).toMatchObject({ workspace: null, decision: { decision: 'fail' } });
+    // strict never falls back; an explicit policy is a what-if that still reads the workspace (its region, platform credentials).
+    expect(out.strict).toMatchObject({ workspace: 'ws', region: 'eu-west-3', decision: { decision: 'fail', policy: 'strict' } });
     // Planning goes to Opus, through the EU profile, sent from the workspace's region.
     expect(out.route).toMatchObject({ workspace: 'ws', model: 'opus', region: 'eu-west-3', geography: 'eu' });
     expect((out.route as { inferenceProfileId: string }).inferenceProfileId).toMatch(/^eu\.anthropic\.claude-opus/);
