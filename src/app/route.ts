@@ -30,6 +30,8 @@ export interface RouteResult extends Route {
 
 /** A region name as the user typed it, checked (exit 2, with the closest real region suggested). */
 export function checkedRegion(raw: string): string {
+  // A Node caller may pass anything: a region is a string first.
+  if (typeof raw !== 'string') throw new UsageError('invalid-region', `${printable(String(raw), 32)} is not an AWS region name.`, 'Use a name like eu-west-1 or us-east-1.');
   const r = checkRegionName(raw, printable(raw.trim(), 32));
   if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
   return r.value;

@@ -332,6 +332,7 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     const human = await w.byok(['test-connection'], { now: later });
     expect(human.stdout + human.stderr).toContain('no call was made to AWS, so nothing else could be checked');
     expect(human.stdout + human.stderr).not.toContain('AWS refused');
+    expect(body).toMatchObject({ refused: true, noCallMade: true });
     const doctor = await w.json(['doctor'], { now: later });
     expect(check(doctor.body, 'session-token-expiry')).toMatchObject({ status: 'fail', category: 'session-expired' });
     // invoke checks the expiry before its call too (strict policy: no fallback either): exit 4, how to reconfigure.

@@ -13,6 +13,11 @@ describe('evaluatePolicy refuses values it does not know', () => {
       await expect(evaluatePolicy(rt, { errorCode: 'ThrottlingException', operationKind: 'read', policy: 'allow', region: 'eu-west-1', [field]: value } as never)).rejects.toMatchObject({ name: 'UsageError', exitCode: 2, message: expect.stringMatching(/Did you mean/) });
     });
   }
+  it('a region that is not a string is a UsageError, not a TypeError', async () => {
+    for (const region of [123, null, ['us-east-1']]) {
+      await expect(evaluatePolicy(rt, { errorCode: 'ThrottlingException', operationKind: 'read', policy: 'allow', region } as never)).rejects.toMatchObject({ name: 'UsageError', exitCode: 2 });
+    }
+  });
   it('known values still evaluate', async () => {
     const r = await evaluatePolicy(rt, { errorCode: 'ThrottlingException', operationKind: 'read', policy: 'allow', region: 'eu-west-1' });
     // A what-if with no config: the policy and operation rules hold, but nothing is known of

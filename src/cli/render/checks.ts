@@ -23,6 +23,9 @@ export function checkJson(c: CheckResult) {
 export function connectionJson(r: ConnectionReport) {
   return {
     ok: r.ok,
+    /** AWS refused the credentials (exit 4); noCallMade: byok refused them itself (an expired key) and sent nothing. */
+    refused: r.refused,
+    noCallMade: r.noCallMade === true,
     workspace: r.workspace,
     geography: r.geography,
     region: r.region,
