@@ -49,7 +49,7 @@ export async function exportSettings(rt: Runtime, o: { workspace?: string; gatew
   const { doc } = await rt.store().read();
   const { ws, geography, region } = routed(pickWorkspace(rt, doc, o.workspace));
   requireAccess(rt, ws);
-  const r = claudeCodeExport({ workspace: ws.name, geography, region, catalog: workspaceCatalog(ws), gateway, apiKey: apiKeyProvider(ws) });
+  const r = claudeCodeExport({ workspace: ws.name, geography, region, catalog: workspaceCatalog(ws), gateway, apiKey: apiKeyProvider(ws), configDir: rt.env.BYOK_CONFIG_DIR?.trim() || undefined });
   if (!r.ok) throw new UsageError(r.error.code, r.error.reason, r.error.hint);
   return { ...r.value, workspace: ws.name, geography, region, gateway: gateway ?? null };
 }

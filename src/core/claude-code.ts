@@ -63,6 +63,16 @@ export interface ExportTarget {
   gateway?: string;
   /** The workspace calls Bedrock with a Bedrock API key: the direct path is AWS_BEARER_TOKEN_BEDROCK. */
   apiKey?: ApiKeyProvider;
+  /**
+   * BYOK_CONFIG_DIR as the export runs, when set: the AWS SDK runs credential_process with Claude
+   * Code's environment, which need not have it, so the command carries it.
+   */
+  configDir?: string;
+}
+
+/** A shell word, single-quoted where needed (credential_process is split by a shell or shlex). */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 export interface ExportRefusal { code: string; reason: string; hint: string }
@@ -157,11 +167,12 @@ export function claudeCodeExport(t: ExportTarget): Result<ClaudeCodeExport, Expo
     );
   } else {
     const name = awsProfileName(t.workspace);
-    awsProfile = { name, configSection: `[profile ${name}]\ncredential_process = byok credential-process --workspace ${t.workspace}\nregion = ${t.region}` };
+    const dir = t.configDir !== undefined && t.configDir !== '' ? `env BYOK_CONFIG_DIR=${shellWord(t.configDir)} ` : '';
+    awsProfile = { name, configSection: `[profile ${name}]\ncredential_process = ${dir}byok credential-process --workspace ${t.workspace}\nregion = ${t.region}` };
     env.AWS_PROFILE = name;
     shellEnv.AWS_PROFILE = name;
     notes.push(
-      `Credentials: the AWS SDK inside Claude Code reads profile ${name}; add it to ~/.aws/config (below) so it asks byok credential-process, which hands out short-lived STS credentials from byok's encrypted store. No key goes into the settings file.`,
+      `Credentials: the AWS SDK inside Claude Code reads profile ${name}; add the [profile ${name}] section printed here to ~/.aws/config so it asks byok credential-process, which hands out short-lived STS credentials from byok's encrypted store. No key goes into the settings file.`,
     );
   }
   // The same values (Claude Code run from that shell reads them too), except the token placeholder: a comment there.

@@ -92,7 +92,9 @@ describe('byok export claude-code: the settings pin Claude Code to the workspace
     expect(human.code).toBe(0);
     expect(JSON.parse(human.stdout)).toEqual(s);
     expect(human.stderr).toMatch(/Haiku/);
-    expect(human.stderr).toMatch(/credential_process = byok credential-process --workspace acme/);
+    // The config directory this export used (BYOK_CONFIG_DIR) goes with the command: the AWS SDK runs it with Claude Code's environment.
+    expect(human.stderr).toContain(`credential_process = env BYOK_CONFIG_DIR=${t.env.BYOK_CONFIG_DIR} byok credential-process --workspace acme`);
+    expect(human.stderr).toContain('add the [profile byok-acme] section printed here to ~/.aws/config');
     for (const out of [human.stdout, human.stderr, JSON.stringify(s)]) {
       expect(out).not.toMatch(US_REGION);
       expect(out).not.toContain(SECRET);
