@@ -329,7 +329,10 @@ async function attempt(
       report.refused = true;
       // No AWS answer behind it (failure null): byok saw the expiry itself and sent nothing.
       if (e.failure === null) report.noCallMade = true;
-      const c = problemCheck('credentials', e.category, e.message, e.hint);
+      // For a refused key, byok's own advice says what the document's steps say (check the key,
+      // aws sts get-caller-identity, store the current one): the steps alone, not the same advice
+      // twice in one paragraph (new-user review).
+      const c = problemCheck('credentials', e.category, e.message, e.category === 'credential-invalid' ? undefined : e.hint);
       report.checks = [c, ...skippedProbes(routes, refusals, o, e.failure === null ? 'the credentials cannot be used, so no call was made' : 'credentials were refused')];
       return report;
     }

@@ -63,8 +63,11 @@ function sessionCheck(ctx: Runtime, ws: Workspace, report: ConnectionReport | nu
     return pass('session-token-expiry', `long-term key ${mask(c.accessKeyId)}: STS sessions are refreshed automatically (${report.credentials.source === 'new-session' ? 'a new session was obtained' : 'cached session'}, valid until ${report.credentials.session_token_expires_at})`);
   }
   const cred = report?.checks.find((x) => x.name === 'credentials' && x.status === 'fail');
+  // A key AWS refused outright is owner-credentials' problem, said there once; only an expired
+  // session is this check's own.
+  if (cred && cred.category !== 'session-expired') return skip('session-token-expiry', `not checked: the key itself was refused (owner-credentials)`);
   if (cred) {
-    return problemCheck('session-token-expiry', 'session-expired', `automatic refresh of the session for ${mask(c.accessKeyId)} failed: ${cred.detail}`, 'Reconfigure if automatic refresh fails.', 'fail', cred.category ?? 'session-expired');
+    return problemCheck('session-token-expiry', 'session-expired', `automatic refresh of the session for ${mask(c.accessKeyId)} failed: ${cred.detail}`, undefined, 'fail', cred.category ?? 'session-expired');
   }
   return ws.session
     ? pass('session-token-expiry', `long-term key ${mask(c.accessKeyId)}: cached session valid until ${ws.session.expiresAt}; refreshed automatically`)
@@ -74,7 +77,14 @@ function sessionCheck(ctx: Runtime, ws: Workspace, report: ConnectionReport | nu
 /** A check test-connection ran, under doctor's name for it (or skipped, saying why). */
 function fromReport(report: ConnectionReport | null, from: string, name: string, why: string): CheckResult {
   const c = report?.checks.find((x) => x.name === from);
-  return c ? { ...c, name } : skip(name, `not checked: ${why}`);
+  return c ? { ...c, name } : skip(name, `not checked: ${report ? notRunBecause(report) : why}`);
+}
+
+/** Why the connection test ran no further, in its own terms. */
+function notRunBecause(report: ConnectionReport): string {
+  if (report.noCallMade) return 'the credentials cannot be used, so no call was made (owner-credentials)';
+  if (report.refused) return 'AWS refused the credentials (owner-credentials)';
+  return 'the connection test did not get that far';
 }
 
 function modelAccessCheck(report: ConnectionReport | null, why: string): CheckResult {
@@ -89,6 +99,7 @@ function modelAccessCheck(report: ConnectionReport | null, why: string): CheckRe
     return pass('model-access', `${[...new Set(report.routes.map((r) => MODELS[r.model].name))].join(' and ')} answered a one-token request`);
   }
   const skipped = probes.filter((c) => !c.ok);
+  if (report.refused || (skipped.length > 0 && skipped.every((c) => c.status === 'skip'))) return skip('model-access', `not checked: ${report.refused ? notRunBecause(report) : 'no model was invoked'}`);
   return skip('model-access', probes.length === 0 ? 'not checked: no model could be invoked' : `not determined: ${skipped.map((c) => c.name).join(', ')} failed for another reason`);
 }
 
@@ -99,8 +110,9 @@ function connectionCheck(report: ConnectionReport | null, why: string): CheckRes
   const covered = new Set(['credential-invalid', 'session-expired', 'model-access-denied', 'inference-profile-required', 'iam-permission', 'region-mismatch']);
   const other = report.checks.filter((c) => c.status === 'fail' && !covered.has(c.category ?? ''));
   if (other.length === 0) {
+    // Every failure is one a check above names, with its steps: not a problem of its own.
     const failed = report.checks.filter((c) => c.status === 'fail').map((c) => c.name);
-    return { name: 'connection', ok: false, status: 'fail', detail: `test-connection failed: ${failed.join(', ') || 'see above'}`, category: report.checks.find((c) => c.status === 'fail')?.category ?? 'other', hint: 'See the checks above for the cause and its steps.' };
+    return skip('connection', `test-connection failed on what the checks above name (${failed.join(', ') || 'see above'})`);
   }
   const first = other[0]!;
   return { ...first, name: 'connection', detail: other.map((c) => `${c.name}: ${c.detail}`).join('; ') };

@@ -306,6 +306,15 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     const doctor = await w.json(['doctor']);
     expect(doctor.code).toBe(4);
     expect(check(doctor.body, 'owner-credentials').category).toBe('credential-invalid');
+    // One refused key is one problem: the checks that could not run say why, and none contradicts the settings (new-user review).
+    expect(check(doctor.body, 'session-token-expiry')).toMatchObject({ status: 'skip', detail: 'not checked: the key itself was refused (owner-credentials)' });
+    expect(check(doctor.body, 'model-access')).toMatchObject({ status: 'skip', detail: 'not checked: AWS refused the credentials (owner-credentials)' });
+    expect(check(doctor.body, 'iam-permissions')).toMatchObject({ status: 'skip', detail: 'not checked: AWS refused the credentials (owner-credentials)' });
+    expect(check(doctor.body, 'connection').status).toBe('skip');
+    expect((doctor.body.checks as { status: string }[]).filter((c) => c.status === 'fail')).toHaveLength(1);
+    // The refused key's hint says each step once.
+    const hint = check(doctor.body, 'owner-credentials').hint as string;
+    expect(hint.split('aws sts get-caller-identity').length - 1).toBe(1);
     const human = await w.byok(['test-connection']);
     expect(human.code).toBe(4);
     expect(human.stdout + human.stderr).toContain('hint:');
