@@ -78,6 +78,9 @@ describe('gateway start, status and SIGTERM', () => {
     const started = await new Promise<{ url: string }>((resolve) => createInterface({ input: gw.stdout }).once('line', (l) => resolve(JSON.parse(l) as { url: string })));
     const status = await byok(['gateway', 'status', '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ running: true, url: started.url, workspace: 'ws', pid: gw.pid, tokens: { live: 1 } });
+    // status's own health probes are not counted as requests, and the human view says the counts in words.
+    const human = await byok(['gateway', 'status']);
+    expect(human.stdout).toMatch(/requests\s+0 \(0 served, 0 refused, 0 failed; 0 fallbacks; 0 in flight\)/);
     // A second gateway for the same configuration is refused (it would hide the first from status).
     const second = await byok(['gateway', 'start']);
     expect(second.code).toBe(2);

@@ -210,8 +210,12 @@ export async function startGateway(rt: Runtime, o: GatewayOptions = {}): Promise
   let draining = false;
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    stats.inFlight += 1;
-    stats.requests += 1;
+    // The health probe `gateway status` makes is not a request of a client: not counted.
+    const probe = req.method === 'GET' && req.url === '/_byok/health';
+    if (!probe) {
+      stats.inFlight += 1;
+      stats.requests += 1;
+    }
     handle(req, res)
       .catch((e: unknown) => {
         log(JSON.stringify({ at: new Date().toISOString(), event: 'internal-error', message: e instanceof Error ? e.message : String(e) }));
@@ -219,7 +223,7 @@ export async function startGateway(rt: Runtime, o: GatewayOptions = {}): Promise
         else res.destroy();
       })
       .finally(() => {
-        stats.inFlight -= 1;
+        if (!probe) stats.inFlight -= 1;
       });
   };
 

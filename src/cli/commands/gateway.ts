@@ -79,6 +79,13 @@ async function start(ctx: Context, o: StartOptions): Promise<number> {
   return EXIT.ok;
 }
 
+/** The gateway's counters in words: "12 (9 served, 2 refused, 1 failed; 1 fallback; 0 in flight)". */
+function requestsLine(stats: unknown): string {
+  const s = (stats ?? {}) as Record<string, unknown>;
+  const n = (k: string): number => (typeof s[k] === 'number' ? (s[k] as number) : 0);
+  return `${n('requests')} (${n('served')} served, ${n('refused')} refused, ${n('failed')} failed; ${n('fallbacks')} fallback${n('fallbacks') === 1 ? '' : 's'}; ${n('inFlight')} in flight)`;
+}
+
 async function status(ctx: Context): Promise<number> {
   const s = readState(ctx);
   let health: Record<string, unknown> | null = null;
@@ -108,7 +115,7 @@ async function status(ctx: Context): Promise<number> {
           ['url', s!.url],
           ['workspace', s!.workspace],
           ['since', s!.startedAt],
-          ['requests', JSON.stringify(health!.stats)],
+          ['requests', requestsLine(health!.stats)],
           ...(tokens ? ([['tokens', `${tokens.live} live, ${tokens.revoked} revoked`]] as [string, string][]) : []),
         ])
       : [`not running${s && !running ? ` (stale state file from pid ${s.pid})` : ''}`],
