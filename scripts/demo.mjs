@@ -117,8 +117,9 @@ try {
   byok(['policy', 'set', 'allow'], env);
   byok(['invoke', '--operation-kind', 'read', 'Summarise the overnight incident report.'], env);
 
-  step('byok audit list --type fallback', 'The fallback event: original error code, platform endpoint, user, workspace, conversation, model, tokens, region.');
+  step('byok audit list --type fallback, then --type fallback-completed', 'The fallback event, written before the retry: original error code, platform endpoint, user, workspace, conversation, model, input tokens (estimated; output tokens are not known yet, so null), region. Then the event after it, with the token counts Bedrock reported.');
   byok(['audit', 'list', '--type', 'fallback'], env);
+  byok(['audit', 'list', '--type', 'fallback-completed'], env);
 
   step('byok audit verify', 'The hash chain and the head sealed in the encrypted config agree: nothing edited, removed, reordered or cut off.');
   byok(['audit', 'verify'], env);
