@@ -47,6 +47,7 @@ export function renderChecks(ctx: Context, checks: CheckResult[]): string[] {
   const width = Math.max(0, ...checks.map((c) => c.name.length));
   const out: string[] = [];
   const shown = new Map<string, string>(); // hint text → the check it was first printed under
+  const shownSteps = new Map<string, string>(); // the troubleshooting steps a hint ends with → the check they were first printed under
   for (const c of checks) {
     // A detail or hint may quote AWS's message: one line each, whatever it holds.
     const text = `${c.name.padEnd(width)}  ${oneLine(c.detail)}`;
@@ -56,8 +57,14 @@ export function renderChecks(ctx: Context, checks: CheckResult[]): string[] {
     else out.push(mark.fail(ctx, `${text}${c.category ? ctx.chalk.dim(` [${c.category}]`) : ''}`));
     if (c.status !== 'pass' && c.status !== 'skip' && c.hint) {
       const first = shown.get(c.hint);
-      out.push(`  ${' '.repeat(width)}  ${ctx.chalk.dim('hint:')} ${first ? `as for ${first} above` : oneLine(c.hint)}`);
+      // Checks that fail alike (four probes refused the same permission) differ in their first
+      // sentence, not in the document's steps after it: those are printed once (new-user review).
+      const steps = c.steps?.join(' ') ?? '';
+      const stepsFirst = steps !== '' && c.hint.endsWith(steps) && c.hint !== steps ? shownSteps.get(steps) : undefined;
+      const text = first ? `as for ${first} above` : stepsFirst ? `${oneLine(c.hint.slice(0, -steps.length).trim())} Then the steps given for ${stepsFirst} above.` : oneLine(c.hint);
+      out.push(`  ${' '.repeat(width)}  ${ctx.chalk.dim('hint:')} ${text}`);
       if (!first) shown.set(c.hint, c.name);
+      if (steps !== '' && c.hint.endsWith(steps) && !shownSteps.has(steps)) shownSteps.set(steps, c.name);
     }
   }
   return out;
