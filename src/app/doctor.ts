@@ -65,7 +65,8 @@ function sessionCheck(ctx: Runtime, ws: Workspace, report: ConnectionReport | nu
   const cred = report?.checks.find((x) => x.name === 'credentials' && x.status === 'fail');
   // A key AWS refused outright is owner-credentials' problem, said there once; only an expired
   // session is this check's own.
-  if (cred && cred.category !== 'session-expired') return skip('session-token-expiry', `not checked: the key itself was refused (owner-credentials)`);
+  if (cred && cred.category === 'credential-invalid') return skip('session-token-expiry', 'not checked: the key itself was refused (owner-credentials)');
+  if (cred && cred.category !== 'session-expired') return skip('session-token-expiry', `not checked: getting a session failed (${cred.category ?? 'error'}; owner-credentials says why)`);
   if (cred) {
     return problemCheck('session-token-expiry', 'session-expired', `automatic refresh of the session for ${mask(c.accessKeyId)} failed: ${cred.detail}`, undefined, 'fail', cred.category ?? 'session-expired');
   }
@@ -100,7 +101,8 @@ function modelAccessCheck(report: ConnectionReport | null, why: string): CheckRe
   }
   const skipped = probes.filter((c) => !c.ok);
   if (report.refused || (skipped.length > 0 && skipped.every((c) => c.status === 'skip'))) return skip('model-access', `not checked: ${report.refused ? notRunBecause(report) : 'no model was invoked'}`);
-  return skip('model-access', probes.length === 0 ? 'not checked: no model could be invoked' : `not determined: ${skipped.map((c) => c.name).join(', ')} failed for another reason`);
+  // Named with what each failure was (throttled, iam-permission, ...): those checks, and their steps, are in test-connection's details.
+  return skip('model-access', probes.length === 0 ? 'not checked: no model could be invoked' : `not determined: ${skipped.map((c) => `${c.name} ${c.status === 'skip' ? 'did not run' : `failed (${c.category ?? 'error'})`}`).join(', ')}, which says nothing about model access`);
 }
 
 /** Whatever the connection test found that no troubleshooting check above already names. */

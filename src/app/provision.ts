@@ -516,11 +516,11 @@ export async function putPolicy(ctx: Runtime, o: IamCommonOptions, hooks: Provis
     return { geography: o.geography, region: o.region.trim().toLowerCase() };
   })();
   parseModels(o.models);
-  if (ws) await refuseUserOfOtherRoute(ctx, ws.name, userName, route);
   const s = await openSession(ctx, o, hooks);
   try {
     const existing = await s.iam.getUser(userName);
     if (!existing) throw new UsageError('no-such-user', `IAM user ${userName} does not exist in account ${s.accountId}.`, `Create it first: byok iam create-user --user-name ${userName} (or run byok iam provision).`);
+    if (ws) await refuseUserOfOtherRoute(ctx, s, ws.name, userName, route);
     // A user byok made for another workspace is that workspace's: its policy is not rewritten from
     // here unless told to, as provision refuses to take it over (attack review, stop 23).
     const forWs = existing.tags.find((t) => t.Key === 'byok-workspace')?.Value;
@@ -608,6 +608,12 @@ export async function createAccessKey(ctx: Runtime, o: IamCommonOptions, hooks: 
   const userName = await userFor(ctx, o, ws);
   const s = await openSession(ctx, o, hooks);
   try {
+    // A key of another workspace's user is refused as provision refuses it: by its byok-workspace
+    // tag unless --adopt-existing-user, and always where that workspace keeps its key on it for another route.
+    const user = await s.iam.getUser(userName).catch((e) => refused(e, `the IAM user ${userName}`));
+    const forWs = user?.tags.find((t) => t.Key === 'byok-workspace')?.Value;
+    if (user && forWs !== undefined && forWs !== ws.name && !o.adoptExistingUser) await refuseAdoption(s, userName, user, ws.name);
+    if (ws.geography && ws.region) await refuseUserOfOtherRoute(ctx, s, ws.name, userName, { geography: ws.geography, region: ws.region });
     let existing: { id: string; status: string }[] = [];
     const key = await createKeyFor(s, ws, userName, `byok iam create-access-key --workspace ${ws.name} --user-name ${userName}`, (k) => (existing = k));
     await waitForKey(s, key);
@@ -642,6 +648,7 @@ export async function rotateKey(ctx: Runtime, o: IamCommonOptions, hooks: Provis
   const userName = await userFor(ctx, o, ws);
   const s = await openSession(ctx, o, hooks);
   try {
+    await refuseUserOfOtherRoute(ctx, s, ws.name, userName, route);
     const keys = await s.iam.accessKeys(userName).catch((e) => refused(e, `the access keys of ${userName}`));
     if (!keys.some((k) => k.id === old.accessKeyId)) {
       throw new UsageError('key-not-owned', `The workspace's key ${mask(old.accessKeyId)} is not one of ${userName}'s access keys.`, 'Pass --user-name with the IAM user that owns the key.');
@@ -696,18 +703,26 @@ export type ProvisionResult = IamResult<{
 /** What provision and its printed twin check before anything happens (all of it bad input: exit 2). */
 /**
  * One IAM user holds one route's least-privilege policy. Where another workspace of this config
- * keeps its key on the same user with another geography or region, writing this route's policy
- * would take that workspace's models away, and its own put-policy hint would then take them back
- * from this one (attack review, stop 23): refused whatever --adopt-existing-user says.
+ * keeps its key on the same user with another geography or region, writing this route's policy (or
+ * giving this workspace a key of that user) would let one workspace's key serve the other's route,
+ * and each one's put-policy would take the other's models away (attack reviews, stop 23): refused,
+ * whatever --adopt-existing-user says. Which workspaces keep a key on the user is read from IAM
+ * (the user's access keys against each workspace's stored key), and from the user name byok
+ * recorded, so a key stored with `credentials set` counts too.
  */
-async function refuseUserOfOtherRoute(ctx: Runtime, workspace: string, userName: string, route: { geography: Geography; region: string }): Promise<void> {
+async function refuseUserOfOtherRoute(ctx: Runtime, s: IamSession, workspace: string, userName: string, route: { geography: Geography; region: string }): Promise<void> {
   const { doc } = await ctx.store().read();
-  for (const w of Object.values(doc.workspaces)) {
-    if (w.name === workspace || w.credentials?.iamUserName !== userName) continue;
-    if (w.geography === route.geography && w.region === route.region) continue;
+  const others = Object.values(doc.workspaces).filter((w) => w.name !== workspace && w.credentials !== undefined && (w.geography !== route.geography || w.region !== route.region));
+  if (others.length === 0) return;
+  // A user that does not exist yet holds no one's key.
+  const listed = await s.iam.accessKeys(userName).catch((e: unknown) => (e instanceof Error && e.name.startsWith('NoSuchEntity') ? [] : refused(e, `the access keys of ${userName}`)));
+  const keys = new Set(listed.map((k) => k.id));
+  for (const w of others) {
+    if (w.credentials!.iamUserName !== userName && !keys.has(w.credentials!.accessKeyId)) continue;
+    s.note({ step: 'user', state: 'failed', detail: `${userName} holds the key of workspace ${w.name}, for another route` });
     throw new UsageError(
       'user-of-another-route',
-      `IAM user ${userName} holds the key of workspace ${w.name} (${w.geography ? geographyLabel(w.geography) : 'no geography'} from ${w.region ?? 'no region'}), and its policy is for that route. Writing the ${geographyLabel(route.geography)} policy from ${route.region} for ${workspace} would take ${w.name}'s models away, and ${w.name}'s own put-policy would then take ${workspace}'s. Nothing was changed.`,
+      `IAM user ${userName} holds the key of workspace ${w.name} (${w.geography ? geographyLabel(w.geography) : 'no geography'} from ${w.region ?? 'no region'}), so its policy must serve that route. Writing the ${geographyLabel(route.geography)} policy from ${route.region} for ${workspace}, or giving ${workspace} a key of it, would let one workspace's key reach the other's models. Nothing was changed.`,
       `Give workspace ${workspace} its own user: byok iam provision --workspace ${workspace} --user-name byok-${workspace}`,
     );
   }
@@ -717,7 +732,6 @@ async function provisionInput(ctx: Runtime, o: ProvisionOptions) {
   const ws = await ownedWorkspace(ctx, o.workspace);
   const route = workspaceRoute(ctx, ws, o, 'provision');
   const userName = await userFor(ctx, o, ws);
-  await refuseUserOfOtherRoute(ctx, ws.name, userName, route);
   const tags = parseTags(o.tag, ws.name);
   parseModels(o.models);
   return { ws, route, userName, tags };
@@ -733,6 +747,8 @@ export async function provision(ctx: Runtime, o: ProvisionOptions, hooks: Provis
   const { ws, route, userName, tags } = await provisionInput(ctx, o);
   const s = await openSession(ctx, o, hooks);
   try {
+    // Before anything is created or changed: a user another workspace keeps its key on for another route is refused.
+    await refuseUserOfOtherRoute(ctx, s, ws.name, userName, route);
     const userArn = await ensureUser(s, userName, tags, { adopt: o.adoptExistingUser, workspace: ws.name });
     // The user is byok's to change: from here on the workspace's route is the one provisioned.
     if (route.changes.length) await saveRoute(s, ws.name, route);

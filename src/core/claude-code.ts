@@ -167,7 +167,12 @@ export function claudeCodeExport(t: ExportTarget): Result<ClaudeCodeExport, Expo
     );
   } else {
     const name = awsProfileName(t.workspace);
-    const dir = t.configDir !== undefined && t.configDir !== '' ? `env BYOK_CONFIG_DIR=${shellWord(t.configDir)} ` : '';
+    // ~/.aws/config is read line by line, and the AWS SDKs cut a value at " #" or " ;": a directory
+    // holding a line break, a control character, # or ; cannot be carried on the line (a line break
+    // would start a line of its own, e.g. a second credential_process). It is left out, and said.
+    const carried = t.configDir !== undefined && t.configDir !== '' && !/[\u0000-\u001f\u007f#;]/.test(t.configDir);
+    const dir = carried ? `env BYOK_CONFIG_DIR=${shellWord(t.configDir!)} ` : '';
+    if (t.configDir !== undefined && t.configDir !== '' && !carried) notes.push(`BYOK_CONFIG_DIR holds a character ~/.aws/config cannot carry on the credential_process line (a line break, a control character, # or ;), so the line leaves it out: set BYOK_CONFIG_DIR in Claude Code's environment too, or use a config directory without them.`);
     awsProfile = { name, configSection: `[profile ${name}]\ncredential_process = ${dir}byok credential-process --workspace ${t.workspace}\nregion = ${t.region}` };
     env.AWS_PROFILE = name;
     shellEnv.AWS_PROFILE = name;

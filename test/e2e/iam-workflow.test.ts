@@ -291,6 +291,27 @@ describe("one workspace's provisioning never changes another's permissions", () 
     expect((await users(w.acct.accountId)).find((u) => u.name === 'byok-ap1')!.inlinePolicies).toEqual(before.inlinePolicies);
   });
 
+  it("a key stored with credentials set counts too: another route's put-policy or create-access-key on that user is refused, and IAM is unchanged", async () => {
+    const w = await world();
+    await workspace(w, 'ap1', 'apac', 'ap-northeast-1');
+    await workspace(w, 'us1', 'us', 'us-east-1');
+    // The APAC user and key made outside byok's provision (as --print-commands does), the key stored with credentials set: no user name recorded.
+    await w.iam.send(new CreateUserCommand({ UserName: 'byok-ap1', Tags: [{ Key: 'managed-by', Value: 'byok' }, { Key: 'byok-workspace', Value: 'ap1' }] }));
+    await ok(w.admin(['iam', 'put-policy', '-w', 'ap1', '--user-name', 'byok-ap1']));
+    const key = (await w.iam.send(new CreateAccessKeyCommand({ UserName: 'byok-ap1' }))).AccessKey!;
+    await ok(runByok(['credentials', 'set', '-w', 'ap1', '--access-key-id', key.AccessKeyId!, '--secret-access-key-stdin'], { env: { ...w.t.env, ...emu.clientEnv }, stdin: `${key.SecretAccessKey}\n` }));
+    const before = (await users(w.acct.accountId)).find((u) => u.name === 'byok-ap1')!;
+    for (const args of [['iam', 'put-policy', '-w', 'us1', '--user-name', 'byok-ap1', '--adopt-existing-user'], ['iam', 'create-access-key', '-w', 'us1', '--user-name', 'byok-ap1', '--adopt-existing-user'], ['iam', 'provision', '-w', 'us1', '--user-name', 'byok-ap1', '--adopt-existing-user']]) {
+      const r = await ok(w.admin(args), 2);
+      expect(r.stderr, args.join(' ')).toContain('IAM user byok-ap1 holds the key of workspace ap1 (APAC from ap-northeast-1)');
+    }
+    const after = (await users(w.acct.accountId)).find((u) => u.name === 'byok-ap1')!;
+    expect({ inline: after.inlinePolicies, attached: after.attached, keys: after.accessKeys.map((k) => k.id) }).toEqual({ inline: before.inlinePolicies, attached: before.attached, keys: before.accessKeys.map((k) => k.id) });
+    // Without the flag, create-access-key is refused by the user's tag first.
+    const tagged = await ok(w.admin(['iam', 'create-access-key', '-w', 'us1', '--user-name', 'byok-ap1']), 2);
+    expect(tagged.stderr).toContain('was created by byok for workspace ap1');
+  });
+
   it("a user an older byok gave the shared byok-bedrock-invoke is moved to its own policy and the shared one is detached from it", async () => {
     const w = await world();
     await workspace(w, 'eu1', 'eu', 'eu-west-1');

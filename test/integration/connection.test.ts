@@ -441,6 +441,11 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
       expect(c.hint, c.name).toContain('AWS_ENDPOINT_URL');
       expect(c.hint, c.name).not.toMatch(/Health Dashboard|quota|IAM policy/);
     }
+    // doctor says why its other checks did not run: a session could not be had, not a refused key.
+    const doc = await w.byok(['doctor', '--json'], { env: closed });
+    const dc = JSON.parse(doc.stdout) as { checks: Check[] };
+    expect(check(dc, 'session-token-expiry')).toMatchObject({ status: 'skip', detail: 'not checked: getting a session failed (service-unavailable; owner-credentials says why)' });
+    expect(JSON.stringify(dc.checks)).not.toContain('was refused');
     // Only the control plane unreachable: the profile checks cannot read the destinations, and
     // that is the network too, not a permission to add.
     const noControl = await w.byok(['test-connection', '--json'], { env: { AWS_ENDPOINT_URL_BEDROCK: 'http://127.0.0.1:1' } });

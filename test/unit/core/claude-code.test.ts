@@ -61,3 +61,23 @@ describe('checkClaudeCodeSettings: prefixes and regions outside the geography fa
     expect(f.filter((x) => x.status === 'fail').map((x) => x.name)).toEqual([name]);
   });
 });
+
+describe('the credential_process line carries BYOK_CONFIG_DIR only where ~/.aws/config can hold it', () => {
+  const line = (configDir?: string) => {
+    const r = claudeCodeExport({ workspace: 'w', geography: 'eu', region: 'eu-west-1', configDir });
+    if (!r.ok) throw new Error(r.error.reason);
+    return { section: r.value.awsProfile!.configSection, notes: r.value.notes.join(' ') };
+  };
+  it('a plain directory as one shell word; one with spaces or quotes single-quoted', () => {
+    expect(line('/srv/byok').section).toContain('credential_process = env BYOK_CONFIG_DIR=/srv/byok byok credential-process --workspace w\n');
+    expect(line("/srv/it's here").section).toContain(`credential_process = env BYOK_CONFIG_DIR='/srv/it'\\''s here' byok credential-process --workspace w\n`);
+    expect(line(undefined).section).toContain('credential_process = byok credential-process --workspace w\n');
+  });
+  it('a line break, a control character, # or ; is never put on the line (it could start a line of its own, or cut the value): left out and said', () => {
+    for (const dir of ['/tmp/x\ncredential_process = touch /tmp/PWNED #', '/tmp/x\rcredential_process = y', '/tmp/c #1', '/tmp/c ;1', '/tmp/tab\there']) {
+      const { section, notes } = line(dir);
+      expect(section.split('\n'), JSON.stringify(dir)).toEqual(['[profile byok-w]', 'credential_process = byok credential-process --workspace w', 'region = eu-west-1']);
+      expect(notes).toContain('BYOK_CONFIG_DIR holds a character ~/.aws/config cannot carry');
+    }
+  });
+});
