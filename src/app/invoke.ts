@@ -44,7 +44,7 @@ export interface Attempt {
   ok: boolean;
   endpoint: string;
   region: string;
-  /** local: byok refused the call itself (an expired ASIA key) and sent nothing; the code is the AWS one it stands for. */
+  /** local: byok refused the call itself (an expired ASIA key) and sent nothing: no HTTP status; the code is the AWS one it stands for, and endpoint the one it would have called. */
   error?: { code: string | null; status: number | null; message: string | null; category: string; local?: true };
 }
 
@@ -242,7 +242,7 @@ export async function runWithFallback<T>(rt: Runtime, req: EngineRequest<T>): Pr
   }
   const delivered = req.delivered();
   if (delivered > 0) refusalHint ??= `${delivered} characters of the reply had already been delivered when the stream broke.`;
-  attempts.push({ via: 'byok', ok: false, endpoint: byokAt, region: route.region, error: { code: failure.code ?? null, status: failure.status ?? null, message: failure.message ?? null, category: failure.category, ...(failure.local ? { local: true } : {}) } });
+  attempts.push({ via: 'byok', ok: false, endpoint: byokAt, region: route.region, error: { code: failure.code ?? null, status: failure.local ? null : failure.status ?? null, message: failure.message ?? null, category: failure.category, ...(failure.local ? { local: true } : {}) } });
   const fail = (decision: FallbackDecision): EngineOutcome<T> => ({ ...base(), ok: false, servedBy: null, failure, decision, hint: refusalHint ?? failureHint(ws, route, failure) });
 
   // 2. The policy decides; the audit event must be written before any fallback.

@@ -350,6 +350,8 @@ describe('troubleshooting: each case provoked, its category and hint', () => {
     expect(inv.stderr).toContain('no call was made');
     expect(inv.stderr).toContain('Reconfigure with new ones: byok credentials set');
     expect(inv.stderr).toContain('BYOK call not made (session-expired)');
+    const invJson = JSON.parse((await w.byok(['invoke', 'hi', '--json'], { now: later })).stdout) as { attempts: { error: Record<string, unknown> }[] };
+    expect(invJson.attempts[0]!.error).toMatchObject({ local: true, status: null, category: 'session-expired' });
     expect(inv.stderr).not.toMatch(/BYOK call failed: ExpiredTokenException/);
     const faults = (await emu.control.listFaults()).faults as { remaining?: number }[];
     expect(faults[0]).toMatchObject({ remaining: 100 });
