@@ -1,7 +1,7 @@
 // Which model, inference profile and region a task would use, and why (DESIGN §4.2): the
 // workspace's geography and region unless the request overrides them, and the live profiles
 // `models check` stored where they were read from that very region.
-import { pickWorkspace, requireAccess } from '../core/access.js';
+import { pickWorkspace, requireAccess, roleOf } from '../core/access.js';
 import { workspaceCatalog, type Geography } from '../core/config-doc.js';
 import { UsageError } from '../core/errors.js';
 import { geographyLabel, type LiveProfile, type ModelKey } from '../core/geography.js';
@@ -58,7 +58,8 @@ export async function routeFor(rt: Runtime, q: RouteQuery): Promise<RouteResult>
   // a workspace whose geography it overrides, the answer says so (new-user review).
   let regionFromWorkspace = false;
   let otherGeography: { workspace: string; geography: Geography } | undefined;
-  if (geography === undefined || region === undefined || (q.workspace ?? rt.flags.workspace) !== undefined) {
+  const named = q.workspace ?? rt.flags.workspace;
+  if (geography === undefined || region === undefined || named !== undefined) {
     const { doc } = await rt.store().read();
     const ws = pickWorkspace(rt, doc, q.workspace);
     requireAccess(rt, ws);
@@ -69,6 +70,12 @@ export async function routeFor(rt: Runtime, q: RouteQuery): Promise<RouteResult>
     region ??= ws.region;
     // The live profiles models check stored, where they were read from this very region.
     if (geography === ws.geography && region === ws.region) catalog = workspaceCatalog(ws);
+  } else {
+    // Both given, no workspace named: a what-if. The current workspace, if the user is one of its
+    // people and it is in another geography, is still named in a note: its calls never take this route.
+    const { doc } = await rt.store().read();
+    const cur = doc.currentWorkspace !== undefined ? doc.workspaces[doc.currentWorkspace] : undefined;
+    if (cur && roleOf(cur, rt.user) !== 'none' && cur.geography !== undefined && cur.geography !== geography) otherGeography = { workspace: cur.name, geography: cur.geography };
   }
   const r = resolveRoute({ task: q.task, model: q.model, geography, region, catalog });
   if (!r.ok) {

@@ -172,6 +172,10 @@ describe('config and route', () => {
     const other = await json(['-w', 'acme', 'route', '--geography', 'us', '--region', 'us-east-1', '--task', 'plan']);
     expect(other.code).toBe(0);
     expect(other.body.notes).toContain('a what-if: workspace acme is in EU, and its calls (invoke, the gateway) never take this US route');
+    // Without -w, the current workspace is named the same way.
+    const current = await json(['route', '--geography', 'global', '--region', 'eu-west-1']);
+    expect(current.body.workspace).toBeNull();
+    expect(current.body.notes).toContain('a what-if: workspace acme is in EU, and its calls (invoke, the gateway) never take this Global route');
     // Its own geography: no such note.
     expect((await json(['-w', 'acme', 'route', '--geography', 'eu', '--region', 'eu-west-1'])).body.notes).toEqual([]);
     const half = await byok(['route', '--geography', 'us']);
