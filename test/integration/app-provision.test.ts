@@ -101,7 +101,8 @@ describe('provision (app layer, no terminal)', () => {
     });
     await provision(w.rt, { workspace: 'ws' });
     const before = await stored(w.rt);
-    const r = await createAccessKey(w.rt, { workspace: 'other' });
+    // The user byok made for ws: giving another workspace a key of it is sharing it, on purpose.
+    const r = await createAccessKey(w.rt, { workspace: 'other', adoptExistingUser: true });
     const { doc } = await w.rt.store().read();
     expect(doc.workspaces.other?.credentials?.accessKeyId).not.toBe(before?.accessKeyId);
     expect(mask(doc.workspaces.other!.credentials!.accessKeyId)).toBe(r.accessKeyId);

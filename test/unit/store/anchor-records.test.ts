@@ -111,7 +111,8 @@ describe('an anchor that cannot be written', () => {
 describe('BYOK_STATE_ANCHOR refusals say what is wrong with the path and where to point it', () => {
   it('a relative path is refused with an example of an absolute one, without repeating the value (a key pasted into the wrong variable is not printed)', () => {
     const p = place();
-    const pastedKey = randomBytes(32).toString('base64');
+    // A base64 key starts with '/' one time in 64: then it is an absolute path, another refusal (a flaky test until stop 23).
+    const pastedKey = randomBytes(32).toString('base64').replace(/^\//, 'K');
     for (const given of ['anchor.json', pastedKey, 'correct horse battery staple']) {
       let e: { code?: string; exitCode?: number; message: string; hint?: string } | undefined;
       try {
