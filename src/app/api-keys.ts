@@ -206,7 +206,7 @@ export interface CreateApiKeyResult {
  * `byok iam create-api-key`: puts the bearer policy on the user, creates the key, and stores its
  * one-time secret in the sealed config before anything else can fail — or deletes it in IAM again.
  */
-export async function createApiKey(rt: Runtime, o: { userName?: string; expiresInDays?: number; profile?: string; workspace?: string }): Promise<CreateApiKeyResult> {
+export async function createApiKey(rt: Runtime, o: { userName?: string; expiresInDays?: number; profile?: string; workspace?: string; adoptExistingUser?: boolean }): Promise<CreateApiKeyResult> {
   if (o.expiresInDays !== undefined && (!Number.isInteger(o.expiresInDays) || o.expiresInDays < 1 || o.expiresInDays > 36600)) {
     throw new UsageError('invalid-expires-in', 'A long-term key lasts 1 to 36600 days (IAM\'s CredentialAgeDays).', 'Pass --expires-in 30d (or up to 36600d).');
   }
@@ -214,6 +214,9 @@ export async function createApiKey(rt: Runtime, o: { userName?: string; expiresI
   const ws = pickWorkspace(rt, doc, o.workspace);
   requireOwner(rt, ws, 'create a Bedrock API key');
   const userName = userFor(ws, o.userName);
+  // One IAM user serves one workspace's route: refused as create-access-key refuses it (attack review, stop 23).
+  const { guardUserForWorkspace } = await import('./provision.js');
+  await guardUserForWorkspace(rt, ws, userName, o);
   const { openApiKeyIam } = await import('../aws/api-keys.js');
   const iam = await openApiKeyIam(rt.env, await adminCredentials(rt, o.profile), rt.now().getTime() - Date.now());
   try {

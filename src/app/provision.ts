@@ -613,7 +613,7 @@ export async function createAccessKey(ctx: Runtime, o: IamCommonOptions, hooks: 
     const user = await s.iam.getUser(userName).catch((e) => refused(e, `the IAM user ${userName}`));
     const forWs = user?.tags.find((t) => t.Key === 'byok-workspace')?.Value;
     if (user && forWs !== undefined && forWs !== ws.name && !o.adoptExistingUser) await refuseAdoption(s, userName, user, ws.name);
-    if (ws.geography && ws.region) await refuseUserOfOtherRoute(ctx, s, ws.name, userName, { geography: ws.geography, region: ws.region });
+    await refuseUserOfOtherRoute(ctx, s, ws.name, userName, { geography: ws.geography, region: ws.region });
     let existing: { id: string; status: string }[] = [];
     const key = await createKeyFor(s, ws, userName, `byok iam create-access-key --workspace ${ws.name} --user-name ${userName}`, (k) => (existing = k));
     await waitForKey(s, key);
@@ -710,21 +710,40 @@ export type ProvisionResult = IamResult<{
  * (the user's access keys against each workspace's stored key), and from the user name byok
  * recorded, so a key stored with `credentials set` counts too.
  */
-async function refuseUserOfOtherRoute(ctx: Runtime, s: IamSession, workspace: string, userName: string, route: { geography: Geography; region: string }): Promise<void> {
+async function refuseUserOfOtherRoute(ctx: Runtime, s: IamSession, workspace: string, userName: string, route: { geography?: Geography; region?: string }): Promise<void> {
   const { doc } = await ctx.store().read();
-  const others = Object.values(doc.workspaces).filter((w) => w.name !== workspace && w.credentials !== undefined && (w.geography !== route.geography || w.region !== route.region));
+  // A workspace with no route yet differs from every route: it could be given any later.
+  const others = Object.values(doc.workspaces).filter((w) => w.name !== workspace && (w.credentials !== undefined || w.apiKey !== undefined) && (route.geography === undefined || route.region === undefined || w.geography !== route.geography || w.region !== route.region));
   if (others.length === 0) return;
   // A user that does not exist yet holds no one's key.
   const listed = await s.iam.accessKeys(userName).catch((e: unknown) => (e instanceof Error && e.name.startsWith('NoSuchEntity') ? [] : refused(e, `the access keys of ${userName}`)));
   const keys = new Set(listed.map((k) => k.id));
+  const apiKeyUser = (w: Workspace): string | undefined => (w.apiKey && 'iamUserName' in w.apiKey ? w.apiKey.iamUserName : undefined);
   for (const w of others) {
-    if (w.credentials!.iamUserName !== userName && !keys.has(w.credentials!.accessKeyId)) continue;
+    // Its access key is one of the user's, or byok recorded the user for its key or its Bedrock API key.
+    if (w.credentials?.iamUserName !== userName && !(w.credentials && keys.has(w.credentials.accessKeyId)) && apiKeyUser(w) !== userName) continue;
     s.note({ step: 'user', state: 'failed', detail: `${userName} holds the key of workspace ${w.name}, for another route` });
     throw new UsageError(
       'user-of-another-route',
-      `IAM user ${userName} holds the key of workspace ${w.name} (${w.geography ? geographyLabel(w.geography) : 'no geography'} from ${w.region ?? 'no region'}), so its policy must serve that route. Writing the ${geographyLabel(route.geography)} policy from ${route.region} for ${workspace}, or giving ${workspace} a key of it, would let one workspace's key reach the other's models. Nothing was changed.`,
+      `IAM user ${userName} holds the key of workspace ${w.name} (${w.geography ? geographyLabel(w.geography) : 'no geography'} from ${w.region ?? 'no region'}), so its policy must serve that route. Writing ${route.geography && route.region ? `the ${geographyLabel(route.geography)} policy from ${route.region}` : 'a policy'} for ${workspace}${route.geography && route.region ? '' : ` (no route set yet)`}, or giving ${workspace} a key of it, would let one workspace's key reach the other's models. Nothing was changed.`,
       `Give workspace ${workspace} its own user: byok iam provision --workspace ${workspace} --user-name byok-${workspace}`,
     );
+  }
+}
+
+/**
+ * For commands outside this file that give a workspace a credential of an IAM user (create-api-key):
+ * the same refusals as create-access-key, by the user's tag and by route, before IAM is changed.
+ */
+export async function guardUserForWorkspace(ctx: Runtime, ws: Workspace, userName: string, o: { profile?: string; adoptExistingUser?: boolean }): Promise<void> {
+  const s = await openSession(ctx, { profile: o.profile }, {});
+  try {
+    const user = await s.iam.getUser(userName).catch((e) => refused(e, `the IAM user ${userName}`));
+    const forWs = user?.tags.find((t) => t.Key === 'byok-workspace')?.Value;
+    if (user && forWs !== undefined && forWs !== ws.name && !o.adoptExistingUser) await refuseAdoption(s, userName, user, ws.name);
+    await refuseUserOfOtherRoute(ctx, s, ws.name, userName, { geography: ws.geography, region: ws.region });
+  } finally {
+    s.iam.destroy();
   }
 }
 

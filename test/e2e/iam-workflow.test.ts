@@ -310,6 +310,15 @@ describe("one workspace's provisioning never changes another's permissions", () 
     // Without the flag, create-access-key is refused by the user's tag first.
     const tagged = await ok(w.admin(['iam', 'create-access-key', '-w', 'us1', '--user-name', 'byok-ap1']), 2);
     expect(tagged.stderr).toContain('was created by byok for workspace ap1');
+    // A Bedrock API key is a credential of the user too: refused alike (attack review 3).
+    const api = await ok(w.admin(['iam', 'create-api-key', '-w', 'us1', '--user-name', 'byok-ap1', '--adopt-existing-user']), 2);
+    expect(api.stderr).toContain('IAM user byok-ap1 holds the key of workspace ap1 (APAC from ap-northeast-1)');
+    // A workspace with no route yet could be given any later: refused too, whatever the flag.
+    await ok(w.user(['workspace', 'create', 'nogeo', '--plan', 'enterprise']));
+    const nogeo = await ok(w.admin(['iam', 'create-access-key', '-w', 'nogeo', '--user-name', 'byok-ap1', '--adopt-existing-user']), 2);
+    expect(nogeo.stderr).toContain('for nogeo (no route set yet)');
+    const final = (await users(w.acct.accountId)).find((u) => u.name === 'byok-ap1')!;
+    expect({ inline: final.inlinePolicies, attached: final.attached, keys: final.accessKeys.map((k) => k.id) }).toEqual({ inline: before.inlinePolicies, attached: before.attached, keys: before.accessKeys.map((k) => k.id) });
   });
 
   it("a user an older byok gave the shared byok-bedrock-invoke is moved to its own policy and the shared one is detached from it", async () => {

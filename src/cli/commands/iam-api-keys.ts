@@ -16,10 +16,10 @@ export function parseExpiresIn(raw: string): number {
   return n;
 }
 
-async function runCreate(o: { userName?: string; expiresIn?: string; profile?: string }, ctx: Context): Promise<Output> {
+async function runCreate(o: { userName?: string; expiresIn?: string; profile?: string; adoptExistingUser?: boolean }, ctx: Context): Promise<Output> {
   const days = o.expiresIn !== undefined ? parseExpiresIn(o.expiresIn) : undefined;
   const { createApiKey } = await import('../../app/api-keys.js');
-  const r = await createApiKey(ctx, { userName: o.userName, expiresInDays: days, profile: o.profile });
+  const r = await createApiKey(ctx, { userName: o.userName, expiresInDays: days, profile: o.profile, adoptExistingUser: o.adoptExistingUser });
   return {
     json: r,
     status: [
@@ -55,7 +55,7 @@ async function runRevoke(o: { keyId?: string; userName?: string; profile?: strin
 export function registerIamApiKeys(iam: Command, ctx: Context): void {
   const run = <O>(f: (o: O, c: Context) => Promise<Output>) => async (o: O) => emit(ctx, await f(o, ctx));
   const common = (c: Command) => c.option('--user-name <name>', "IAM user the key belongs to (default: the workspace's IAM user, else byok-bedrock)").option('--profile <name>', 'AWS profile with IAM admin permissions (default: the AWS credential chain)');
-  common(iam.command('create-api-key').description('create a long-term Bedrock API key (IAM service-specific credential) and store it encrypted in the workspace; AWS recommends these for exploration only').option('--expires-in <days>', 'lifetime, e.g. 30d (1-36600 days); without it the key never expires')).action(run(runCreate));
+  common(iam.command('create-api-key').description('create a long-term Bedrock API key (IAM service-specific credential) and store it encrypted in the workspace; AWS recommends these for exploration only').option('--expires-in <days>', 'lifetime, e.g. 30d (1-36600 days); without it the key never expires').option('--adopt-existing-user', 'use an IAM user byok made for another workspace')).action(run(runCreate));
   common(iam.command('list-api-keys').description("list the IAM user's Bedrock API keys (IDs, status, expiry; never the keys)")).action(run(runList));
   common(iam.command('revoke-api-key').description('delete a Bedrock API key in IAM (and from the workspace if it is its key)').option('--key-id <id>', 'the key ID from list-api-keys')).action(run(runRevoke));
 }
