@@ -321,6 +321,16 @@ describe("one workspace's provisioning never changes another's permissions", () 
     expect({ inline: final.inlinePolicies, attached: final.attached, keys: final.accessKeys.map((k) => k.id) }).toEqual({ inline: before.inlinePolicies, attached: before.attached, keys: before.accessKeys.map((k) => k.id) });
   });
 
+  it('moving a provisioned workspace with config set says its key\'s policy is for the old route and how to rewrite it', async () => {
+    const w = await world();
+    await workspace(w, 'ws1', 'us', 'us-east-1');
+    await ok(w.admin(['iam', 'provision', '-w', 'ws1', '--user-name', 'byok-ws1']));
+    await ok(w.user(['config', 'unset', 'region', '-w', 'ws1']));
+    await ok(w.user(['config', 'set', 'geography', 'eu', '-w', 'ws1']));
+    const moved = await ok(w.user(['config', 'set', 'region', 'eu-west-1', '-w', 'ws1']));
+    expect(moved.stdout + moved.stderr).toContain('The workspace\'s key belongs to IAM user byok-ws1, whose policy byok wrote for the previous route: AWS will refuse the new one until it is rewritten. Run: byok iam put-policy --workspace ws1');
+  });
+
   it("a user an older byok gave the shared byok-bedrock-invoke is moved to its own policy and the shared one is detached from it", async () => {
     const w = await world();
     await workspace(w, 'eu1', 'eu', 'eu-west-1');

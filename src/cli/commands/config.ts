@@ -66,6 +66,10 @@ export async function runConfigSet(rawKey: string, rawValue: string, ctx: Contex
       const check = checkRegion(ws.geography, r);
       if (!check.ok) throw new UsageError(check.error.code, check.error.reason, check.error.hint);
       notes.push(...check.value.notes);
+      // The key's IAM policy was written for the route byok provisioned it on: a new route needs a
+      // new policy, or AWS refuses it (fail closed) — said here, not found later (attack review 4).
+      const iamUser = ws.credentials?.iamUserName;
+      if (iamUser !== undefined && before !== r) notes.push(`The workspace's key belongs to IAM user ${iamUser}, whose policy byok wrote for the previous route: AWS will refuse the new one until it is rewritten. Run: byok iam put-policy --workspace ${ws.name}`);
       ws.region = r;
     } else {
       const v = value.toLowerCase();
