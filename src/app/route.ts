@@ -80,7 +80,10 @@ export async function routeFor(rt: Runtime, q: RouteQuery): Promise<RouteResult>
   const r = resolveRoute({ task: q.task, model: q.model, geography, region, catalog });
   if (!r.ok) {
     const fix = regionFromWorkspace && r.error.code === 'region-outside-geography' && geography !== undefined ? ` ${region} is workspace ${workspace}'s region: give --region for one in ${geographyLabel(geography)}.` : '';
-    throw new UsageError(r.error.code, `${r.error.reason}${fix}`, r.error.hint);
+    // A "byok config set ..." hint names the workspace it is about: run as written, it would
+    // otherwise change the current workspace, which may be another one (new-user review).
+    const hint = workspace !== null && r.error.hint !== undefined ? r.error.hint.replace(/(byok config set (?:geography|region) \S+)/g, `$1 --workspace ${workspace}`) : r.error.hint;
+    throw new UsageError(r.error.code, `${r.error.reason}${fix}`, hint);
   }
   const notes = otherGeography ? [...r.value.notes, `a what-if: workspace ${otherGeography.workspace} is in ${geographyLabel(otherGeography.geography)}, and its calls (invoke, the gateway) never take this ${geographyLabel(r.value.geography)} route`] : r.value.notes;
   return { workspace, ...r.value, notes };

@@ -178,6 +178,12 @@ describe('config and route', () => {
     expect(current.body.notes).toContain('a what-if: workspace acme is in EU, and its calls (invoke, the gateway) never take this Global route');
     // Its own geography: no such note.
     expect((await json(['-w', 'acme', 'route', '--geography', 'eu', '--region', 'eu-west-1'])).body.notes).toEqual([]);
+    // A hint to set the geography names the workspace it is about, not whichever is current.
+    await byok(['workspace', 'create', 'lab', '--plan', 'enterprise']);
+    await byok(['workspace', 'use', 'acme']);
+    const unset = await byok(['-w', 'lab', 'route', '--task', 'plan']);
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain('byok config set geography global|us|eu|apac --workspace lab');
     const half = await byok(['route', '--geography', 'us']);
     expect(half.code).toBe(2);
     expect(half.stderr).toContain("eu-west-1 is workspace acme's region: give --region for one in US.");
