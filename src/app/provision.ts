@@ -608,12 +608,7 @@ export async function createAccessKey(ctx: Runtime, o: IamCommonOptions, hooks: 
   const userName = await userFor(ctx, o, ws);
   const s = await openSession(ctx, o, hooks);
   try {
-    // A key of another workspace's user is refused as provision refuses it: by its byok-workspace
-    // tag unless --adopt-existing-user, and always where that workspace keeps its key on it for another route.
-    const user = await s.iam.getUser(userName).catch((e) => refused(e, `the IAM user ${userName}`));
-    const forWs = user?.tags.find((t) => t.Key === 'byok-workspace')?.Value;
-    if (user && forWs !== undefined && forWs !== ws.name && !o.adoptExistingUser) await refuseAdoption(s, userName, user, ws.name);
-    await refuseUserOfOtherRoute(ctx, s, ws.name, userName, { geography: ws.geography, region: ws.region });
+    await refuseOtherWorkspacesUser(ctx, s, ws, userName, o.adoptExistingUser);
     let existing: { id: string; status: string }[] = [];
     const key = await createKeyFor(s, ws, userName, `byok iam create-access-key --workspace ${ws.name} --user-name ${userName}`, (k) => (existing = k));
     await waitForKey(s, key);
@@ -732,16 +727,25 @@ async function refuseUserOfOtherRoute(ctx: Runtime, s: IamSession, workspace: st
 }
 
 /**
+ * Before a workspace is given a credential of an IAM user: a user byok made for another workspace
+ * is refused by its byok-workspace tag unless --adopt-existing-user, and always where another
+ * workspace keeps a credential on it for another route.
+ */
+async function refuseOtherWorkspacesUser(ctx: Runtime, s: IamSession, ws: Workspace, userName: string, adopt: boolean | undefined): Promise<void> {
+  const user = await s.iam.getUser(userName).catch((e) => refused(e, `the IAM user ${userName}`));
+  const forWs = user?.tags.find((t) => t.Key === 'byok-workspace')?.Value;
+  if (user && forWs !== undefined && forWs !== ws.name && !adopt) await refuseAdoption(s, userName, user, ws.name);
+  await refuseUserOfOtherRoute(ctx, s, ws.name, userName, { geography: ws.geography, region: ws.region });
+}
+
+/**
  * For commands outside this file that give a workspace a credential of an IAM user (create-api-key):
  * the same refusals as create-access-key, by the user's tag and by route, before IAM is changed.
  */
 export async function guardUserForWorkspace(ctx: Runtime, ws: Workspace, userName: string, o: { profile?: string; adoptExistingUser?: boolean }): Promise<void> {
   const s = await openSession(ctx, { profile: o.profile }, {});
   try {
-    const user = await s.iam.getUser(userName).catch((e) => refused(e, `the IAM user ${userName}`));
-    const forWs = user?.tags.find((t) => t.Key === 'byok-workspace')?.Value;
-    if (user && forWs !== undefined && forWs !== ws.name && !o.adoptExistingUser) await refuseAdoption(s, userName, user, ws.name);
-    await refuseUserOfOtherRoute(ctx, s, ws.name, userName, { geography: ws.geography, region: ws.region });
+    await refuseOtherWorkspacesUser(ctx, s, ws, userName, o.adoptExistingUser);
   } finally {
     s.iam.destroy();
   }
